@@ -1,0 +1,250 @@
+package intel
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/homesoc/homesoc/internal/event"
+)
+
+// DefaultConfidence is the confidence of indicators from a generic feed that
+// gives none: the feed was chosen by the operator, but we know nothing of
+// how it vets its entries.
+const DefaultConfidence = 50
+
+// LoadCSV loads a generic indicator list. Lines whose first non-space byte is
+// '#' are comments; blank lines are skipped. The first other line decides the
+// layout:
+//
+//   - a CSV header row, when one of its columns is named value, indicator, ioc,
+//     ip, ip_address, dst_ip, domain, url or hash (case-insensitive; the
+//     first of these in that order holds the indicator). Optional columns:
+//     type, threat (or malware), confidence (0..100), first_seen and
+//     last_seen; every other column goes into Fields. An empty type is
+//     inferred from the value.
+//   - otherwise a plain list: one indicator per line, its type inferred, with
+//     an optional trailing comment after '#' or ';' (kept in Fields as
+//     "comment"), as in Feodo's ipblocklist.txt or Spamhaus DROP.
+//
+// Types are inferred as Canonical does. A time missing from the feed is
+// opts.Now; LastSeen defaults to, and is never before, FirstSeen.
+// Confidence defaults to DefaultConfidence. Every indicator is active.
+func LoadCSV(r io.Reader, opts LoadOptions) (LoadResult, error) {
+	opts = opts.withDefaults(FormatCSV)
+	c := newCollector()
+	lr := newLineReader(r)
+	var (
+		sp     fieldSplitter
+		hdr    *csvHeader
+		plain  bool
+		decide = true
+	)
+	for {
+		line, tooLong, err := lr.next()
+		if errors.Is(err, io.EOF) {
+			return c.res, nil
+		}
+		if err != nil {
+			return c.res, fmt.Errorf("csv feed: %w", err)
+		}
+		if tooLong {
+			c.reject(lr.n, fmt.Sprintf("line too long: over %d bytes", maxLine), string(line))
+			continue
+		}
+		if blank, comment := lineKind(line); blank || comment {
+			c.skip()
+			continue
+		}
+		if decide {
+			decide = false
+			if hdr = parseCSVHeader(line, &sp); hdr != nil {
+				c.skip()
+				continue
+			}
+			plain = true
+		}
+		var ind event.Indicator
+		if plain {
+			ind, err = plainRecord(string(line), opts)
+		} else {
+			ind, err = hdr.record(line, &sp, opts)
+		}
+		if err != nil {
+			c.reject(lr.n, err.Error(), string(line))
+			continue
+		}
+		c.add(ind)
+	}
+}
+
+// plainRecord reads a line of a plain list: an indicator, then perhaps a
+// comment.
+func plainRecord(line string, opts LoadOptions) (event.Indicator, error) {
+	line = strings.TrimSpace(line)
+	value, rest := line, ""
+	if i := strings.IndexAny(line, " \t"); i >= 0 {
+		value, rest = line[:i], line[i+1:]
+	}
+	fields := map[string]string{}
+	if rest = strings.TrimSpace(rest); rest != "" {
+		if rest[0] != '#' && rest[0] != ';' {
+			return event.Indicator{}, fmt.Errorf("unexpected text after indicator: %s", quote(rest))
+		}
+		fields["comment"] = cleanText(rest[1:])
+	}
+	typ, canon, err := Canonical("", value)
+	if err != nil {
+		return event.Indicator{}, err
+	}
+	ind := newIndicator(opts.Feed, typ, canon)
+	ind.Confidence = DefaultConfidence
+	ind.FirstSeen, ind.LastSeen = opts.Now, opts.Now
+	ind.Fields = fieldsJSON(fields)
+	return ind, nil
+}
+
+// csvHeader is the layout of a generic CSV feed, from its header row.
+type csvHeader struct {
+	names []string
+	// Positions of the columns with a meaning; -1 when absent.
+	value, typ, threat, confidence, firstSeen, lastSeen int
+}
+
+// Column names of each role, lower case, in order of preference.
+func valueColumns() []string {
+	return []string{"value", "indicator", "ioc", "ip", "ip_address", "dst_ip", "domain", "url", "hash"}
+}
+
+func roleOf(name string) string {
+	switch name {
+	case "type", "ioc_type", "indicator_type":
+		return "type"
+	case "threat", "malware", "malware_family":
+		return "threat"
+	case "confidence":
+		return "confidence"
+	case "first_seen", "first_seen_utc", "firstseen":
+		return "first_seen"
+	case "last_seen", "last_seen_utc", "lastseen", "last_online":
+		return "last_seen"
+	}
+	return ""
+}
+
+// parseCSVHeader returns the layout described by a header row, or nil when
+// line is not one (it names no value column).
+func parseCSVHeader(line []byte, sp *fieldSplitter) *csvHeader {
+	rec, err := sp.split(line)
+	if err != nil {
+		return nil
+	}
+	h := &csvHeader{names: make([]string, len(rec)), value: -1, typ: -1, threat: -1, confidence: -1, firstSeen: -1, lastSeen: -1}
+	lower := make([]string, len(rec))
+	for i, n := range rec {
+		h.names[i] = n
+		lower[i] = strings.ToLower(n)
+	}
+	for _, want := range valueColumns() {
+		for i, n := range lower {
+			if n == want && h.value < 0 {
+				h.value = i
+			}
+		}
+	}
+	if h.value < 0 {
+		return nil
+	}
+	for i, n := range lower {
+		if i == h.value {
+			continue
+		}
+		switch roleOf(n) {
+		case "type":
+			h.typ = first(h.typ, i)
+		case "threat":
+			h.threat = first(h.threat, i)
+		case "confidence":
+			h.confidence = first(h.confidence, i)
+		case "first_seen":
+			h.firstSeen = first(h.firstSeen, i)
+		case "last_seen":
+			h.lastSeen = first(h.lastSeen, i)
+		}
+	}
+	return h
+}
+
+// record turns one data row into an indicator.
+func (h *csvHeader) record(line []byte, sp *fieldSplitter, opts LoadOptions) (event.Indicator, error) {
+	rec, err := sp.split(line)
+	if err != nil {
+		return event.Indicator{}, err
+	}
+	if len(rec) != len(h.names) {
+		return event.Indicator{}, fmt.Errorf("wrong number of fields: got %d, want %d", len(rec), len(h.names))
+	}
+	if rec[h.value] == "" {
+		return event.Indicator{}, fmt.Errorf("missing %s", h.names[h.value])
+	}
+	typ, value, err := Canonical(field(rec, h.typ), rec[h.value])
+	if err != nil {
+		return event.Indicator{}, err
+	}
+	ind := newIndicator(opts.Feed, typ, value)
+	ind.Threat = cleanText(field(rec, h.threat))
+	ind.Confidence = DefaultConfidence
+	if s := field(rec, h.confidence); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > 100 {
+			return event.Indicator{}, fmt.Errorf("bad %s %s", h.names[h.confidence], quote(s))
+		}
+		ind.Confidence = n
+	}
+	firstSeen, err := h.time(rec, h.firstSeen)
+	if err != nil {
+		return event.Indicator{}, err
+	}
+	lastSeen, err := h.time(rec, h.lastSeen)
+	if err != nil {
+		return event.Indicator{}, err
+	}
+	switch {
+	case !firstSeen.IsZero():
+	case !lastSeen.IsZero():
+		firstSeen = lastSeen
+	default:
+		firstSeen = opts.Now
+	}
+	if lastSeen.Before(firstSeen) {
+		lastSeen = firstSeen
+	}
+	ind.FirstSeen, ind.LastSeen = firstSeen, lastSeen
+
+	fields := make(map[string]string, len(rec))
+	for i, v := range rec {
+		switch i {
+		case h.value, h.typ, h.threat, h.confidence, h.firstSeen, h.lastSeen:
+			continue
+		}
+		fields[h.names[i]] = cleanText(v)
+	}
+	ind.Fields = fieldsJSON(fields)
+	return ind, nil
+}
+
+// time parses the time in column i, zero when the column is absent or empty.
+func (h *csvHeader) time(rec []string, i int) (time.Time, error) {
+	s := field(rec, i)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, ok := parseTime(s)
+	if !ok {
+		return time.Time{}, fmt.Errorf("bad %s %s", h.names[i], quote(s))
+	}
+	return t, nil
+}

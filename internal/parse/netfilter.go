@@ -1,0 +1,400 @@
+package parse
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/homesoc/homesoc/internal/event"
+)
+
+// netfilterName is the registered name of the netfilter format.
+const netfilterName = "netfilter"
+
+func init() {
+	Register(Format{
+		Name:        netfilterName,
+		Description: "iptables/nftables kernel LOG lines in syslog (UFW, OpenWrt fw3/fw4, plain prefixes)",
+		New:         func(o Options) Parser { return newNetfilterParser(o) },
+		Sniff:       sniffNetfilter,
+	})
+}
+
+// sniffNetfilter matches a line carrying the kernel's packet fields.
+func sniffNetfilter(line []byte) bool {
+	line = trimSpaces(line)
+	return len(line) > 0 && line[0] != '{' &&
+		bytes.Contains(line, []byte("IN=")) &&
+		bytes.Contains(line, []byte(" SRC=")) &&
+		bytes.Contains(line, []byte(" DST="))
+}
+
+// Errors of lines that are not netfilter log lines at all.
+var (
+	errNetfilterJSON  = errors.New("not a netfilter line: a JSON object")
+	errNoKernelTag    = errors.New(`not a netfilter line: no "kernel:" tag`)
+	errNoPacketFields = errors.New("not a netfilter line: no IN= or SRC= fields")
+	errMissingSrc     = errors.New("missing SRC=")
+	errMissingDst     = errors.New("missing DST=")
+)
+
+// netfilterParser parses kernel LOG lines:
+//
+//	[<pri>]stamp [host] [kern.level] kernel: [uptime] prefix IN=.. OUT=.. KEY=VALUE.. FLAGS..
+//
+// It scans each line once and does not allocate once its interners have
+// seen the line's repeated strings.
+type netfilterParser struct {
+	clock   *stampClock
+	strs    interner // interfaces, hosts, protocols, TCP flag sets
+	actions interner // log prefix -> action
+}
+
+func newNetfilterParser(o Options) *netfilterParser {
+	return &netfilterParser{clock: newStampClock(o), strs: newInterner(), actions: newInterner()}
+}
+
+// Parse implements Parser.
+func (p *netfilterParser) Parse(line []byte, ev *event.Network) error {
+	*ev = event.Network{}
+	s := trimSpaces(bytes.TrimRight(line, "\r\n"))
+	if len(s) == 0 {
+		return ErrSkip
+	}
+	if i := controlByte(s); i >= 0 {
+		return fmt.Errorf("not a netfilter line: binary data at byte %d", i)
+	}
+	if s[0] == '{' {
+		return errNetfilterJSON
+	}
+	s = skipPriority(s)
+	t, rest, err := p.clock.parse(s)
+	if err != nil {
+		return err
+	}
+	host, rest, ok := splitKernelTag(rest)
+	if !ok {
+		return errNoKernelTag
+	}
+	rest = skipUptime(rest)
+	kv := fieldsStart(rest)
+	if kv < 0 {
+		return errNoPacketFields
+	}
+	if err := p.fields(rest[kv:], ev); err != nil {
+		return err
+	}
+	ev.ID = event.NewID(netfilterName, line)
+	ev.Time = t
+	ev.Kind = event.KindFirewall
+	ev.Format = netfilterName
+	ev.Action = p.action(trimSpaces(rest[:kv]))
+	ev.Sensor = p.strs.get(host)
+	switch {
+	case ev.InIface != "" && ev.OutIface == "":
+		ev.Direction = event.DirInbound
+	case ev.OutIface != "" && ev.InIface == "":
+		ev.Direction = event.DirOutbound
+	default:
+		ev.Direction = event.DirUnknown
+	}
+	return nil
+}
+
+// fields reads the KEY=VALUE pairs and flag words, in any order. The first
+// occurrence of a key wins, and a bracketed packet (the one an ICMP error
+// quotes) is skipped, so its addresses do not replace the outer ones.
+func (p *netfilterParser) fields(b []byte, ev *event.Network) error {
+	var src, dst, proto, spt, dpt, ttl []byte
+	var haveIn, haveOut bool
+	var flags [24]byte // "URG ACK PSH RST SYN FIN" at most
+	nflags, depth := 0, 0
+	for len(b) > 0 {
+		var tok []byte
+		tok, b = nextToken(b)
+		if len(tok) == 0 {
+			break
+		}
+		if depth > 0 || tok[0] == '[' {
+			depth += bytes.Count(tok, []byte("[")) - bytes.Count(tok, []byte("]"))
+			continue
+		}
+		eq := bytes.IndexByte(tok, '=')
+		if eq < 0 {
+			if f := tcpFlag(tok); f != "" && nflags+1+len(f) <= len(flags) {
+				if nflags > 0 {
+					flags[nflags] = ' '
+					nflags++
+				}
+				nflags += copy(flags[nflags:], f)
+			}
+			continue
+		}
+		key, val := tok[:eq], tok[eq+1:]
+		switch string(key) {
+		case "IN":
+			if !haveIn {
+				haveIn = true
+				ev.InIface = p.strs.get(val)
+			}
+		case "OUT":
+			if !haveOut {
+				haveOut = true
+				ev.OutIface = p.strs.get(val)
+			}
+		case "SRC":
+			src = first(src, val)
+		case "DST":
+			dst = first(dst, val)
+		case "PROTO":
+			proto = first(proto, val)
+		case "SPT":
+			spt = first(spt, val)
+		case "DPT":
+			dpt = first(dpt, val)
+		case "TTL", "HOPLIMIT":
+			ttl = first(ttl, val)
+		}
+	}
+	var ok bool
+	switch {
+	case src == nil:
+		return errMissingSrc
+	case dst == nil:
+		return errMissingDst
+	}
+	if ev.SrcIP, ok = parseAddr(src); !ok {
+		return fmt.Errorf("bad SRC address %q", quote(src))
+	}
+	if ev.DstIP, ok = parseAddr(dst); !ok {
+		return fmt.Errorf("bad DST address %q", quote(dst))
+	}
+	if spt != nil {
+		n, ok := parseUint(spt, 65535)
+		if !ok {
+			return fmt.Errorf("bad SPT %q", quote(spt))
+		}
+		ev.SrcPort = uint16(n)
+	}
+	if dpt != nil {
+		n, ok := parseUint(dpt, 65535)
+		if !ok {
+			return fmt.Errorf("bad DPT %q", quote(dpt))
+		}
+		ev.DstPort = uint16(n)
+	}
+	if ttl != nil {
+		n, ok := parseUint(ttl, 255)
+		if !ok {
+			return fmt.Errorf("bad TTL %q", quote(ttl))
+		}
+		ev.TTL = uint8(n)
+	}
+	ev.Protocol = p.protocol(proto)
+	ev.TCPFlags = p.strs.get(flags[:nflags])
+	return nil
+}
+
+// first keeps the first value seen for a key. A present but empty value
+// (SRC=) is kept as a non-nil empty slice, so it reads as bad, not missing.
+func first(have, val []byte) []byte {
+	if have != nil {
+		return have
+	}
+	if val == nil {
+		return []byte{}
+	}
+	return val
+}
+
+// protocol lower-cases PROTO=; a numeric protocol stays the number.
+func (p *netfilterParser) protocol(b []byte) string {
+	switch string(b) {
+	case "TCP":
+		return "tcp"
+	case "UDP":
+		return "udp"
+	case "ICMP":
+		return "icmp"
+	case "ICMPv6":
+		return "icmpv6"
+	}
+	return p.strs.lower(b)
+}
+
+// tcpFlag returns the TCP flag a flag word names, or "". The kernel also
+// logs IP flags (DF, MF, CE) and ECN bits (CWR, ECE), which are not kept.
+func tcpFlag(b []byte) string {
+	switch string(b) {
+	case "SYN":
+		return "SYN"
+	case "ACK":
+		return "ACK"
+	case "FIN":
+		return "FIN"
+	case "RST":
+		return "RST"
+	case "PSH":
+		return "PSH"
+	case "URG":
+		return "URG"
+	}
+	return ""
+}
+
+// action derives the action from the log prefix, the only place a LOG rule
+// can say what the packet's fate was:
+//
+//	[UFW BLOCK], [UFW LIMIT BLOCK] -> block; [UFW ALLOW] -> allow; [UFW AUDIT] -> audit
+//	otherwise a prefix containing DROP, REJECT, ACCEPT, ALLOW or BLOCK (any
+//	case, tried in that order) -> drop, reject, allow, allow, block
+//	otherwise the prefix lower-cased, trimmed of spaces and a trailing ':',
+//	or "log" when there is none.
+func (p *netfilterParser) action(prefix []byte) string {
+	if len(prefix) == 0 {
+		return "log"
+	}
+	if a, ok := p.actions.m[string(prefix)]; ok {
+		return a
+	}
+	a := actionOf(prefix)
+	if len(p.actions.m) < internCap {
+		p.actions.m[string(prefix)] = a
+	}
+	return a
+}
+
+func actionOf(prefix []byte) string {
+	if bytes.HasPrefix(prefix, []byte("[UFW ")) && bytes.Contains(prefix, []byte("AUDIT")) {
+		return "audit"
+	}
+	switch {
+	case containsFold(prefix, "DROP"):
+		return "drop"
+	case containsFold(prefix, "REJECT"):
+		return "reject"
+	case containsFold(prefix, "ACCEPT"), containsFold(prefix, "ALLOW"):
+		return "allow"
+	case containsFold(prefix, "BLOCK"):
+		return "block"
+	}
+	name := trimSpaces(bytes.TrimRight(prefix, ":"))
+	if len(name) == 0 {
+		return "log"
+	}
+	return string(asciiLower(make([]byte, len(name)), name))
+}
+
+// skipPriority drops a forwarded syslog priority ("<4>").
+func skipPriority(s []byte) []byte {
+	if len(s) == 0 || s[0] != '<' {
+		return s
+	}
+	for i := 1; i < len(s) && i <= 4; i++ {
+		if s[i] == '>' && i > 1 {
+			return s[i+1:]
+		}
+		if !isDigit(s[i]) {
+			break
+		}
+	}
+	return s
+}
+
+// splitKernelTag finds the "kernel:" tag among the first three tokens after
+// the stamp. The tokens before it are the syslog host and, on OpenWrt, the
+// facility.level ("kern.warn"), which is not a host.
+func splitKernelTag(b []byte) (host, rest []byte, ok bool) {
+	var toks [2][]byte
+	for i := 0; i < 3; i++ {
+		var tok []byte
+		tok, b = nextToken(b)
+		if string(tok) == "kernel:" {
+			switch {
+			case i == 0:
+			case i == 2 || !isFacility(toks[0]):
+				host = toks[0]
+			}
+			return host, b, true
+		}
+		if i < 2 {
+			toks[i] = tok
+		}
+	}
+	return nil, nil, false
+}
+
+// isFacility reports whether tok is a kernel facility.level, as OpenWrt's
+// logread prints it ("kern.warn").
+func isFacility(tok []byte) bool {
+	level, ok := bytes.CutPrefix(tok, []byte("kern."))
+	if !ok {
+		return false
+	}
+	switch string(level) {
+	case "emerg", "alert", "crit", "err", "warn", "warning", "notice", "info", "debug":
+		return true
+	}
+	return false
+}
+
+// skipUptime drops the kernel's uptime stamp ("[12345.678901]", "[ 1234.5]").
+func skipUptime(b []byte) []byte {
+	i := 0
+	for i < len(b) && b[i] == ' ' {
+		i++
+	}
+	if i == len(b) || b[i] != '[' {
+		return b
+	}
+	digits := false
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == ']':
+			if !digits {
+				return b
+			}
+			return b[j+1:]
+		case isDigit(c):
+			digits = true
+		case c != '.' && c != ' ':
+			return b
+		}
+	}
+	return b
+}
+
+// fieldsStart returns where the packet fields begin, which is also where the
+// log prefix ends. The kernel writes "IN=<if> OUT=<if>" first, right after
+// the prefix, which may lack a trailing space ("DROPIN=eth0"). Failing that,
+// the fields begin at the first KEY= token.
+func fieldsStart(b []byte) int {
+	for off := 0; off < len(b); {
+		i := bytes.Index(b[off:], []byte("IN="))
+		if i < 0 {
+			break
+		}
+		i += off
+		j := i + 3
+		for j < len(b) && b[j] != ' ' {
+			j++
+		}
+		if bytes.HasPrefix(b[j:], []byte(" OUT=")) {
+			return i
+		}
+		off = i + 3
+	}
+	for i := 0; i < len(b); i++ {
+		if i > 0 && b[i-1] != ' ' {
+			continue
+		}
+		j := i
+		for j < len(b) && 'A' <= b[j] && b[j] <= 'Z' {
+			j++
+		}
+		if j > i && j < len(b) && b[j] == '=' {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,49 @@
+// Package parse turns raw log lines into normalised events. Each format lives
+// in its own file and registers itself in the registry by name; Detect picks a
+// format from the first lines of an input.
+package parse
+
+import (
+	"errors"
+	"time"
+
+	"github.com/homesoc/homesoc/internal/event"
+)
+
+// ErrSkip is returned by Parse for a well-formed line that carries nothing to
+// store (a header, a comment). The line is counted as skipped, not rejected.
+var ErrSkip = errors.New("nothing to store")
+
+// Parser turns lines of one input stream into events. A Parser may keep state
+// between lines (a Zeek #fields header, the year of classic syslog stamps), so
+// each stream gets its own instance. It is not safe for concurrent use.
+type Parser interface {
+	// Parse parses one line (without its trailing newline) into ev, which it
+	// resets first. It returns ErrSkip for lines with nothing to store and any
+	// other error, whose text says what is wrong (e.g. "missing SRC="), to
+	// reject the line. It must not keep line after it returns.
+	Parse(line []byte, ev *event.Network) error
+}
+
+// Options are what a parser may need to know about its input.
+type Options struct {
+	// Year is the year of classic syslog stamps that carry none ("Apr  6
+	// 16:05:29"); 0 means derive it from ModTime.
+	Year int
+	// ModTime is the input's modification time (now, for streams). Stamps
+	// without a year are placed at or before it.
+	ModTime time.Time
+	// Location is the zone of stamps that carry none; nil means UTC.
+	Location *time.Location
+}
+
+// Format describes one registered log format.
+type Format struct {
+	Name        string
+	Description string
+	// New returns a parser for one input stream.
+	New func(Options) Parser
+	// Sniff reports whether a line looks like this format. Detect asks it
+	// of the first non-blank lines of an input.
+	Sniff func(line []byte) bool
+}

@@ -1,0 +1,237 @@
+package parse
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/homesoc/homesoc/internal/event"
+)
+
+// zeekConnName is the registered name of the Zeek conn.log format.
+const zeekConnName = "zeek-conn"
+
+func init() {
+	Register(Format{
+		Name:        zeekConnName,
+		Description: "Zeek conn.log, tab-separated with #fields headers or JSON lines",
+		New:         func(Options) Parser { return newZeekConnParser() },
+		Sniff:       sniffZeekConn,
+	})
+}
+
+// sniffZeekConn matches a Zeek header line, a TSV data line (epoch ts, then a
+// connection uid) or a JSON conn record.
+func sniffZeekConn(line []byte) bool {
+	line = trimSpaces(line)
+	switch {
+	case len(line) == 0:
+		return false
+	case line[0] == '{':
+		return bytes.Contains(line, []byte(`"id.orig_h"`)) && bytes.Contains(line, []byte(`"id.resp_h"`))
+	case line[0] == '#':
+		for _, h := range [...]string{"#separator ", "#set_separator", "#empty_field", "#unset_field", "#open", "#close", "#types"} {
+			if bytes.HasPrefix(line, []byte(h)) {
+				return true
+			}
+		}
+		return bytes.HasPrefix(line, []byte("#path")) && bytes.HasSuffix(line, []byte("conn")) ||
+			bytes.HasPrefix(line, []byte("#fields")) && bytes.Contains(line, []byte("id.orig_h"))
+	}
+	ts, rest, _ := bytes.Cut(line, []byte("\t"))
+	uid, _, _ := bytes.Cut(rest, []byte("\t"))
+	_, _, ok := decimal(ts)
+	return ok && len(uid) > 1 && uid[0] == 'C' && bytes.Count(line, []byte("\t")) >= 5
+}
+
+// Errors of Zeek lines.
+var (
+	errZeekNoFields = errors.New("zeek data line before any #fields header")
+)
+
+// The conn.log columns the parser reads.
+const (
+	zTS = iota
+	zUID
+	zOrigH
+	zOrigP
+	zRespH
+	zRespP
+	zProto
+	zDuration
+	zOrigBytes
+	zRespBytes
+	zConnState
+	zLocalOrig
+	zLocalResp
+	zHistory
+	zOrigPkts
+	zRespPkts
+	zCols
+)
+
+var zeekColumns = [zCols]string{
+	zTS: "ts", zUID: "uid", zOrigH: "id.orig_h", zOrigP: "id.orig_p", zRespH: "id.resp_h",
+	zRespP: "id.resp_p", zProto: "proto", zDuration: "duration", zOrigBytes: "orig_bytes",
+	zRespBytes: "resp_bytes", zConnState: "conn_state", zLocalOrig: "local_orig",
+	zLocalResp: "local_resp", zHistory: "history", zOrigPkts: "orig_pkts", zRespPkts: "resp_pkts",
+}
+
+// zeekConnParser parses Zeek conn.log. For the TSV form it follows the
+// stream's headers: #separator, #unset_field, #empty_field and #fields, whose
+// column order it uses. JSON lines need no header.
+type zeekConnParser struct {
+	sep       []byte
+	unset     []byte
+	empty     []byte
+	path      string
+	cols      [zCols]int // column index of each field read, -1 if absent
+	ncols     int        // number of #fields columns; 0 before #fields
+	headerErr error      // why the last #fields header is unusable
+	vals      [][]byte   // the current line's columns, reused
+	strs      interner
+	rec       connFields // the current line's values, reused
+}
+
+func newZeekConnParser() *zeekConnParser {
+	return &zeekConnParser{
+		sep:   []byte{'\t'},
+		unset: []byte("-"),
+		empty: []byte("(empty)"),
+		strs:  newInterner(),
+	}
+}
+
+// Parse implements Parser.
+func (p *zeekConnParser) Parse(line []byte, ev *event.Network) error {
+	*ev = event.Network{}
+	line = bytes.TrimRight(line, "\r\n")
+	switch {
+	case isBlank(line):
+		return ErrSkip
+	case line[0] == '#':
+		return p.header(line)
+	case trimSpaces(line)[0] == '{':
+		return p.parseJSON(trimSpaces(line), line, ev)
+	}
+	if p.headerErr != nil {
+		return p.headerErr
+	}
+	if p.ncols == 0 {
+		return errZeekNoFields
+	}
+	if p.path != "" && p.path != "conn" {
+		return fmt.Errorf("zeek #path is %q, not conn", p.path)
+	}
+	p.vals = splitSep(p.vals[:0], line, p.sep)
+	if len(p.vals) != p.ncols {
+		return fmt.Errorf("zeek line has %d fields, #fields has %d", len(p.vals), p.ncols)
+	}
+	f := &p.rec
+	for i, c := range p.cols {
+		var v []byte
+		if c >= 0 {
+			v = p.vals[c]
+			if bytes.Equal(v, p.unset) || bytes.Equal(v, p.empty) {
+				v = nil
+			}
+		}
+		f[i] = v
+	}
+	return f.fill(ev, line, &p.strs)
+}
+
+// header reads a Zeek header line. Headers carry nothing to store, so a good
+// one returns ErrSkip; a #fields header without the columns a connection
+// needs is rejected, and so are the data lines after it.
+func (p *zeekConnParser) header(line []byte) error {
+	if v, ok := bytes.CutPrefix(line, []byte("#separator ")); ok {
+		sep, ok := unescapeZeek(trimSpaces(v))
+		if !ok || len(sep) == 0 {
+			return fmt.Errorf("bad zeek #separator %q", quote(v))
+		}
+		p.sep = sep
+		return ErrSkip
+	}
+	name, rest, _ := bytes.Cut(line, p.sep)
+	switch string(name) {
+	case "#unset_field":
+		p.unset = bytes.Clone(rest)
+	case "#empty_field":
+		p.empty = bytes.Clone(rest)
+	case "#path":
+		p.path = string(rest)
+	case "#fields":
+		return p.fieldsHeader(rest)
+	}
+	return ErrSkip
+}
+
+func (p *zeekConnParser) fieldsHeader(rest []byte) error {
+	p.ncols, p.headerErr = 0, nil
+	for i := range p.cols {
+		p.cols[i] = -1
+	}
+	names := splitSep(nil, rest, p.sep)
+	for i, name := range names {
+		for c, want := range zeekColumns {
+			if string(name) == want && p.cols[c] < 0 {
+				p.cols[c] = i
+			}
+		}
+	}
+	for _, c := range [...]int{zTS, zOrigH, zRespH} {
+		if p.cols[c] < 0 {
+			p.headerErr = fmt.Errorf("zeek #fields header lacks %s", zeekColumns[c])
+			return p.headerErr
+		}
+	}
+	p.ncols = len(names)
+	return ErrSkip
+}
+
+// splitSep appends the sep-separated fields of b to dst.
+func splitSep(dst [][]byte, b, sep []byte) [][]byte {
+	for {
+		i := bytes.Index(b, sep)
+		if i < 0 {
+			return append(dst, b)
+		}
+		dst = append(dst, b[:i])
+		b = b[i+len(sep):]
+	}
+}
+
+// unescapeZeek decodes the \xHH escapes of a #separator value.
+func unescapeZeek(b []byte) ([]byte, bool) {
+	var out []byte
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			out = append(out, b[i])
+			continue
+		}
+		if i+3 >= len(b) || b[i+1] != 'x' {
+			return nil, false
+		}
+		hi, ok1 := unhex(b[i+2])
+		lo, ok2 := unhex(b[i+3])
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		out = append(out, hi<<4|lo)
+		i += 3
+	}
+	return out, true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}

@@ -1,0 +1,150 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/homesoc/homesoc/internal/event"
+)
+
+// WriteNetwork implements store.Store. Events are appended straight into
+// network_events through DuckDB's Appender, each written once. Duplicates are
+// found first: event ids hash the record, which includes its time, so a
+// stored duplicate always falls inside the batch's time range; when that range
+// holds no stored event (a first ingest) the probe is a cheap count, else the
+// batch's ids are staged and anti-joined against that range only.
+func (s *Store) WriteNetwork(ctx context.Context, evs []event.Network) (int, error) {
+	if len(evs) == 0 {
+		return 0, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	fresh := make(map[event.ID]struct{}, len(evs))
+	lo, hi := evs[0].Time, evs[0].Time
+	for i := range evs {
+		fresh[evs[i].ID] = struct{}{}
+		lo, hi = minTime(lo, evs[i].Time), maxTime(hi, evs[i].Time)
+	}
+	if err := s.dropStored(ctx, fresh, lo, hi); err != nil {
+		return 0, err
+	}
+	stored := 0
+	err := s.appendRows(ctx, "", "network_events", func(a *duckdb.Appender) error {
+		for i := range evs {
+			ev := &evs[i]
+			if _, ok := fresh[ev.ID]; !ok {
+				continue
+			}
+			delete(fresh, ev.ID) // a repeat later in the batch is a duplicate
+			end := ev.EndTime
+			if end.IsZero() {
+				end = ev.Time
+			}
+			if err := a.AppendRow(duckdb.UUID(ev.ID), ev.Time, end, ev.DurationS,
+				ev.Kind, ev.Action, ev.Direction, ev.Protocol,
+				addrText(ev.SrcIP), int32(ev.SrcPort), addrText(ev.DstIP), int32(ev.DstPort),
+				int64(ev.BytesOut), int64(ev.BytesIn), int64(ev.PacketsOut), int64(ev.PacketsIn),
+				int32(ev.TTL), ev.TCPFlags, ev.InIface, ev.OutIface, addrText(ev.NATIP),
+				ev.DeviceID, ev.Hostname, ev.UserName, ev.Sensor, ev.Format, ev.Status, ev.Raw); err != nil {
+				return fmt.Errorf("event %d: %w", i, err)
+			}
+			stored++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("append network events: %w", err)
+	}
+	return stored, nil
+}
+
+// dropStored removes from ids those already stored with a time in [lo, hi].
+func (s *Store) dropStored(ctx context.Context, ids map[event.ID]struct{}, lo, hi time.Time) error {
+	var inRange int64
+	if err := s.conn.QueryRowContext(ctx, `SELECT count(*) FROM network_events WHERE time BETWEEN ? AND ?`, lo, hi).Scan(&inRange); err != nil {
+		return fmt.Errorf("probe stored events: %w", err)
+	}
+	if inRange == 0 {
+		return nil
+	}
+	if _, err := s.conn.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS stage_ids (event_id UUID); DELETE FROM stage_ids`); err != nil {
+		return fmt.Errorf("prepare staging: %w", err)
+	}
+	err := s.appendRows(ctx, "temp", "stage_ids", func(a *duckdb.Appender) error {
+		for id := range ids {
+			if err := a.AppendRow(duckdb.UUID(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("stage event ids: %w", err)
+	}
+	rows, err := s.conn.QueryContext(ctx, `SELECT s.event_id FROM stage_ids AS s JOIN
+		(SELECT event_id FROM network_events WHERE time BETWEEN ? AND ?) AS e ON e.event_id = s.event_id`, lo, hi)
+	if err != nil {
+		return fmt.Errorf("find stored events: %w", err)
+	}
+	defer rows.Close()
+	var id duckdb.UUID
+	for rows.Next() {
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("find stored events: %w", err)
+		}
+		delete(ids, event.ID(id))
+	}
+	return rows.Err()
+}
+
+// WriteRejects implements store.Store.
+func (s *Store) WriteRejects(ctx context.Context, rs []event.Reject) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.appendRows(ctx, "", "rejects", func(a *duckdb.Appender) error {
+		for _, r := range rs {
+			if err := a.AppendRow(event.SecondsUTC(r.Time), r.Source, r.Line, r.Format, r.Reason, r.Raw); err != nil {
+				return fmt.Errorf("append reject: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// appendRows runs fill with an Appender on table (in catalog, "" for the
+// database itself) on the writers' connection, and flushes it.
+func (s *Store) appendRows(ctx context.Context, catalog, table string, fill func(*duckdb.Appender) error) error {
+	return s.conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppender(dc.(driver.Conn), catalog, "", table)
+		if err != nil {
+			return err
+		}
+		if err := fill(a); err != nil {
+			a.Close()
+			return err
+		}
+		return a.CloseWithCancel(ctx)
+	})
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

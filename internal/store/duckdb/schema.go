@@ -1,0 +1,89 @@
+package duckdb
+
+// migrations are applied in order, each once, and recorded in
+// schema_migrations. Never edit a released migration: append a new one.
+//
+// Columns are NOT NULL with defaults (empty string, zero) rather than NULL,
+// the same as ClickHouse keeps them, so rules see the same values on both.
+// IP addresses are canonical text, times are UTC TIMESTAMPs at second
+// resolution.
+var migrations = []string{
+	// 1: the foundation.
+	`CREATE TABLE network_events (
+		event_id    UUID      NOT NULL,
+		time        TIMESTAMP NOT NULL,
+		end_time    TIMESTAMP NOT NULL,
+		duration_s  DOUBLE    NOT NULL DEFAULT 0,
+		kind        VARCHAR   NOT NULL DEFAULT '',
+		action      VARCHAR   NOT NULL DEFAULT '',
+		direction   VARCHAR   NOT NULL DEFAULT '',
+		protocol    VARCHAR   NOT NULL DEFAULT '',
+		src_ip      VARCHAR   NOT NULL DEFAULT '',
+		src_port    INTEGER   NOT NULL DEFAULT 0,
+		dst_ip      VARCHAR   NOT NULL DEFAULT '',
+		dst_port    INTEGER   NOT NULL DEFAULT 0,
+		bytes_out   BIGINT    NOT NULL DEFAULT 0,
+		bytes_in    BIGINT    NOT NULL DEFAULT 0,
+		packets_out BIGINT    NOT NULL DEFAULT 0,
+		packets_in  BIGINT    NOT NULL DEFAULT 0,
+		ttl         INTEGER   NOT NULL DEFAULT 0,
+		tcp_flags   VARCHAR   NOT NULL DEFAULT '',
+		in_iface    VARCHAR   NOT NULL DEFAULT '',
+		out_iface   VARCHAR   NOT NULL DEFAULT '',
+		nat_ip      VARCHAR   NOT NULL DEFAULT '',
+		device_id   VARCHAR   NOT NULL DEFAULT '',
+		hostname    VARCHAR   NOT NULL DEFAULT '',
+		user_name   VARCHAR   NOT NULL DEFAULT '',
+		sensor      VARCHAR   NOT NULL DEFAULT '',
+		format      VARCHAR   NOT NULL DEFAULT '',
+		status      VARCHAR   NOT NULL DEFAULT '',
+		raw         VARCHAR   NOT NULL DEFAULT ''
+	);
+	CREATE TABLE rejects (
+		time   TIMESTAMP NOT NULL,
+		source VARCHAR   NOT NULL DEFAULT '',
+		line   BIGINT    NOT NULL DEFAULT 0,
+		format VARCHAR   NOT NULL DEFAULT '',
+		reason VARCHAR   NOT NULL DEFAULT '',
+		raw    VARCHAR   NOT NULL DEFAULT ''
+	);
+	CREATE TABLE indicators (
+		id         VARCHAR   NOT NULL PRIMARY KEY,
+		type       VARCHAR   NOT NULL DEFAULT 'ip',
+		value      VARCHAR   NOT NULL,
+		feed       VARCHAR   NOT NULL DEFAULT '',
+		threat     VARCHAR   NOT NULL DEFAULT '',
+		confidence INTEGER   NOT NULL DEFAULT 0,
+		first_seen TIMESTAMP NOT NULL DEFAULT TIMESTAMP '1970-01-01 00:00:00',
+		last_seen  TIMESTAMP NOT NULL DEFAULT TIMESTAMP '1970-01-01 00:00:00',
+		active     UTINYINT  NOT NULL DEFAULT 1,
+		fields     VARCHAR   NOT NULL DEFAULT '{}',
+		loaded_at  TIMESTAMP NOT NULL DEFAULT TIMESTAMP '1970-01-01 00:00:00'
+	);
+	CREATE TABLE sightings (
+		event_id     UUID      NOT NULL,
+		indicator_id VARCHAR   NOT NULL,
+		time         TIMESTAMP NOT NULL,
+		matched_ip   VARCHAR   NOT NULL DEFAULT '',
+		peer_ip      VARCHAR   NOT NULL DEFAULT '',
+		peer_port    INTEGER   NOT NULL DEFAULT 0,
+		port         INTEGER   NOT NULL DEFAULT 0,
+		protocol     VARCHAR   NOT NULL DEFAULT '',
+		source       VARCHAR   NOT NULL DEFAULT '',
+		found_at     TIMESTAMP NOT NULL DEFAULT TIMESTAMP '1970-01-01 00:00:00'
+	);
+	CREATE TABLE alerts (
+		alert_id   VARCHAR   NOT NULL PRIMARY KEY,
+		rule_id    VARCHAR   NOT NULL,
+		title      VARCHAR   NOT NULL DEFAULT '',
+		severity   VARCHAR   NOT NULL DEFAULT '',
+		group_json VARCHAR   NOT NULL DEFAULT '{}',
+		first_seen TIMESTAMP NOT NULL,
+		last_seen  TIMESTAMP NOT NULL,
+		count      BIGINT    NOT NULL DEFAULT 1,
+		events     BIGINT    NOT NULL DEFAULT 0,
+		detail     VARCHAR   NOT NULL DEFAULT '{}',
+		status     VARCHAR   NOT NULL DEFAULT 'open',
+		updated_at TIMESTAMP NOT NULL
+	);`,
+}

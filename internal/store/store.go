@@ -1,0 +1,87 @@
+// Package store defines what homesoc keeps and how the rest of the program
+// asks for it. Engines live in subpackages (store/duckdb); every other package
+// talks to this interface, never to an engine's tables.
+package store
+
+import (
+	"context"
+	"net/netip"
+	"time"
+
+	"github.com/homesoc/homesoc/internal/alert"
+	"github.com/homesoc/homesoc/internal/event"
+)
+
+// Store is the storage of one homesoc installation. All methods must return
+// when ctx is cancelled. Implementations are safe for concurrent use.
+type Store interface {
+	// Dialect names the SQL engine ("duckdb", "clickhouse") for rule macros.
+	Dialect() string
+
+	// WriteNetwork stores events, skipping any whose ID is already stored
+	// or repeats within evs, and reports how many were new.
+	WriteNetwork(ctx context.Context, evs []event.Network) (stored int, err error)
+	// WriteRejects keeps input records that could not be parsed.
+	WriteRejects(ctx context.Context, rs []event.Reject) error
+
+	// WriteIndicators adds new indicators and refreshes known ones.
+	WriteIndicators(ctx context.Context, ins []event.Indicator) (IndicatorCounts, error)
+	// Indicators returns the indicators, only the active ones if active.
+	Indicators(ctx context.Context, active bool) ([]event.Indicator, error)
+	// WriteSightings stores sightings not stored before (by event and
+	// indicator) and reports how many were new.
+	WriteSightings(ctx context.Context, ss []event.Sighting) (added int, err error)
+	// EventAddresses calls fn with every distinct address found in stored
+	// network events (either side), for a retro-hunt to match.
+	EventAddresses(ctx context.Context, fn func(netip.Addr) error) error
+	// SightingsFromMatches turns address matches into sightings over all
+	// stored events that carry a matched address, skipping known ones.
+	SightingsFromMatches(ctx context.Context, ms []AddrMatch, source string) (added int, err error)
+
+	// UpsertAlerts opens new alerts and updates known ones (by ID).
+	UpsertAlerts(ctx context.Context, as []alert.Alert) (AlertCounts, error)
+	// Alerts lists alerts, the most recently seen first.
+	Alerts(ctx context.Context) ([]alert.Alert, error)
+
+	// Query runs a read-only SQL statement, as rules do.
+	Query(ctx context.Context, sql string) (*Result, error)
+	// LoadRows inserts rows given as column -> value into a table, filling
+	// omitted columns with their defaults; rule tests load fixtures with it.
+	LoadRows(ctx context.Context, table string, rows []map[string]any) error
+
+	// Counts reports how many rows each table holds.
+	Counts(ctx context.Context) (map[string]int64, error)
+	Close() error
+}
+
+// IndicatorCounts says what WriteIndicators did.
+type IndicatorCounts struct {
+	Added     int `json:"added"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+}
+
+// AlertCounts says what UpsertAlerts did.
+type AlertCounts struct {
+	Opened  int `json:"opened"`
+	Updated int `json:"updated"`
+}
+
+// AddrMatch is an address that falls under an indicator.
+type AddrMatch struct {
+	Addr        netip.Addr
+	IndicatorID string
+}
+
+// Result is the outcome of Query: column names and rows of driver values
+// (string, int64, float64, time.Time, bool, nil, ...).
+type Result struct {
+	Columns []string
+	Rows    [][]any
+}
+
+// Tables every engine holds, in the order Counts reports them.
+var Tables = []string{"network_events", "rejects", "indicators", "sightings", "alerts"}
+
+// Now returns the current time at the resolution stores keep.
+func Now() time.Time { return event.SecondsUTC(time.Now()) }
