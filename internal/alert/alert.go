@@ -14,18 +14,18 @@ import (
 // group_by columns. A rule that finds the same thing again updates this alert
 // (Count, LastSeen) instead of opening a new one.
 type Alert struct {
-	ID        string            // Identity(RuleID, Group)
-	RuleID    string            // the rule that raised it
-	Title     string            // the rule's title
-	Severity  string            // the rule's severity
-	Group     map[string]string // the group_by columns and their values
-	FirstSeen time.Time         // earliest evidence
-	LastSeen  time.Time         // latest evidence
-	Count     int64             // how many detections found new evidence
-	Events    int64             // events behind the latest detection
-	Detail    map[string]string // every column the rule returned
-	Status    string            // "open"
-	UpdatedAt time.Time         // when a detection last changed it
+	ID        string            `json:"id"`         // Identity(RuleID, Group)
+	RuleID    string            `json:"rule"`       // the rule that raised it
+	Title     string            `json:"title"`      // the rule's title
+	Severity  string            `json:"severity"`   // the rule's severity
+	Group     map[string]string `json:"group"`      // the group_by columns and their values
+	FirstSeen time.Time         `json:"first_seen"` // earliest evidence
+	LastSeen  time.Time         `json:"last_seen"`  // latest evidence
+	Count     int64             `json:"count"`      // how many detections found new evidence
+	Events    int64             `json:"events"`     // events behind the latest detection
+	Detail    map[string]string `json:"detail"`     // every column the rule returned
+	Status    string            `json:"status"`     // "open"
+	UpdatedAt time.Time         `json:"updated_at"` // when a detection last changed it
 }
 
 // Identity is an alert's deterministic id: a hash of the rule id and the

@@ -25,7 +25,7 @@ const (
 
 // LoadFeodo loads abuse.ch Feodo Tracker's botnet C2 IP blocklist. It reads
 // the JSON form (ipblocklist.json, ipblocklist_recommended.json) when the
-// first non-space byte is '[', else the CSV form (ipblocklist.csv). The plain
+// first non-space byte is '[' (or '{', to refuse it as JSON), else the CSV form (ipblocklist.csv). The plain
 // ipblocklist.txt is a list of addresses: load it with LoadCSV.
 //
 // Each entry becomes an ip indicator: Threat is the malware family,
@@ -50,7 +50,7 @@ func LoadFeodo(r io.Reader, opts LoadOptions) (LoadResult, error) {
 	return c.res, err
 }
 
-// sniffJSON reports whether the input's first non-space byte is '[', reading
+// sniffJSON reports whether the input starts as JSON (see startsJSON), reading
 // nothing but a byte-order mark. An input that starts with more space than
 // br can buffer is not JSON from any feed we know.
 func sniffJSON(br *bufio.Reader) (bool, error) {
@@ -60,14 +60,21 @@ func sniffJSON(br *bufio.Reader) (bool, error) {
 	}
 	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
 		b = b[3:]
-		if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && t[0] == '[' {
+		if startsJSON(b) {
 			_, _ = br.Discard(3) // the JSON decoder does not skip a BOM
 			return true, nil
 		}
 		return false, nil
 	}
+	return startsJSON(b), nil
+}
+
+// startsJSON reports whether b's first non-space byte starts a JSON array or
+// object. Feodo's JSON is an array; an object is taken as JSON too, so it is
+// refused as such rather than as a page of CSV errors.
+func startsJSON(b []byte) bool {
 	t := bytes.TrimLeft(b, " \t\r\n")
-	return len(t) > 0 && t[0] == '[', nil
+	return len(t) > 0 && (t[0] == '[' || t[0] == '{')
 }
 
 // feodoEntry is one Feodo blocklist entry, from JSON or CSV. The key fields

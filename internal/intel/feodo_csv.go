@@ -143,12 +143,15 @@ func feodoColumnLine(line []byte, sp *fieldSplitter) ([]string, bool) {
 		return nil, false
 	}
 	rec, err := sp.split(text)
-	if err != nil || len(rec) < 2 {
+	if err != nil {
 		return nil, false
 	}
 	names := make([]string, len(rec))
 	for i, n := range rec {
 		names[i] = strings.ToLower(n)
+	}
+	if newFeodoColumns(names).ip < 0 {
+		return nil, false // a comment that mentions dst_ip, not the column line
 	}
 	return names, true
 }

@@ -17,16 +17,16 @@ func loadFeodoJSON(r io.Reader, opts LoadOptions, c *collector) error {
 	dec := json.NewDecoder(lc)
 	tok, err := dec.Token()
 	if err != nil {
-		return fmt.Errorf("feodo json: line %d: %w", lc.lineAt(dec.InputOffset()), err)
+		return fmt.Errorf("feodo json: line %d: %w", lc.errorLine(err), err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return fmt.Errorf("feodo json: want an array, got %v", tok)
+		return fmt.Errorf("feodo json: want an array of entries, got %s", jsonKind(tok))
 	}
 	var compact bytes.Buffer
 	for n := 1; dec.More(); n++ {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return fmt.Errorf("feodo json: entry %d: line %d: %w", n, lc.lineAt(dec.InputOffset()), err)
+			return fmt.Errorf("feodo json: entry %d: line %d: %w", n, lc.errorLine(err), err)
 		}
 		line := lc.lineAt(dec.InputOffset() - int64(len(raw)))
 		compact.Reset()
@@ -42,7 +42,7 @@ func loadFeodoJSON(r io.Reader, opts LoadOptions, c *collector) error {
 		c.add(ind)
 	}
 	if _, err := dec.Token(); err != nil { // the closing ']'
-		return fmt.Errorf("feodo json: line %d: %w", lc.lineAt(dec.InputOffset()), err)
+		return fmt.Errorf("feodo json: line %d: %w", lc.errorLine(err), err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return fmt.Errorf("feodo json: line %d: data after the array", lc.lineAt(dec.InputOffset()))
@@ -92,6 +92,24 @@ func jsonString(obj map[string]json.RawMessage, key string) (string, error) {
 	return s, nil
 }
 
+// jsonKind names the kind of JSON value a token starts.
+func jsonKind(tok json.Token) string {
+	switch v := tok.(type) {
+	case json.Delim:
+		if v == '{' {
+			return "an object"
+		}
+		return "an array"
+	case string:
+		return "a string"
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	}
+	return "a number"
+}
+
 // quoteRaw shows a JSON value in an error message, cut short if long.
 func quoteRaw(v []byte) string {
 	const max = 64
@@ -123,6 +141,15 @@ func (c *lineCounter) Read(p []byte) (int, error) {
 	}
 	c.off += int64(n)
 	return n, err
+}
+
+// errorLine returns the line of a decoding error: where a syntax error is,
+// else (an unexpected end of input, a read error) the last line read.
+func (c *lineCounter) errorLine(err error) int {
+	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
+		return c.lineAt(se.Offset)
+	}
+	return c.lineAt(c.off)
 }
 
 // lineAt returns the 1-based line of byte offset off.

@@ -13,7 +13,8 @@ import (
 // value, the form stored in event.Indicator and hashed into its ID:
 //
 //   - ip: netip.Addr.String(), IPv4-mapped IPv6 unmapped, zone dropped;
-//   - cidr: the masked prefix; a full-length prefix (/32, /128) is an ip;
+//   - cidr: the masked prefix, at least /8 for IPv4 and /16 for IPv6; a
+//     full-length prefix (/32, /128) is an ip;
 //   - domain: lower case without a trailing dot;
 //   - url: as given (surrounding space trimmed);
 //   - hash: lower-case hex of 32, 40 or 64 digits (MD5, SHA-1, SHA-256).
@@ -76,6 +77,11 @@ func infer(value string) (string, string, error) {
 	if p, ok := parsePrefix(value); ok {
 		return prefixIndicator(p)
 	}
+	if addr, _, ok := strings.Cut(value, "/"); ok {
+		if _, isAddr := parseAddr(addr); isAddr {
+			return "", "", fmt.Errorf("bad cidr %s", quote(value))
+		}
+	}
 	if isHex(value) && (len(value) == 32 || len(value) == 40 || len(value) == 64) {
 		return event.IndicatorHash, strings.ToLower(value), nil
 	}
@@ -115,11 +121,26 @@ func parsePrefix(s string) (netip.Prefix, bool) {
 	return p.Masked(), true
 }
 
+// Shortest prefixes taken as indicators. A shorter one is a broken feed line
+// ("0.0.0.0/0"), not intelligence, and would raise a sighting for every
+// event.
+const (
+	minBits4 = 8
+	minBits6 = 16
+)
+
 // prefixIndicator returns the type and value of a canonical prefix: an ip for
-// a full-length prefix, else a cidr.
+// a full-length prefix, else a cidr, unless it is too broad.
 func prefixIndicator(p netip.Prefix) (string, string, error) {
 	if p.IsSingleIP() {
 		return event.IndicatorIP, p.Addr().String(), nil
+	}
+	minBits := minBits6
+	if p.Addr().Is4() {
+		minBits = minBits4
+	}
+	if p.Bits() < minBits {
+		return "", "", fmt.Errorf("bad cidr %s: broader than /%d", quote(p.String()), minBits)
 	}
 	return event.IndicatorCIDR, p.String(), nil
 }

@@ -19,6 +19,8 @@ import (
 // returns all of them.
 type Matcher struct {
 	// table maps each prefix to the run of refs holding its indicators.
+	// bart.Fast over bart.Table: a miss costs ~27 ns instead of ~34 ns at
+	// 1M prefixes for ~7% more memory (BenchmarkMatcherMiss).
 	table bart.Fast[span]
 	// refs indexes inds, grouped by prefix.
 	refs []int32
@@ -27,8 +29,15 @@ type Matcher struct {
 	invalid int
 }
 
-// span is a run of Matcher.refs: refs[off : off+n].
-type span struct{ off, n uint32 }
+// span is what the table holds for a prefix: its indicators,
+// refs[off : off+n], its length, and whether a shorter prefix in the table
+// covers it, so a walk over the covering prefixes knows when to stop without
+// another lookup.
+type span struct {
+	off, n uint32
+	bits   uint8
+	parent bool
+}
 
 // NewMatcher builds a matcher of the active ip and cidr indicators in inds;
 // other types and inactive indicators are left out. An indicator is taken
@@ -73,6 +82,7 @@ func NewMatcher(inds []event.Indicator) *Matcher {
 		return cmp.Or(cmp.Compare(ia.Feed, ib.Feed), cmp.Compare(ia.ID, ib.ID))
 	})
 	m.refs = make([]int32, len(entries))
+	var starts []int // first entry of each prefix
 	for i := 0; i < len(entries); {
 		j := i + 1
 		for j < len(entries) && entries[j].pfx == entries[i].pfx {
@@ -81,8 +91,22 @@ func NewMatcher(inds []event.Indicator) *Matcher {
 		for k := i; k < j; k++ {
 			m.refs[k] = entries[k].ind
 		}
-		m.table.Insert(entries[i].pfx, span{off: uint32(i), n: uint32(j - i)})
+		pfx := entries[i].pfx
+		m.table.Insert(pfx, span{off: uint32(i), n: uint32(j - i), bits: uint8(pfx.Bits())})
+		starts = append(starts, i)
 		i = j
+	}
+	// Now that every prefix is in, mark those inside a shorter one.
+	for _, i := range starts {
+		pfx := entries[i].pfx
+		if pfx.Bits() == 0 {
+			continue
+		}
+		if _, ok := m.table.LookupPrefix(netip.PrefixFrom(pfx.Addr(), pfx.Bits()-1)); ok {
+			sp, _ := m.table.Get(pfx)
+			sp.parent = true
+			m.table.Insert(pfx, sp)
+		}
 	}
 	return m
 }
@@ -155,38 +179,38 @@ func (m *Matcher) appendSightings(dst []event.Sighting, ev *event.Network, sourc
 // covering starts a walk over the indicators covering addr.
 func (m *Matcher) covering(addr netip.Addr) cover {
 	addr = addr.Unmap()
-	// Contains is the fastest walk of the trie and answers the common case,
-	// a miss, on its own.
-	if !m.table.Contains(addr) {
-		return cover{bits: -1}
+	// One longest-prefix lookup answers the common case, a miss, and on a
+	// hit finds the most specific prefix.
+	sp, ok := m.table.Lookup(addr)
+	if !ok {
+		return cover{}
 	}
-	return cover{m: m, addr: addr, bits: addr.BitLen()}
+	return cover{m: m, addr: addr, span: sp, refs: m.refs[sp.off : sp.off+sp.n]}
 }
 
 // cover walks the indicators of the prefixes covering an address, the
-// longest prefix first. Each step is a longest-prefix lookup no longer than
-// the prefix found before: an address has few covering prefixes, and unlike
-// bart's Supernets iterator this does not allocate.
+// longest prefix first. From one prefix to the next is a longest-prefix
+// lookup shorter than the last, made only when the table says there is a
+// shorter one: an address has few covering prefixes, and unlike bart's
+// Supernets iterator this does not allocate.
 type cover struct {
 	m    *Matcher
 	addr netip.Addr
-	bits int     // longest prefix length still to look at; -1 when done
-	refs []int32 // indicators of the current prefix not yet returned
+	span span    // the current prefix
+	refs []int32 // its indicators not yet returned
 }
 
 // next returns the next covering indicator, or nil when there are no more.
 func (c *cover) next() *event.Indicator {
 	for len(c.refs) == 0 {
-		if c.bits < 0 {
+		if !c.span.parent {
 			return nil
 		}
-		pfx, sp, ok := c.m.table.LookupPrefixLPM(netip.PrefixFrom(c.addr, c.bits))
-		if !ok {
-			c.bits = -1
+		sp, ok := c.m.table.LookupPrefix(netip.PrefixFrom(c.addr, int(c.span.bits)-1))
+		if !ok { // cannot happen: parent says there is one
 			return nil
 		}
-		c.refs = c.m.refs[sp.off : sp.off+sp.n]
-		c.bits = pfx.Bits() - 1
+		c.span, c.refs = sp, c.m.refs[sp.off:sp.off+sp.n]
 	}
 	ind := &c.m.inds[c.refs[0]]
 	c.refs = c.refs[1:]

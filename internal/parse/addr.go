@@ -24,34 +24,37 @@ func parseAddr(b []byte) (netip.Addr, bool) {
 // parseIPv4 parses dotted-quad b into ip (4 bytes). Like netip, it rejects
 // octets with leading zeros, which some tools read as octal.
 func parseIPv4(b []byte, ip []byte) bool {
-	val, digits, field := 0, 0, 0
-	for _, c := range b {
-		switch {
-		case c >= '0' && c <= '9':
-			if digits == 1 && val == 0 {
+	i := 0
+	for f := range 4 {
+		if f > 0 {
+			if i == len(b) || b[i] != '.' {
 				return false
 			}
-			val = val*10 + int(c-'0')
-			digits++
-			if val > 255 {
-				return false
-			}
-		case c == '.':
-			if digits == 0 || field == 3 {
-				return false
-			}
-			ip[field] = byte(val)
-			field++
-			val, digits = 0, 0
-		default:
+			i++
+		}
+		// One to three digits, unrolled: it is the hot path of every line.
+		if i == len(b) || b[i]-'0' > 9 {
 			return false
 		}
+		n := uint(b[i] - '0')
+		i++
+		if i < len(b) && b[i]-'0' <= 9 {
+			if n == 0 {
+				return false
+			}
+			n = n*10 + uint(b[i]-'0')
+			i++
+			if i < len(b) && b[i]-'0' <= 9 {
+				n = n*10 + uint(b[i]-'0')
+				i++
+				if n > 255 {
+					return false
+				}
+			}
+		}
+		ip[f] = byte(n)
 	}
-	if field != 3 || digits == 0 {
-		return false
-	}
-	ip[3] = byte(val)
-	return true
+	return i == len(b)
 }
 
 // parseIPv6 follows netip's parseIPv6, on bytes and without zones.

@@ -62,7 +62,7 @@ var errFlowNotJSON = errors.New("not a flow-json line: not a JSON object")
 // Parse implements Parser.
 func (p *flowJSONParser) Parse(line []byte, ev *event.Network) error {
 	*ev = event.Network{}
-	obj := trimSpaces(bytes.TrimRight(line, "\r\n"))
+	obj := trimSpaces(line)
 	if len(obj) == 0 {
 		return ErrSkip
 	}

@@ -51,3 +51,15 @@ func asciiLower(dst, src []byte) []byte {
 	}
 	return dst
 }
+
+// lastString remembers the string last interned for one field.
+type lastString struct{ s string }
+
+// get returns b as a string, from the last value when it repeats, else from
+// the interner.
+func (l *lastString) get(in *interner, b []byte) string {
+	if string(b) != l.s {
+		l.s = in.get(b)
+	}
+	return l.s
+}

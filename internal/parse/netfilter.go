@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/homesoc/homesoc/internal/event"
 )
@@ -48,6 +49,12 @@ type netfilterParser struct {
 	clock   *stampClock
 	strs    interner // interfaces, hosts, protocols, TCP flag sets
 	actions interner // log prefix -> action
+	// The previous line's strings: consecutive lines mostly repeat them, and
+	// comparing is cheaper than hashing for the interner.
+	last struct {
+		in, out, host, flags lastString
+		prefix, action       string
+	}
 }
 
 func newNetfilterParser(o Options) *netfilterParser {
@@ -57,12 +64,13 @@ func newNetfilterParser(o Options) *netfilterParser {
 // Parse implements Parser.
 func (p *netfilterParser) Parse(line []byte, ev *event.Network) error {
 	*ev = event.Network{}
-	s := trimSpaces(bytes.TrimRight(line, "\r\n"))
+	s := trimSpaces(line)
 	if len(s) == 0 {
 		return ErrSkip
 	}
-	if i := controlByte(s); i >= 0 {
-		return fmt.Errorf("not a netfilter line: binary data at byte %d", i)
+	if i := badByte(s); i >= 0 {
+		lead := len(line) - len(bytes.TrimLeft(line, " \t\r\n"))
+		return fmt.Errorf("not a netfilter line: binary data at byte %d", lead+i)
 	}
 	if s[0] == '{' {
 		return errNetfilterJSON
@@ -89,7 +97,7 @@ func (p *netfilterParser) Parse(line []byte, ev *event.Network) error {
 	ev.Kind = event.KindFirewall
 	ev.Format = netfilterName
 	ev.Action = p.action(trimSpaces(rest[:kv]))
-	ev.Sensor = p.strs.get(host)
+	ev.Sensor = p.last.host.get(&p.strs, host)
 	switch {
 	case ev.InIface != "" && ev.OutIface == "":
 		ev.Direction = event.DirInbound
@@ -105,23 +113,27 @@ func (p *netfilterParser) Parse(line []byte, ev *event.Network) error {
 // occurrence of a key wins, and a bracketed packet (the one an ICMP error
 // quotes) is skipped, so its addresses do not replace the outer ones.
 func (p *netfilterParser) fields(b []byte, ev *event.Network) error {
-	var src, dst, proto, spt, dpt, ttl []byte
-	var haveIn, haveOut bool
+	var in, out, src, dst, proto, spt, dpt, ttl []byte
 	var flags [24]byte // "URG ACK PSH RST SYN FIN" at most
 	nflags, depth := 0, 0
-	for len(b) > 0 {
-		var tok []byte
-		tok, b = nextToken(b)
-		if len(tok) == 0 {
+	for i := 0; i < len(b); {
+		for i < len(b) && b[i] == ' ' {
+			i++
+		}
+		start := i
+		i = keyEnd(b, i)
+		if start == i && i == len(b) {
 			break
 		}
-		if depth > 0 || tok[0] == '[' {
-			depth += bytes.Count(tok, []byte("[")) - bytes.Count(tok, []byte("]"))
+		if b[start] == '[' || depth > 0 {
+			for i < len(b) && b[i] != ' ' {
+				i++
+			}
+			depth += bytes.Count(b[start:i], []byte("[")) - bytes.Count(b[start:i], []byte("]"))
 			continue
 		}
-		eq := bytes.IndexByte(tok, '=')
-		if eq < 0 {
-			if f := tcpFlag(tok); f != "" && nflags+1+len(f) <= len(flags) {
+		if i == len(b) || b[i] == ' ' { // a flag word
+			if f := tcpFlag(b[start:i]); f != "" && nflags+1+len(f) <= len(flags) {
 				if nflags > 0 {
 					flags[nflags] = ' '
 					nflags++
@@ -130,18 +142,16 @@ func (p *netfilterParser) fields(b []byte, ev *event.Network) error {
 			}
 			continue
 		}
-		key, val := tok[:eq], tok[eq+1:]
+		key := b[start:i]
+		i++
+		v := i
+		i = valueEnd(b, i)
+		val := b[v:i]
 		switch string(key) {
 		case "IN":
-			if !haveIn {
-				haveIn = true
-				ev.InIface = p.strs.get(val)
-			}
+			in = first(in, val)
 		case "OUT":
-			if !haveOut {
-				haveOut = true
-				ev.OutIface = p.strs.get(val)
-			}
+			out = first(out, val)
 		case "SRC":
 			src = first(src, val)
 		case "DST":
@@ -190,8 +200,10 @@ func (p *netfilterParser) fields(b []byte, ev *event.Network) error {
 		}
 		ev.TTL = uint8(n)
 	}
+	ev.InIface = p.last.in.get(&p.strs, in)
+	ev.OutIface = p.last.out.get(&p.strs, out)
 	ev.Protocol = p.protocol(proto)
-	ev.TCPFlags = p.strs.get(flags[:nflags])
+	ev.TCPFlags = p.last.flags.get(&p.strs, flags[:nflags])
 	return nil
 }
 
@@ -254,13 +266,17 @@ func (p *netfilterParser) action(prefix []byte) string {
 	if len(prefix) == 0 {
 		return "log"
 	}
-	if a, ok := p.actions.m[string(prefix)]; ok {
-		return a
+	if string(prefix) == p.last.prefix {
+		return p.last.action
 	}
-	a := actionOf(prefix)
-	if len(p.actions.m) < internCap {
-		p.actions.m[string(prefix)] = a
+	a, ok := p.actions.m[string(prefix)]
+	if !ok {
+		a = actionOf(prefix)
+		if len(p.actions.m) < internCap {
+			p.actions.m[string(prefix)] = a
+		}
 	}
+	p.last.prefix, p.last.action = p.strs.get(prefix), a
 	return a
 }
 
@@ -282,7 +298,7 @@ func actionOf(prefix []byte) string {
 	if len(name) == 0 {
 		return "log"
 	}
-	return string(asciiLower(make([]byte, len(name)), name))
+	return strings.ToLower(string(name))
 }
 
 // skipPriority drops a forwarded syslog priority ("<4>").
@@ -365,36 +381,27 @@ func skipUptime(b []byte) []byte {
 }
 
 // fieldsStart returns where the packet fields begin, which is also where the
-// log prefix ends. The kernel writes "IN=<if> OUT=<if>" first, right after
-// the prefix, which may lack a trailing space ("DROPIN=eth0"). Failing that,
-// the fields begin at the first KEY= token.
+// log prefix ends: at the first KEY= token, except that the kernel writes
+// "IN=<if> OUT=<if>" right after the prefix, which may lack a trailing space
+// ("DROPIN=eth0"), so an IN= followed by OUT= starts them wherever it is.
 func fieldsStart(b []byte) int {
 	for off := 0; off < len(b); {
-		i := bytes.Index(b[off:], []byte("IN="))
-		if i < 0 {
+		e := bytes.IndexByte(b[off:], '=')
+		if e < 0 {
 			break
 		}
-		i += off
-		j := i + 3
-		for j < len(b) && b[j] != ' ' {
-			j++
+		e += off
+		if e >= 2 && b[e-2] == 'I' && b[e-1] == 'N' && bytes.HasPrefix(b[valueEnd(b, e+1):], []byte(" OUT=")) {
+			return e - 2
 		}
-		if bytes.HasPrefix(b[j:], []byte(" OUT=")) {
-			return i
+		k := e
+		for k > 0 && 'A' <= b[k-1] && b[k-1] <= 'Z' {
+			k--
 		}
-		off = i + 3
-	}
-	for i := 0; i < len(b); i++ {
-		if i > 0 && b[i-1] != ' ' {
-			continue
+		if k < e && (k == 0 || b[k-1] == ' ') {
+			return k
 		}
-		j := i
-		for j < len(b) && 'A' <= b[j] && b[j] <= 'Z' {
-			j++
-		}
-		if j > i && j < len(b) && b[j] == '=' {
-			return i
-		}
+		off = e + 1
 	}
 	return -1
 }

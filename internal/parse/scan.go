@@ -1,6 +1,11 @@
 package parse
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+	"unicode/utf8"
+)
 
 // Byte-level helpers shared by the parsers. They never allocate.
 
@@ -14,15 +19,77 @@ func isBlank(line []byte) bool {
 	return true
 }
 
-// controlByte returns the index of the first control byte (other than tab)
-// in b, or -1. Text logs never carry them; binary junk nearly always does.
-func controlByte(b []byte) int {
-	for i, c := range b {
-		if c < 0x20 && c != '\t' || c == 0x7f {
-			return i
+// badByte returns the index of the first byte that cannot be in a text log
+// line, or -1: a control byte other than tab (binary junk nearly always has
+// them), or a byte of invalid UTF-8 (stores keep text as UTF-8). It tests
+// eight bytes at a time, as every line passes through it, and leaves the
+// rare non-ASCII line to utf8.Valid.
+func badByte(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		// A high bit survives for a byte below 0x20, equal to 0x7f, or
+		// above 0x7f.
+		if (x-0x20*ones)&^x&highs|zeroByte(x^0x7f*ones)|x&highs != 0 {
+			break
+		}
+	}
+	ascii := true
+	for j := i; j < len(b); j++ {
+		switch c := b[j]; {
+		case c < 0x20 && c != '\t' || c == 0x7f:
+			return j
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	if !ascii && !utf8.Valid(b[i:]) {
+		for j := i; j < len(b); {
+			r, n := utf8.DecodeRune(b[j:])
+			if r == utf8.RuneError && n == 1 {
+				return j
+			}
+			j += n
 		}
 	}
 	return -1
+}
+
+// The tokenizers below look at eight bytes at a time: a line is some thirty
+// short tokens, and a byte loop pays a mispredicted branch at the end of each.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// zeroByte returns a word with the high bit set in the lowest byte of x that
+// is zero (higher bits may be set falsely; only the lowest counts).
+func zeroByte(x uint64) uint64 { return (x - ones) &^ x & highs }
+
+// keyEnd returns the index of the first space or '=' in b from i, or len(b).
+func keyEnd(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if m := zeroByte(x^(' '*ones)) | zeroByte(x^('='*ones)); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(b) && b[i] != ' ' && b[i] != '='; i++ {
+	}
+	return i
+}
+
+// valueEnd returns the index of the first space in b from i, or len(b).
+func valueEnd(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		if m := zeroByte(binary.LittleEndian.Uint64(b[i:]) ^ (' ' * ones)); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	if j := bytes.IndexByte(b[i:], ' '); j >= 0 {
+		return i + j
+	}
+	return len(b)
 }
 
 // parseUint parses a decimal unsigned integer no greater than max.
@@ -92,10 +159,19 @@ func nextToken(b []byte) (tok, rest []byte) {
 	return b[i:j], b[j:]
 }
 
-// trimSpaces trims ASCII spaces and tabs from both ends of b.
+// trimSpaces trims white space (space, tab, CR, LF) from both ends of b.
 func trimSpaces(b []byte) []byte {
-	return bytes.Trim(b, " \t")
+	i, j := 0, len(b)
+	for i < j && isSpace(b[i]) {
+		i++
+	}
+	for j > i && isSpace(b[j-1]) {
+		j--
+	}
+	return b[i:j]
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // quote shortens b for an error message, so a reject reason stays readable
 // when the offending field is a megabyte of junk.

@@ -147,12 +147,10 @@ func (c *stampClock) iso(s []byte) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("impossible date %s %d %d", month.String()[:3], d, y)
 	}
 	rest := s[19:]
-	ns := 0
-	if len(rest) > 0 && (rest[0] == '.' || rest[0] == ',') {
+	if len(rest) > 0 && (rest[0] == '.' || rest[0] == ',') { // below the seconds we keep
 		i := 1
-		for scale := 100_000_000; i < len(rest) && isDigit(rest[i]); i++ {
-			ns += int(rest[i]-'0') * scale
-			scale /= 10
+		for i < len(rest) && isDigit(rest[i]) {
+			i++
 		}
 		if i == 1 {
 			return bad()
@@ -160,13 +158,13 @@ func (c *stampClock) iso(s []byte) (time.Time, error) {
 		rest = rest[i:]
 	}
 	if len(rest) == 0 {
-		return time.Date(y, month, d, h, mi, sec, ns, c.loc), nil
+		return c.date(y, month, d, h, mi, sec), nil
 	}
 	off, ok := zoneOffset(rest)
 	if !ok {
 		return bad()
 	}
-	return time.Date(y, month, d, h, mi, sec, ns, time.UTC).Add(-time.Duration(off) * time.Second), nil
+	return unixUTC(y, month, d, h, mi, sec-off), nil
 }
 
 // zoneOffset parses Z, ±hh:mm, ±hhmm or ±hh into seconds east of UTC.
@@ -234,7 +232,7 @@ func (c *stampClock) classic(s []byte, year int) (time.Time, error) {
 			if d > daysIn(month, y) {
 				continue
 			}
-			if t := time.Date(y, month, d, h, mi, sec, 0, c.loc); !t.After(c.limit) {
+			if t := c.date(y, month, d, h, mi, sec); !t.After(c.limit) {
 				return t, nil
 			}
 		}
@@ -243,7 +241,31 @@ func (c *stampClock) classic(s []byte, year int) (time.Time, error) {
 	if d > daysIn(month, year) {
 		return time.Time{}, fmt.Errorf("impossible date %s %d %d", mon, d, year)
 	}
-	return time.Date(year, month, d, h, mi, sec, 0, c.loc), nil
+	return c.date(year, month, d, h, mi, sec), nil
+}
+
+// date is time.Date in the clock's location, by arithmetic for UTC.
+func (c *stampClock) date(y int, m time.Month, d, h, mi, s int) time.Time {
+	if c.loc == time.UTC {
+		return unixUTC(y, m, d, h, mi, s)
+	}
+	return time.Date(y, m, d, h, mi, s, 0, c.loc)
+}
+
+// unixUTC is time.Date in UTC for a valid date from year 1, several times
+// faster. s may run outside 0-59 (a zone offset applied).
+func unixUTC(y int, m time.Month, d, h, mi, s int) time.Time {
+	// Days from 1970-01-01 (H. Hinnant, "chrono-compatible low-level date
+	// algorithms"), with years starting in March so leap days come last.
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	doy := (153*((int(m)+9)%12)+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	days := era*146097 + doe - 719468
+	return time.Unix(int64(days)*86400+int64(h*3600+mi*60+s), 0).UTC()
 }
 
 // openWrt parses logread's "Mon Apr  6 16:05:29 2020", which carries its

@@ -114,6 +114,9 @@ func (p *zeekConnParser) Parse(line []byte, ev *event.Network) error {
 	case trimSpaces(line)[0] == '{':
 		return p.parseJSON(trimSpaces(line), line, ev)
 	}
+	if i := badByte(line); i >= 0 {
+		return fmt.Errorf("not a zeek line: binary data at byte %d", i)
+	}
 	if p.headerErr != nil {
 		return p.headerErr
 	}

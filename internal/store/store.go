@@ -23,6 +23,9 @@ type Store interface {
 	WriteNetwork(ctx context.Context, evs []event.Network) (stored int, err error)
 	// WriteRejects keeps input records that could not be parsed.
 	WriteRejects(ctx context.Context, rs []event.Reject) error
+	// Rejects returns up to limit records rejected since a time, in input
+	// order, and how many there are in all.
+	Rejects(ctx context.Context, since time.Time, limit int) ([]event.Reject, int, error)
 
 	// WriteIndicators adds new indicators and refreshes known ones.
 	WriteIndicators(ctx context.Context, ins []event.Indicator) (IndicatorCounts, error)

@@ -33,34 +33,21 @@ func (s *Store) WriteNetwork(ctx context.Context, evs []event.Network) (int, err
 	if err := s.dropStored(ctx, fresh, lo, hi); err != nil {
 		return 0, err
 	}
-	stored := 0
-	err := s.appendRows(ctx, "", "network_events", func(a *duckdb.Appender) error {
-		for i := range evs {
-			ev := &evs[i]
-			if _, ok := fresh[ev.ID]; !ok {
-				continue
-			}
-			delete(fresh, ev.ID) // a repeat later in the batch is a duplicate
-			end := ev.EndTime
-			if end.IsZero() {
-				end = ev.Time
-			}
-			if err := a.AppendRow(duckdb.UUID(ev.ID), ev.Time, end, ev.DurationS,
-				ev.Kind, ev.Action, ev.Direction, ev.Protocol,
-				addrText(ev.SrcIP), int32(ev.SrcPort), addrText(ev.DstIP), int32(ev.DstPort),
-				int64(ev.BytesOut), int64(ev.BytesIn), int64(ev.PacketsOut), int64(ev.PacketsIn),
-				int32(ev.TTL), ev.TCPFlags, ev.InIface, ev.OutIface, addrText(ev.NATIP),
-				ev.DeviceID, ev.Hostname, ev.UserName, ev.Sensor, ev.Format, ev.Status, ev.Raw); err != nil {
-				return fmt.Errorf("event %d: %w", i, err)
-			}
-			stored++
+	b := &networkBatch{evs: evs, rows: make([]int32, 0, len(fresh))}
+	for i := range evs {
+		if _, ok := fresh[evs[i].ID]; ok {
+			delete(fresh, evs[i].ID) // a repeat later in the batch is a duplicate
+			b.rows = append(b.rows, int32(i))
 		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("append network events: %w", err)
 	}
-	return stored, nil
+	n, err := s.insertNetwork(ctx, b)
+	if err != nil {
+		return 0, fmt.Errorf("insert network events: %w", err)
+	}
+	if n != int64(len(b.rows)) {
+		return 0, fmt.Errorf("insert network events: %d of %d rows inserted", n, len(b.rows))
+	}
+	return int(n), nil
 }
 
 // dropStored removes from ids those already stored with a time in [lo, hi].
@@ -117,6 +104,29 @@ func (s *Store) WriteRejects(ctx context.Context, rs []event.Reject) error {
 		}
 		return nil
 	})
+}
+
+// Rejects implements store.Store.
+func (s *Store) Rejects(ctx context.Context, since time.Time, limit int) ([]event.Reject, int, error) {
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM rejects WHERE time >= ?`, since).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count rejects: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT time, source, line, format, reason, raw FROM rejects
+		WHERE time >= ? ORDER BY time, source, line LIMIT ?`, since, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read rejects: %w", err)
+	}
+	defer rows.Close()
+	var out []event.Reject
+	for rows.Next() {
+		var r event.Reject
+		if err := rows.Scan(&r.Time, &r.Source, &r.Line, &r.Format, &r.Reason, &r.Raw); err != nil {
+			return nil, 0, fmt.Errorf("read rejects: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
 }
 
 // appendRows runs fill with an Appender on table (in catalog, "" for the

@@ -46,7 +46,8 @@ func (s *Store) Query(ctx context.Context, query string) (*store.Result, error) 
 }
 
 // LoadRows implements store.Store. network_events and sightings rows
-// without an event_id get one hashed from their values, as ingest would.
+// without an event_id get one hashed from their values; indicators without an
+// id get the deterministic one a feed load would give them.
 func (s *Store) LoadRows(ctx context.Context, table string, rows []map[string]any) error {
 	if !slices.Contains(store.Tables, table) {
 		return fmt.Errorf("unknown table %q (one of %s)", table, strings.Join(store.Tables, ", "))
@@ -66,6 +67,16 @@ func (s *Store) LoadRows(ctx context.Context, table string, rows []map[string]an
 		if _, ok := row["event_id"]; !ok && (table == "network_events" || table == "sightings") {
 			cols = append(cols, "event_id")
 			args = append(args, event.NewID("fixture", fmt.Appendf(nil, "%s %d %v", table, i, args)).String())
+		}
+		if _, ok := row["id"]; !ok && table == "indicators" {
+			feed, _ := row["feed"].(string)
+			value, _ := row["value"].(string)
+			typ, _ := row["type"].(string)
+			if typ == "" {
+				typ = event.IndicatorIP
+			}
+			cols = append(cols, "id")
+			args = append(args, event.IndicatorID(feed, typ, value))
 		}
 		if table == "network_events" && row["end_time"] == nil {
 			cols = append(cols, "end_time")

@@ -1,0 +1,109 @@
+// Package detect runs a detection pass: a retro-hunt of the active
+// indicators over stored history, then every rule, turning each row a rule
+// returns into an alert identified by the rule and its group_by values.
+package detect
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/homesoc/homesoc/internal/alert"
+	"github.com/homesoc/homesoc/internal/intel"
+	"github.com/homesoc/homesoc/internal/rules"
+	"github.com/homesoc/homesoc/internal/store"
+)
+
+// RuleResult is what one rule found.
+type RuleResult struct {
+	Rule    string `json:"rule"`
+	Rows    int    `json:"rows"`
+	Opened  int    `json:"opened"`
+	Updated int    `json:"updated"`
+	Error   string `json:"error,omitempty"`
+}
+
+// Result is what a detection pass did.
+type Result struct {
+	Now     time.Time        `json:"now"`
+	Hunt    intel.HuntResult `json:"retro_hunt"`
+	Rules   []RuleResult     `json:"rules"`
+	Opened  int              `json:"opened"`
+	Updated int              `json:"updated"`
+	Failed  int              `json:"failed"`
+}
+
+// Run hunts the active indicators over stored history, then evaluates every
+// rule at now and upserts its alerts. A failing rule is reported in its
+// RuleResult and does not stop the others; Run errors only when the store
+// fails outside a rule.
+func Run(ctx context.Context, st store.Store, rs []*rules.Rule, now time.Time) (Result, error) {
+	res := Result{Now: now}
+	inds, err := st.Indicators(ctx, true)
+	if err != nil {
+		return res, err
+	}
+	if res.Hunt, err = intel.RetroHunt(ctx, st, inds); err != nil {
+		return res, err
+	}
+	for _, r := range rs {
+		rr := RuleResult{Rule: r.ID}
+		as, err := evaluate(ctx, st, r, now)
+		if err == nil {
+			rr.Rows = len(as)
+			var c store.AlertCounts
+			c, err = st.UpsertAlerts(ctx, as)
+			rr.Opened, rr.Updated = c.Opened, c.Updated
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			rr.Error = err.Error()
+			res.Failed++
+		}
+		res.Opened += rr.Opened
+		res.Updated += rr.Updated
+		res.Rules = append(res.Rules, rr)
+	}
+	return res, nil
+}
+
+// evaluate runs a rule and turns its rows into alerts.
+func evaluate(ctx context.Context, st store.Store, r *rules.Rule, now time.Time) ([]alert.Alert, error) {
+	out, err := r.Eval(ctx, st, now)
+	if err != nil {
+		return nil, err
+	}
+	as := make([]alert.Alert, 0, len(out.Rows))
+	for _, row := range out.Rows {
+		a := alert.Alert{RuleID: r.ID, Title: r.Title, Severity: r.Severity,
+			Group: map[string]string{}, Detail: map[string]string{},
+			FirstSeen: now, LastSeen: now, Events: 1, UpdatedAt: now}
+		for i, col := range out.Columns {
+			a.Detail[col] = rules.FormatValue(row[i])
+			switch v := row[i].(type) {
+			case time.Time:
+				if col == "first_seen" {
+					a.FirstSeen = v.UTC()
+				} else if col == "last_seen" {
+					a.LastSeen = v.UTC()
+				}
+			case int64:
+				if col == "events" {
+					a.Events = v
+				}
+			}
+		}
+		for _, col := range r.GroupBy {
+			v, ok := a.Detail[col]
+			if !ok {
+				return nil, fmt.Errorf("rule %q: group_by column %q missing from its result", r.ID, col)
+			}
+			a.Group[col] = v
+		}
+		a.ID = alert.Identity(r.ID, r.GroupBy, a.Group)
+		as = append(as, a)
+	}
+	return as, nil
+}

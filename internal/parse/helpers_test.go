@@ -1,0 +1,112 @@
+package parse
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"net/netip"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/homesoc/homesoc/internal/event"
+)
+
+func addr(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+func utc(y int, mo time.Month, d, h, mi, s int) time.Time {
+	return time.Date(y, mo, d, h, mi, s, 0, time.UTC)
+}
+
+// diffNetwork lists the fields in which got differs from want, times
+// compared with Equal.
+func diffNetwork(want, got event.Network) []string {
+	var diffs []string
+	wv, gv := reflect.ValueOf(want), reflect.ValueOf(got)
+	for i := range wv.NumField() {
+		w, g := wv.Field(i).Interface(), gv.Field(i).Interface()
+		if wt, ok := w.(time.Time); ok {
+			gt := g.(time.Time)
+			if !wt.Equal(gt) || gt.Location() != time.UTC {
+				diffs = append(diffs, fmt.Sprintf("%s: want %v, got %v", wv.Type().Field(i).Name, wt, gt))
+			}
+			continue
+		}
+		if wf, ok := w.(float64); ok { // durations come from float arithmetic
+			if gf := g.(float64); math.Abs(wf-gf) > 1e-9 {
+				diffs = append(diffs, fmt.Sprintf("%s: want %v, got %v", wv.Type().Field(i).Name, wf, gf))
+			}
+			continue
+		}
+		if !reflect.DeepEqual(w, g) {
+			diffs = append(diffs, fmt.Sprintf("%s: want %#v, got %#v", wv.Type().Field(i).Name, w, g))
+		}
+	}
+	return diffs
+}
+
+// checkEvent fails t with each field that differs.
+func checkEvent(t *testing.T, want, got event.Network) {
+	t.Helper()
+	for _, d := range diffNetwork(want, got) {
+		t.Error(d)
+	}
+}
+
+// readLines returns the lines of a testdata file.
+func readLines(t testing.TB, name string) [][]byte {
+	t.Helper()
+	f, err := os.Open("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var lines [][]byte
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		lines = append(lines, []byte(sc.Text()))
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return lines
+}
+
+// checkInvariants fails t if an accepted event breaks what every consumer
+// relies on.
+func checkInvariants(t *testing.T, format string, line []byte, ev *event.Network) {
+	t.Helper()
+	var bad []string
+	if !ev.SrcIP.IsValid() || !ev.DstIP.IsValid() {
+		bad = append(bad, "invalid address")
+	}
+	if ev.Time.IsZero() || ev.Time.Location() != time.UTC || ev.Time.Nanosecond() != 0 {
+		bad = append(bad, "time not set or not UTC seconds")
+	}
+	if !ev.EndTime.IsZero() && ev.EndTime.Before(ev.Time) {
+		bad = append(bad, "end before start")
+	}
+	if ev.ID.IsZero() {
+		bad = append(bad, "zero ID")
+	}
+	if ev.Format != format || ev.Kind == "" || ev.Action == "" || ev.Direction == "" {
+		bad = append(bad, "format, kind, action or direction unset")
+	}
+	if ev.Raw != "" {
+		bad = append(bad, "raw set by the parser")
+	}
+	if strings.ContainsAny(ev.Protocol+ev.Action, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+		bad = append(bad, "protocol or action not lower case")
+	}
+	for _, s := range []string{ev.Action, ev.Protocol, ev.TCPFlags, ev.InIface, ev.OutIface, ev.Sensor, ev.Status} {
+		if !utf8.ValidString(s) {
+			bad = append(bad, "invalid UTF-8")
+		}
+	}
+	if len(bad) > 0 {
+		t.Fatalf("%s accepted %q into %+v: %s", format, line, *ev, strings.Join(bad, ", "))
+	}
+}

@@ -1,0 +1,353 @@
+package parse
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/homesoc/homesoc/internal/event"
+)
+
+// nf fills the fields every netfilter event shares.
+func nf(e event.Network) event.Network {
+	e.Kind = event.KindFirewall
+	e.Format = "netfilter"
+	if e.Direction == "" {
+		e.Direction = event.DirInbound
+	}
+	return e
+}
+
+const ufwMAC = "MAC=00:11:22:33:44:55:66:77:88:99:aa:bb:08:00"
+
+func TestNetfilterGood(t *testing.T) {
+	y2020 := Options{Year: 2020}
+	tests := []struct {
+		name string
+		opts Options
+		line string
+		want event.Network
+	}{{
+		name: "iso without zone, host, plain DROP prefix",
+		line: "2020-04-06T16:05:29 router kernel: DROP IN=ppp0 OUT= MAC= SRC=198.51.100.23 DST=203.0.113.7 LEN=118 TOS=0x00 PREC=0x00 TTL=242 ID=33872 PROTO=UDP SPT=22852 DPT=1900 LEN=98",
+		want: nf(event.Network{Time: utc(2020, 4, 6, 16, 5, 29), Action: "drop", Protocol: "udp",
+			SrcIP: addr("198.51.100.23"), SrcPort: 22852, DstIP: addr("203.0.113.7"), DstPort: 1900,
+			TTL: 242, InIface: "ppp0", Sensor: "router"}),
+	}, {
+		name: "iso with fraction and zone in a location",
+		opts: Options{Location: time.FixedZone("EST", -5*3600)},
+		line: "2024-03-01T10:00:00.123456+09:00 gw kernel: [UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56:52:54:00:65:43:21:08:00 SRC=192.0.2.44 DST=192.168.1.10 LEN=60 TOS=0x00 PREC=0x00 TTL=51 ID=54321 DF PROTO=TCP SPT=44120 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0",
+		want: nf(event.Network{Time: utc(2024, 3, 1, 1, 0, 0), Action: "block", Protocol: "tcp",
+			SrcIP: addr("192.0.2.44"), SrcPort: 44120, DstIP: addr("192.168.1.10"), DstPort: 22,
+			TTL: 51, TCPFlags: "SYN", InIface: "eth0", Sensor: "gw"}),
+	}, {
+		name: "iso without zone takes the location",
+		opts: Options{Location: time.FixedZone("JST", 9*3600)},
+		line: "2024-03-01T10:00:00 gw kernel: DROP IN=eth0 OUT= SRC=192.0.2.44 DST=192.168.1.10 PROTO=UDP SPT=1 DPT=2",
+		want: nf(event.Network{Time: utc(2024, 3, 1, 1, 0, 0), Action: "drop", Protocol: "udp",
+			SrcIP: addr("192.0.2.44"), SrcPort: 1, DstIP: addr("192.168.1.10"), DstPort: 2,
+			InIface: "eth0", Sensor: "gw"}),
+	}, {
+		name: "iso with a space, comma fraction and -0500",
+		line: "2024-03-01 10:00:05,5-0500 edge kernel: FW-IN: IN=eth1 OUT= SRC=198.51.100.200 DST=192.168.1.30 TTL=244 PROTO=TCP SPT=80 DPT=52211 RST URGP=0",
+		want: nf(event.Network{Time: utc(2024, 3, 1, 15, 0, 5), Action: "fw-in", Protocol: "tcp",
+			SrcIP: addr("198.51.100.200"), SrcPort: 80, DstIP: addr("192.168.1.30"), DstPort: 52211,
+			TTL: 244, TCPFlags: "RST", InIface: "eth1", Sensor: "edge"}),
+	}, {
+		name: "classic syslog, uptime, UFW BLOCK",
+		opts: y2020,
+		line: "Apr  6 16:05:29 router kernel: [12345.678901] [UFW BLOCK] IN=eth0 OUT= " + ufwMAC + " SRC=1.2.3.4 DST=192.168.1.10 LEN=60 TOS=0x00 PREC=0x00 TTL=49 ID=0 DF PROTO=TCP SPT=51234 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0",
+		want: nf(event.Network{Time: utc(2020, 4, 6, 16, 5, 29), Action: "block", Protocol: "tcp",
+			SrcIP: addr("1.2.3.4"), SrcPort: 51234, DstIP: addr("192.168.1.10"), DstPort: 22,
+			TTL: 49, TCPFlags: "SYN", InIface: "eth0", Sensor: "router"}),
+	}, {
+		name: "classic stamp in a location, unpadded day, no host",
+		opts: Options{Year: 2020, Location: time.FixedZone("JST", 9*3600)},
+		line: "Apr 6 16:05:29 kernel: [UFW ALLOW] IN= OUT=eth0 SRC=192.168.1.10 DST=203.0.113.53 LEN=72 TTL=64 PROTO=UDP SPT=41822 DPT=53 LEN=52",
+		want: nf(event.Network{Time: utc(2020, 4, 6, 7, 5, 29), Action: "allow", Direction: event.DirOutbound,
+			Protocol: "udp", SrcIP: addr("192.168.1.10"), SrcPort: 41822, DstIP: addr("203.0.113.53"), DstPort: 53,
+			TTL: 64, OutIface: "eth0"}),
+	}, {
+		name: "UFW AUDIT",
+		opts: y2020,
+		line: "Apr  6 16:05:31 router kernel: [12347.250000] [UFW AUDIT] IN=eth0 OUT= " + ufwMAC + " SRC=192.168.1.20 DST=192.168.1.10 LEN=52 TTL=64 ID=1234 DF PROTO=TCP SPT=50522 DPT=8080 WINDOW=502 RES=0x00 ACK URGP=0",
+		want: nf(event.Network{Time: utc(2020, 4, 6, 16, 5, 31), Action: "audit", Protocol: "tcp",
+			SrcIP: addr("192.168.1.20"), SrcPort: 50522, DstIP: addr("192.168.1.10"), DstPort: 8080,
+			TTL: 64, TCPFlags: "ACK", InIface: "eth0", Sensor: "router"}),
+	}, {
+		name: "UFW LIMIT BLOCK",
+		opts: y2020,
+		line: "Apr  6 16:05:33 router kernel: [12349.002310] [UFW LIMIT BLOCK] IN=eth0 OUT= " + ufwMAC + " SRC=203.0.113.201 DST=192.168.1.10 LEN=60 TTL=50 ID=6021 DF PROTO=TCP SPT=39114 DPT=22 WINDOW=29200 RES=0x00 SYN URGP=0",
+		want: nf(event.Network{Time: utc(2020, 4, 6, 16, 5, 33), Action: "block", Protocol: "tcp",
+			SrcIP: addr("203.0.113.201"), SrcPort: 39114, DstIP: addr("192.168.1.10"), DstPort: 22,
+			TTL: 50, TCPFlags: "SYN", InIface: "eth0", Sensor: "router"}),
+	}, {
+		name: "OpenWrt reject with padded uptime",
+		line: "Mon Apr  6 16:05:29 2020 kern.warn kernel: [ 1234.567890] reject wan in: IN=pppoe-wan OUT= MAC= SRC=198.51.100.77 DST=203.0.113.9 LEN=44 TOS=0x00 PREC=0x00 TTL=238 ID=54321 PROTO=TCP SPT=40960 DPT=23 WINDOW=1024 RES=0x00 SYN URGP=0",
+		want: nf(event.Network{Time: utc(2020, 4, 6, 16, 5, 29), Action: "reject", Protocol: "tcp",
+			SrcIP: addr("198.51.100.77"), SrcPort: 40960, DstIP: addr("203.0.113.9"), DstPort: 23,
+			TTL: 238, TCPFlags: "SYN", InIface: "pppoe-wan"}),
+	}, {
+		name: "OpenWrt drop invalid, two flags",
+		line: "Mon Apr  6 16:05:31 2020 kern.warn kernel: [ 1236.120044] drop wan invalid ct state: IN=pppoe-wan OUT= MAC= SRC=192.0.2.150 DST=203.0.113.9 LEN=40 TTL=52 ID=0 DF PROTO=TCP SPT=443 DPT=51872 WINDOW=0 RES=0x00 ACK RST URGP=0",
+		want: nf(event.Network{Time: utc(2020, 4, 6, 16, 5, 31), Action: "drop", Protocol: "tcp",
+			SrcIP: addr("192.0.2.150"), SrcPort: 443, DstIP: addr("203.0.113.9"), DstPort: 51872,
+			TTL: 52, TCPFlags: "ACK RST", InIface: "pppoe-wan"}),
+	}, {
+		name: "IPv6 with HOPLIMIT",
+		opts: y2020,
+		line: "Apr  6 16:06:02 fw kernel: [12380.001122] [UFW BLOCK] IN=eth0 OUT= MAC=33:33:00:00:00:01:52:54:00:aa:bb:cc:86:dd SRC=2001:db8:1::25 DST=2001:db8:2::1 LEN=80 TC=0 HOPLIMIT=57 FLOWLBL=0 PROTO=TCP SPT=45012 DPT=443 WINDOW=28800 RES=0x00 SYN URGP=0",
+		want: nf(event.Network{Time: utc(2020, 4, 6, 16, 6, 2), Action: "block", Protocol: "tcp",
+			SrcIP: addr("2001:db8:1::25"), SrcPort: 45012, DstIP: addr("2001:db8:2::1"), DstPort: 443,
+			TTL: 57, TCPFlags: "SYN", InIface: "eth0", Sensor: "fw"}),
+	}, {
+		name: "ICMP echo has no ports",
+		opts: y2020,
+		line: "Apr  6 16:06:05 fw kernel: [UFW BLOCK] IN=eth0 OUT= " + ufwMAC + " SRC=192.0.2.9 DST=192.168.1.10 LEN=84 TTL=57 ID=13944 DF PROTO=ICMP TYPE=8 CODE=0 ID=4012 SEQ=1",
+		want: nf(event.Network{Time: utc(2020, 4, 6, 16, 6, 5), Action: "block", Protocol: "icmp",
+			SrcIP: addr("192.0.2.9"), DstIP: addr("192.168.1.10"), TTL: 57, InIface: "eth0", Sensor: "fw"}),
+	}, {
+		name: "ICMPv6",
+		opts: y2020,
+		line: "Apr  6 16:06:07 fw kernel: [UFW BLOCK] IN=eth0 OUT= SRC=2001:db8:1::25 DST=2001:db8:2::1 LEN=104 TC=0 HOPLIMIT=64 FLOWLBL=316213 PROTO=ICMPv6 TYPE=128 CODE=0 ID=2231 SEQ=5",
+		want: nf(event.Network{Time: utc(2020, 4, 6, 16, 6, 7), Action: "block", Protocol: "icmpv6",
+			SrcIP: addr("2001:db8:1::25"), DstIP: addr("2001:db8:2::1"), TTL: 64, InIface: "eth0", Sensor: "fw"}),
+	}, {
+		name: "numeric protocol",
+		opts: y2020,
+		line: "Apr  6 16:06:09 fw kernel: [UFW AUDIT] IN=eth0 OUT= SRC=192.168.1.1 DST=224.0.0.1 LEN=32 TOS=0x00 PREC=0xC0 TTL=1 ID=0 DF PROTO=2",
+		want: nf(event.Network{Time: utc(2020, 4, 6, 16, 6, 9), Action: "audit", Protocol: "2",
+			SrcIP: addr("192.168.1.1"), DstIP: addr("224.0.0.1"), TTL: 1, InIface: "eth0", Sensor: "fw"}),
+	}, {
+		name: "lower-case dropped prefix",
+		line: "2024-03-01T10:00:01Z gw kernel: iptables-dropped: IN=eth1 OUT= SRC=203.0.113.45 DST=198.51.100.10 TTL=247 PROTO=TCP SPT=58214 DPT=3389 SYN URGP=0",
+		want: nf(event.Network{Time: utc(2024, 3, 1, 10, 0, 1), Action: "drop", Protocol: "tcp",
+			SrcIP: addr("203.0.113.45"), SrcPort: 58214, DstIP: addr("198.51.100.10"), DstPort: 3389,
+			TTL: 247, TCPFlags: "SYN", InIface: "eth1", Sensor: "gw"}),
+	}, {
+		name: "forwarded ACCEPT has both interfaces",
+		line: "2024-03-01T10:00:02Z gw kernel: FORWARD ACCEPT: IN=br-lan OUT=pppoe-wan SRC=192.168.1.23 DST=198.51.100.99 TTL=63 PROTO=TCP SPT=50122 DPT=443 WINDOW=501 RES=0x00 ACK PSH URGP=0",
+		want: nf(event.Network{Time: utc(2024, 3, 1, 10, 0, 2), Action: "allow", Direction: event.DirUnknown,
+			Protocol: "tcp", SrcIP: addr("192.168.1.23"), SrcPort: 50122, DstIP: addr("198.51.100.99"), DstPort: 443,
+			TTL: 63, TCPFlags: "ACK PSH", InIface: "br-lan", OutIface: "pppoe-wan", Sensor: "gw"}),
+	}, {
+		name: "no prefix logs",
+		line: "2024-03-01T10:00:03Z gw kernel: IN=eth1 OUT= SRC=192.0.2.88 DST=198.51.100.10 TTL=55 PROTO=UDP SPT=123 DPT=123 LEN=56",
+		want: nf(event.Network{Time: utc(2024, 3, 1, 10, 0, 3), Action: "log", Protocol: "udp",
+			SrcIP: addr("192.0.2.88"), SrcPort: 123, DstIP: addr("198.51.100.10"), DstPort: 123,
+			TTL: 55, InIface: "eth1", Sensor: "gw"}),
+	}, {
+		name: "prefix without a trailing space",
+		line: "2024-03-01T10:00:04Z kernel: DROPIN=eth1 OUT= SRC=192.0.2.66 DST=198.51.100.10 TTL=240 PROTO=TCP SPT=61000 DPT=445 SYN URGP=0",
+		want: nf(event.Network{Time: utc(2024, 3, 1, 10, 0, 4), Action: "drop", Protocol: "tcp",
+			SrcIP: addr("192.0.2.66"), SrcPort: 61000, DstIP: addr("198.51.100.10"), DstPort: 445,
+			TTL: 240, TCPFlags: "SYN", InIface: "eth1"}),
+	}, {
+		name: "unknown prefix is the action, lower-cased and trimmed",
+		line: "2024-03-01T10:00:04Z gw kernel: [ 9.000001] Port-Scan Alert:  IN=eth1 OUT= SRC=192.0.2.66 DST=198.51.100.10 PROTO=UDP SPT=1 DPT=2",
+		want: nf(event.Network{Time: utc(2024, 3, 1, 10, 0, 4), Action: "port-scan alert", Protocol: "udp",
+			SrcIP: addr("192.0.2.66"), SrcPort: 1, DstIP: addr("198.51.100.10"), DstPort: 2,
+			InIface: "eth1", Sensor: "gw"}),
+	}, {
+		name: "non-ASCII prefix",
+		line: "2024-03-01T10:00:04Z gw kernel: Überwachung: IN=eth1 OUT= SRC=192.0.2.66 DST=198.51.100.10 PROTO=UDP",
+		want: nf(event.Network{Time: utc(2024, 3, 1, 10, 0, 4), Action: "überwachung", Protocol: "udp",
+			SrcIP: addr("192.0.2.66"), DstIP: addr("198.51.100.10"), InIface: "eth1", Sensor: "gw"}),
+	}, {
+		name: "quoted packet of an ICMP error is skipped",
+		line: "2024-03-01T10:00:06Z gw kernel: [UFW BLOCK] IN=eth1 OUT= SRC=198.51.100.1 DST=192.168.1.10 LEN=88 TTL=63 ID=51022 PROTO=ICMP TYPE=3 CODE=3 [SRC=192.168.1.10 DST=198.51.100.1 LEN=60 TTL=63 PROTO=UDP SPT=33434 DPT=33435 LEN=40 ] MTU=1500",
+		want: nf(event.Network{Time: utc(2024, 3, 1, 10, 0, 6), Action: "block", Protocol: "icmp",
+			SrcIP: addr("198.51.100.1"), DstIP: addr("192.168.1.10"), TTL: 63, InIface: "eth1", Sensor: "gw"}),
+	}, {
+		name: "IPv4-mapped and link-local IPv6, short uptime, priority",
+		opts: y2020,
+		line: "<4>Apr 16 03:14:07 router kernel: [ 9001.2] [UFW BLOCK] IN=wlan0 OUT= SRC=::ffff:192.0.2.5 DST=fe80::5054:ff:fe12:3456 LEN=72 TC=0 HOPLIMIT=255 FLOWLBL=0 PROTO=UDP SPT=5353 DPT=5353 LEN=32",
+		want: nf(event.Network{Time: utc(2020, 4, 16, 3, 14, 7), Action: "block", Protocol: "udp",
+			SrcIP: addr("::ffff:192.0.2.5"), SrcPort: 5353, DstIP: addr("fe80::5054:ff:fe12:3456"), DstPort: 5353,
+			TTL: 255, InIface: "wlan0", Sensor: "router"}),
+	}, {
+		name: "fields in another order, unknown keys, no DPT",
+		line: "2024-03-01T10:00:07Z gw kernel: SRC=192.0.2.7 PROTO=TCP MARK=0x1 DST=198.51.100.10 PHYSIN=eth0 TTL=64 IN=br0 SPT=4444 SYN OUT=",
+		want: nf(event.Network{Time: utc(2024, 3, 1, 10, 0, 7), Action: "log", Protocol: "tcp",
+			SrcIP: addr("192.0.2.7"), SrcPort: 4444, DstIP: addr("198.51.100.10"),
+			TTL: 64, TCPFlags: "SYN", InIface: "br0", Sensor: "gw"}),
+	}, {
+		name: "trailing carriage return and spaces",
+		line: "2024-03-01T10:00:08Z gw kernel: DROP IN=eth0 OUT= SRC=192.0.2.8 DST=198.51.100.10 PROTO=UDP SPT=9 DPT=9  \r",
+		want: nf(event.Network{Time: utc(2024, 3, 1, 10, 0, 8), Action: "drop", Protocol: "udp",
+			SrcIP: addr("192.0.2.8"), SrcPort: 9, DstIP: addr("198.51.100.10"), DstPort: 9,
+			InIface: "eth0", Sensor: "gw"}),
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got event.Network
+			if err := newNetfilterParser(tt.opts).Parse([]byte(tt.line), &got); err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			tt.want.ID = event.NewID("netfilter", []byte(tt.line))
+			checkEvent(t, tt.want, got)
+		})
+	}
+}
+
+func TestNetfilterBad(t *testing.T) {
+	const ok = " IN=eth0 OUT= SRC=192.0.2.1 DST=192.168.1.10 PROTO=TCP SPT=1 DPT=2"
+	tests := []struct {
+		name, line, err string
+	}{
+		{"missing SRC", "2024-03-01T10:00:00Z gw kernel: DROP IN=eth0 OUT= DST=192.168.1.10 PROTO=TCP", "missing SRC="},
+		{"missing DST", "2024-03-01T10:00:00Z gw kernel: DROP IN=eth0 OUT= SRC=192.0.2.1 PROTO=TCP", "missing DST="},
+		{"bad SRC", "2024-03-01T10:00:00Z gw kernel: DROP IN=eth0 OUT= SRC=1.2.3.999 DST=192.168.1.10", `bad SRC address "1.2.3.999"`},
+		{"empty SRC", "2024-03-01T10:00:00Z gw kernel: DROP IN=eth0 OUT= SRC= DST=192.168.1.10", `bad SRC address ""`},
+		{"bad DST", "2024-03-01T10:00:00Z gw kernel: DROP IN=eth0 OUT= SRC=192.0.2.1 DST=2001:db8::g", `bad DST address "2001:db8::g"`},
+		{"leading zero octet", "2024-03-01T10:00:00Z gw kernel: DROP IN=eth0 OUT= SRC=192.0.2.01 DST=192.168.1.10", `bad SRC address "192.0.2.01"`},
+		{"bad DPT", "2024-03-01T10:00:00Z gw kernel: DROP IN=eth0 OUT= SRC=192.0.2.1 DST=192.168.1.10 PROTO=TCP DPT=70000", `bad DPT "70000"`},
+		{"bad SPT", "2024-03-01T10:00:00Z gw kernel: DROP IN=eth0 OUT= SRC=192.0.2.1 DST=192.168.1.10 PROTO=TCP SPT=-1", `bad SPT "-1"`},
+		{"bad TTL", "2024-03-01T10:00:00Z gw kernel: DROP IN=eth0 OUT= SRC=192.0.2.1 DST=192.168.1.10 TTL=300", `bad TTL "300"`},
+		{"month 13", "2024-13-01T10:00:00Z gw kernel: DROP" + ok, `bad timestamp "2024-13-01T10:00:00Z"`},
+		{"hour 24", "2024-03-01T24:00:00Z gw kernel: DROP" + ok, `bad timestamp "2024-03-01T24:00:00Z"`},
+		{"bad zone", "2024-03-01T10:00:00+25:00 gw kernel: DROP" + ok, `bad timestamp "2024-03-01T10:00:00+25:00"`},
+		{"truncated stamp", "2024-03-01T10:00 gw kernel: DROP" + ok, `bad timestamp "2024-03-01T10:00"`},
+		{"Feb 30 classic", "Feb 30 10:00:00 gw kernel: DROP" + ok, "impossible date Feb 30"},
+		{"Feb 30 iso", "2024-02-30T10:00:00Z gw kernel: DROP" + ok, "impossible date Feb 30 2024"},
+		{"Feb 29 in a common year", "2023-02-29T10:00:00Z gw kernel: DROP" + ok, "impossible date Feb 29 2023"},
+		{"Apr 31 OpenWrt", "Thu Apr 31 10:00:00 2020 kern.warn kernel: DROP" + ok, "impossible date Apr 31"},
+		{"classic 25h", "Apr  6 25:05:29 gw kernel: DROP" + ok, `bad timestamp "Apr  6 25:05:29"`},
+		{"no stamp (dmesg)", "[12345.678901] [UFW BLOCK]" + ok, `bad timestamp "[12345.678901]"`},
+		{"year before 1970", "1969-12-31T23:59:59Z gw kernel: DROP" + ok, "bad timestamp"},
+		{"binary junk", "\x00\x01\x02\xff\xfeSRC=", "not a netfilter line: binary data at byte 0"},
+		{"invalid UTF-8", "2024-03-01T10:00:00Z gw kernel: \x80" + ok, "not a netfilter line: binary data at byte 32"},
+		{"control byte inside", "2024-03-01T10:00:00Z gw kernel: DROP\x1b[0m" + ok, "binary data at byte 36"},
+		{"JSON line", `{"src_addr":"192.0.2.1","dst_addr":"192.168.1.10"}`, "not a netfilter line: a JSON object"},
+		{"another program", "Apr  6 16:05:29 gw sshd[1234]: Failed password for root from 192.0.2.1 port 22 ssh2", `not a netfilter line: no "kernel:" tag`},
+		{"other kernel message", "Apr  6 16:05:29 gw kernel: [ 12.5] usb 1-1: new high-speed USB device number 2", "not a netfilter line: no IN= or SRC= fields"},
+		{"stamp only", "2024-03-01T10:00:00Z", `no "kernel:" tag`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var ev event.Network
+			err := newNetfilterParser(Options{Year: 2024}).Parse([]byte(tt.line), &ev)
+			if err == nil || errors.Is(err, ErrSkip) || !strings.Contains(err.Error(), tt.err) {
+				t.Fatalf("Parse(%q) = %v, want an error containing %q", tt.line, err, tt.err)
+			}
+		})
+	}
+}
+
+func TestNetfilterSkip(t *testing.T) {
+	for _, line := range []string{"", "   ", "\t\r"} {
+		var ev event.Network
+		if err := newNetfilterParser(Options{}).Parse([]byte(line), &ev); !errors.Is(err, ErrSkip) {
+			t.Errorf("Parse(%q) = %v, want ErrSkip", line, err)
+		}
+	}
+}
+
+// TestNetfilterYear places yearless stamps across New Year, with a given
+// year and with the file's modification time.
+func TestNetfilterYear(t *testing.T) {
+	jan2 := utc(2024, 1, 2, 0, 0, 0)
+	tests := []struct {
+		name  string
+		opts  Options
+		lines []string // classic stamps
+		want  []time.Time
+		err   string // for the last line
+	}{{
+		name:  "year rolls over Dec to Jan",
+		opts:  Options{Year: 2023},
+		lines: []string{"Dec 31 23:59:59", "Dec 31 23:59:59", "Jan  1 00:00:01", "Jan  1 00:00:02"},
+		want:  []time.Time{utc(2023, 12, 31, 23, 59, 59), utc(2023, 12, 31, 23, 59, 59), utc(2024, 1, 1, 0, 0, 1), utc(2024, 1, 1, 0, 0, 2)},
+	}, {
+		name:  "a month back is disorder, not a new year",
+		opts:  Options{Year: 2023},
+		lines: []string{"Mar  1 00:00:00", "Feb 28 23:59:59", "Nov 30 10:00:00", "Dec  1 10:00:00"},
+		want:  []time.Time{utc(2023, 3, 1, 0, 0, 0), utc(2023, 2, 28, 23, 59, 59), utc(2023, 11, 30, 10, 0, 0), utc(2023, 12, 1, 10, 0, 0)},
+	}, {
+		name:  "two rollovers",
+		opts:  Options{Year: 2022},
+		lines: []string{"Dec 31 00:00:00", "Jan  1 00:00:00", "Dec 31 00:00:00", "Jan  1 00:00:00"},
+		want:  []time.Time{utc(2022, 12, 31, 0, 0, 0), utc(2023, 1, 1, 0, 0, 0), utc(2023, 12, 31, 0, 0, 0), utc(2024, 1, 1, 0, 0, 0)},
+	}, {
+		name:  "mtime on Jan 2 puts Dec 31 in the year before",
+		opts:  Options{ModTime: jan2},
+		lines: []string{"Dec 31 23:59:59", "Jan  1 00:00:01", "Jan  2 23:59:59", "Jan  3 00:00:01"},
+		want:  []time.Time{utc(2023, 12, 31, 23, 59, 59), utc(2024, 1, 1, 0, 0, 1), utc(2024, 1, 2, 23, 59, 59), utc(2023, 1, 3, 0, 0, 1)},
+	}, {
+		name:  "mtime in a zone",
+		opts:  Options{ModTime: time.Date(2024, 1, 1, 0, 30, 0, 0, time.FixedZone("JST", 9*3600)), Location: time.FixedZone("JST", 9*3600)},
+		lines: []string{"Dec 31 23:59:59", "Jan  1 00:29:59"},
+		want:  []time.Time{utc(2023, 12, 31, 14, 59, 59), utc(2023, 12, 31, 15, 29, 59)},
+	}, {
+		name:  "Feb 29 goes back to a leap year",
+		opts:  Options{ModTime: utc(2025, 3, 1, 0, 0, 0)},
+		lines: []string{"Feb 28 12:00:00", "Feb 29 12:00:00"},
+		want:  []time.Time{utc(2025, 2, 28, 12, 0, 0), utc(2024, 2, 29, 12, 0, 0)},
+	}, {
+		name:  "Feb 29 in a common year is impossible",
+		opts:  Options{Year: 2023},
+		lines: []string{"Feb 28 12:00:00", "Feb 29 12:00:00"},
+		want:  []time.Time{utc(2023, 2, 28, 12, 0, 0)},
+		err:   "impossible date Feb 29 2023",
+	}, {
+		name:  "Feb 29 after the rollover into a leap year",
+		opts:  Options{Year: 2023},
+		lines: []string{"Dec 31 12:00:00", "Feb 29 12:00:00"},
+		want:  []time.Time{utc(2023, 12, 31, 12, 0, 0), utc(2024, 2, 29, 12, 0, 0)},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newNetfilterParser(tt.opts)
+			for i, stamp := range tt.lines {
+				line := stamp + " gw kernel: DROP IN=eth0 OUT= SRC=192.0.2.1 DST=192.168.1.10 PROTO=UDP SPT=1 DPT=2"
+				var ev event.Network
+				err := p.Parse([]byte(line), &ev)
+				if i == len(tt.want) {
+					if err == nil || !strings.Contains(err.Error(), tt.err) {
+						t.Fatalf("line %d %q: err %v, want %q", i, stamp, err, tt.err)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("line %d %q: %v", i, stamp, err)
+				}
+				if !ev.Time.Equal(tt.want[i]) {
+					t.Errorf("line %d %q: time %v, want %v", i, stamp, ev.Time, tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+// TestNetfilterGoodFile parses every line of the sample file.
+func TestNetfilterGoodFile(t *testing.T) {
+	p := newNetfilterParser(Options{ModTime: utc(2024, 4, 20, 0, 0, 0)})
+	for i, line := range readLines(t, "netfilter.good.log") {
+		var ev event.Network
+		if err := p.Parse(line, &ev); err != nil {
+			t.Errorf("line %d: %v", i+1, err)
+			continue
+		}
+		checkInvariants(t, "netfilter", line, &ev)
+	}
+}
+
+// TestNetfilterReuse checks that nothing of one line leaks into the next
+// (the event is reset, the stamp cache is keyed by the whole stamp).
+func TestNetfilterReuse(t *testing.T) {
+	p := newNetfilterParser(Options{Year: 2024})
+	var ev event.Network
+	first := "2024-03-01T10:00:00Z gw kernel: [UFW BLOCK] IN=eth0 OUT= SRC=192.0.2.1 DST=192.168.1.10 TTL=5 PROTO=TCP SPT=1 DPT=2 SYN"
+	second := "2024-03-01T10:00:00+01:00 kernel: IN= OUT=eth1 SRC=192.0.2.2 DST=192.168.1.11 PROTO=UDP"
+	if err := p.Parse([]byte(first), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Parse([]byte(second), &ev); err != nil {
+		t.Fatal(err)
+	}
+	checkEvent(t, nf(event.Network{
+		ID: event.NewID("netfilter", []byte(second)), Time: utc(2024, 3, 1, 9, 0, 0), Action: "log",
+		Direction: event.DirOutbound, Protocol: "udp", SrcIP: addr("192.0.2.2"), DstIP: addr("192.168.1.11"), OutIface: "eth1",
+	}), ev)
+}

@@ -1,0 +1,276 @@
+// Package pipeline runs homesoc's ingest path: a source's lines are parsed
+// into events, matched against threat intel, and written in batches, with
+// every line accounted for as stored, duplicate, skipped or rejected.
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+	"unicode/utf8"
+
+	"github.com/homesoc/homesoc/internal/event"
+	"github.com/homesoc/homesoc/internal/parse"
+)
+
+// Writer is the part of the store the pipeline writes to.
+type Writer interface {
+	WriteNetwork(ctx context.Context, evs []event.Network) (int, error)
+	WriteRejects(ctx context.Context, rs []event.Reject) error
+	WriteSightings(ctx context.Context, ss []event.Sighting) (int, error)
+}
+
+// Matcher finds the indicators an event touched.
+type Matcher interface {
+	// MatchEvent appends a sighting to dst for each indicator ev touches.
+	MatchEvent(ev *event.Network, source string, dst []event.Sighting) []event.Sighting
+}
+
+// Source is one input stream.
+type Source struct {
+	Name    string // file path, or "-" for stdin: recorded with rejects
+	R       io.Reader
+	ModTime time.Time // places syslog stamps that carry no year
+}
+
+// Config says how to run the pipeline.
+type Config struct {
+	Format    string // a registered format name, or "auto"
+	Year      int    // year of stamps that carry none; 0: from Source.ModTime
+	Location  *time.Location
+	BatchSize int              // events per write; 0 means DefaultBatchSize
+	Matcher   Matcher          // nil: no matching at ingest
+	Progress  func(n int64)    // called with bytes consumed since the last call
+	Now       func() time.Time // stamps rejects; nil means time.Now
+}
+
+// DefaultBatchSize balances write throughput against memory.
+const DefaultBatchSize = 65536
+
+// maxLine is the longest line kept whole; longer lines are rejected.
+const maxLine = 1 << 20
+
+// Stats counts what happened to the input.
+type Stats struct {
+	Format     string  `json:"format"`
+	Read       int64   `json:"read"`       // lines read
+	Stored     int64   `json:"stored"`     // new events stored
+	Duplicates int64   `json:"duplicates"` // events already stored or repeated
+	Skipped    int64   `json:"skipped"`    // blank lines, headers, comments
+	Rejected   int64   `json:"rejected"`   // lines that could not be parsed
+	Sightings  int64   `json:"sightings"`  // new indicator sightings
+	Seconds    float64 `json:"seconds"`
+}
+
+// Add accumulates o into s (Format and Seconds are the caller's).
+func (s *Stats) Add(o Stats) {
+	s.Read += o.Read
+	s.Stored += o.Stored
+	s.Duplicates += o.Duplicates
+	s.Skipped += o.Skipped
+	s.Rejected += o.Rejected
+	s.Sightings += o.Sightings
+}
+
+type batch struct {
+	events    []event.Network
+	rejects   []event.Reject
+	sightings []event.Sighting
+}
+
+// Run ingests one source. Parsing and writing run concurrently; a line that
+// cannot be parsed is rejected and kept, and never stops the run. Run
+// returns early only for a failing store or reader, or a cancelled ctx.
+func Run(ctx context.Context, w Writer, src Source, cfg Config) (Stats, error) {
+	start := time.Now()
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = DefaultBatchSize
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	br := bufio.NewReaderSize(src.R, 256<<10)
+	if _, err := br.Peek(1); errors.Is(err, io.EOF) && (cfg.Format == "" || cfg.Format == "auto") {
+		return Stats{Seconds: time.Since(start).Seconds()}, nil // nothing to detect a format from
+	}
+	format, err := pickFormat(br, cfg.Format)
+	if err != nil {
+		return Stats{}, fmt.Errorf("%s: %w", src.Name, err)
+	}
+	p := format.New(parse.Options{Year: cfg.Year, ModTime: src.ModTime, Location: cfg.Location})
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	full := make(chan *batch, 1)
+	free := make(chan *batch, 2)
+	for range 2 {
+		free <- &batch{events: make([]event.Network, 0, cfg.BatchSize)}
+	}
+	written := make(chan writeResult, 1)
+	go func() { written <- writeBatches(ctx, w, full, free) }()
+
+	st := Stats{Format: format.Name}
+	readErr := readLines(ctx, br, src, format.Name, p, cfg, &st, full, free)
+	close(full)
+	wr := <-written
+	st.Stored, st.Sightings = wr.stored, wr.sightings
+	st.Duplicates = st.Read - st.Skipped - st.Rejected - st.Stored
+	st.Seconds = time.Since(start).Seconds()
+	if wr.err != nil {
+		return st, fmt.Errorf("%s: store: %w", src.Name, wr.err)
+	}
+	if readErr != nil {
+		return st, fmt.Errorf("%s: %w", src.Name, readErr)
+	}
+	return st, nil
+}
+
+// readLines parses every line of br into batches handed to full.
+func readLines(ctx context.Context, br *bufio.Reader, src Source, format string, p parse.Parser,
+	cfg Config, st *Stats, full, free chan *batch) error {
+	var b *batch
+	take := func() error {
+		select {
+		case b = <-free:
+			b.events, b.rejects, b.sightings = b.events[:0], b.rejects[:0], b.sightings[:0]
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if err := take(); err != nil {
+		return err
+	}
+	var pending int64
+	for {
+		line, err := readLine(br)
+		if len(line) == 0 && err != nil {
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
+			if cfg.Progress != nil {
+				cfg.Progress(pending)
+			}
+			full <- b
+			return err
+		}
+		st.Read++
+		pending += int64(len(line)) + 1
+		if cfg.Progress != nil && pending >= 1<<20 {
+			cfg.Progress(pending)
+			pending = 0
+		}
+		if err := parseLine(line, st.Read, src.Name, format, p, cfg, st, b); err != nil {
+			return err
+		}
+		if len(b.events) == cap(b.events) || len(b.rejects) >= cfg.BatchSize {
+			full <- b
+			if err := take(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// parseLine parses one line into b, counting it in st.
+func parseLine(line []byte, n int64, name, format string, p parse.Parser, cfg Config, st *Stats, b *batch) error {
+	line = bytes.TrimRight(line, "\r\n")
+	if len(line) > maxLine {
+		st.Rejected++
+		b.rejects = append(b.rejects, reject(cfg, name, n, format,
+			fmt.Sprintf("line longer than %d bytes", maxLine), line[:4096]))
+		return nil
+	}
+	if !utf8.Valid(line) { // stores keep text; junk keeps its shape
+		line = bytes.ToValidUTF8(line, []byte("\uFFFD"))
+	}
+	b.events = append(b.events, event.Network{})
+	ev := &b.events[len(b.events)-1]
+	switch err := p.Parse(line, ev); {
+	case err == nil:
+		ev.Raw = string(line)
+		if cfg.Matcher != nil {
+			b.sightings = cfg.Matcher.MatchEvent(ev, "ingest", b.sightings)
+		}
+	case errors.Is(err, parse.ErrSkip):
+		b.events = b.events[:len(b.events)-1]
+		st.Skipped++
+	default:
+		b.events = b.events[:len(b.events)-1]
+		st.Rejected++
+		b.rejects = append(b.rejects, reject(cfg, name, n, format, err.Error(), line))
+	}
+	return nil
+}
+
+func reject(cfg Config, source string, line int64, format, reason string, raw []byte) event.Reject {
+	return event.Reject{Time: cfg.Now(), Source: source, Line: line, Format: format, Reason: reason, Raw: string(raw)}
+}
+
+// readLine returns the next line, however long; a final line without a
+// newline is returned with io.EOF.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	line, err := br.ReadSlice('\n')
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		return line, err
+	}
+	long := append([]byte(nil), line...)
+	for errors.Is(err, bufio.ErrBufferFull) {
+		line, err = br.ReadSlice('\n')
+		if len(long) <= maxLine {
+			long = append(long, line...)
+		}
+	}
+	return long, err
+}
+
+type writeResult struct {
+	stored, sightings int64
+	err               error
+}
+
+// writeBatches stores each batch from full and hands it back to free.
+func writeBatches(ctx context.Context, w Writer, full <-chan *batch, free chan<- *batch) writeResult {
+	var r writeResult
+	for b := range full {
+		if r.err == nil {
+			r.err = writeBatch(ctx, w, b, &r)
+		}
+		free <- b
+	}
+	return r
+}
+
+func writeBatch(ctx context.Context, w Writer, b *batch, r *writeResult) error {
+	n, err := w.WriteNetwork(ctx, b.events)
+	if err != nil {
+		return err
+	}
+	r.stored += int64(n)
+	if err := w.WriteRejects(ctx, b.rejects); err != nil {
+		return err
+	}
+	n, err = w.WriteSightings(ctx, b.sightings)
+	r.sightings += int64(n)
+	return err
+}
+
+// pickFormat returns the named format, or detects it from the first lines.
+func pickFormat(br *bufio.Reader, name string) (parse.Format, error) {
+	if name != "" && name != "auto" {
+		return parse.Lookup(name)
+	}
+	head, err := br.Peek(64 << 10)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return parse.Format{}, err
+	}
+	lines := bytes.Split(head, []byte("\n"))
+	if len(lines) > 1 && len(head) == 64<<10 {
+		lines = lines[:len(lines)-1] // the last one may be cut short
+	}
+	return parse.Detect(lines)
+}

@@ -1,0 +1,289 @@
+package rules
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math/big"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Store is what a rule test needs of a storage engine: a fresh empty
+// database to load fixtures into and query. store.Store satisfies it.
+type Store interface {
+	Querier
+	// LoadRows inserts rows given as column -> value, filling omitted
+	// columns with their defaults.
+	LoadRows(ctx context.Context, table string, rows []map[string]any) error
+	Close() error
+}
+
+// TestEnv is where rule tests run.
+type TestEnv struct {
+	// Open returns a FRESH empty store; every test case gets its own.
+	Open func(ctx context.Context) (Store, error)
+	// Prepare, if set, runs after the fixtures are loaded and before the rule
+	// is evaluated at now: homesoc derives sightings there (the retro-hunt
+	// of the loaded indicators over the loaded events), as it does in
+	// production before rules run.
+	Prepare func(ctx context.Context, s Store, now time.Time) error
+}
+
+// RunTests runs the tests of rules, writing one line per test ("ok   id:
+// name" or "FAIL id: name" and what differed) and, last, "N passed, N
+// failed". A rule fails a test of its own when it has no tests, or lacks a
+// case that expects rows or one that expects silence ([]); all its cases fail
+// when it does not lint clean.
+func RunTests(ctx context.Context, rules []*Rule, env TestEnv, w io.Writer) (passed, failed int) {
+	for _, r := range rules {
+		probs := Lint(r)
+		fail := func(name string, body ...string) {
+			failed++
+			fmt.Fprintf(w, "FAIL %s: %s\n", r.ID, name)
+			for _, l := range body {
+				fmt.Fprintf(w, "    %s\n", l)
+			}
+		}
+		if r.Tests == nil {
+			fail("no tests", fmt.Sprintf("want %s beside the rule, with a case expecting rows and one expecting []",
+				strings.TrimSuffix(path.Base(r.Path), ".sql")+".test.yaml"))
+			continue
+		}
+		var pos, neg bool
+		for _, tc := range r.Tests.Tests {
+			pos = pos || len(tc.Expect) > 0
+			neg = neg || len(tc.Expect) == 0
+		}
+		switch {
+		case !pos && !neg:
+			fail("no tests", r.Tests.Path+": want a case expecting rows and one expecting []")
+		case !pos:
+			fail("no positive test", r.Tests.Path+": want a case that expects rows, to prove the rule can fire")
+		case !neg:
+			fail("no negative test", r.Tests.Path+": want a case that expects [], to prove the rule stays silent")
+		}
+		for _, tc := range r.Tests.Tests {
+			if len(probs) > 0 {
+				body := []string{"not run: the rule fails lint"}
+				for _, p := range probs {
+					body = append(body, "  "+p.String())
+				}
+				fail(tc.Name, body...)
+				continue
+			}
+			if body := runCase(ctx, r, tc, env); len(body) > 0 {
+				fail(tc.Name, body...)
+				continue
+			}
+			passed++
+			fmt.Fprintf(w, "ok   %s: %s\n", r.ID, tc.Name)
+		}
+	}
+	fmt.Fprintf(w, "%d passed, %d failed\n", passed, failed)
+	return passed, failed
+}
+
+// runCase runs one test case in a fresh store and returns what went wrong,
+// as lines; none when the rule returned exactly the expected rows.
+func runCase(ctx context.Context, r *Rule, tc *TestCase, env TestEnv) []string {
+	at := fmt.Sprintf("%s:%d", r.Tests.Path, tc.Line)
+	if err := ctx.Err(); err != nil {
+		return []string{at + ": " + err.Error()}
+	}
+	s, err := env.Open(ctx)
+	if err != nil {
+		return []string{at + ": open store: " + err.Error()}
+	}
+	defer s.Close()
+	for _, in := range tc.Input {
+		if err := s.LoadRows(ctx, in.Table, in.Rows); err != nil {
+			return []string{fmt.Sprintf("%s:%d: load %s: %v", r.Tests.Path, in.Line, in.Table, err)}
+		}
+	}
+	if env.Prepare != nil {
+		if err := env.Prepare(ctx, s, tc.Now); err != nil {
+			return []string{at + ": prepare: " + err.Error()}
+		}
+	}
+	res, err := r.Eval(ctx, s, tc.Now)
+	if err != nil {
+		return []string{at + ": " + err.Error()}
+	}
+	return diffRows(r.Tests.Path, tc, res.Columns, res.Rows)
+}
+
+// diffRows compares returned rows with the expected ones as multisets of
+// canonical rows, and says what differs.
+func diffRows(file string, tc *TestCase, cols []string, rows [][]any) []string {
+	var out []string
+	for i, e := range tc.Expect {
+		var lacks, unknown []string
+		for _, c := range cols {
+			if _, ok := e.Values[c]; !ok {
+				lacks = append(lacks, c)
+			}
+		}
+		for _, c := range e.Columns {
+			if !slices.Contains(cols, c) {
+				unknown = append(unknown, c)
+			}
+		}
+		if len(lacks)+len(unknown) == 0 {
+			continue
+		}
+		if len(out) == 0 {
+			out = append(out, fmt.Sprintf("columns: the rule returns {%s}; expected rows must list exactly these", strings.Join(cols, ", ")))
+		}
+		var what []string
+		if len(lacks) > 0 {
+			what = append(what, "lacks "+strings.Join(lacks, ", "))
+		}
+		if len(unknown) > 0 {
+			what = append(what, "has unknown "+strings.Join(unknown, ", "))
+		}
+		out = append(out, fmt.Sprintf("%s:%d: expected row %d %s", file, e.Line, i+1, strings.Join(what, "; ")))
+	}
+
+	want := map[string]int{}
+	for _, e := range tc.Expect {
+		vals := make([]string, 0, len(e.Columns))
+		names := make([]string, 0, len(e.Columns))
+		for _, c := range cols { // the rule's column order, then any unknown ones
+			if v, ok := e.Values[c]; ok {
+				names, vals = append(names, c), append(vals, canonical(v))
+			}
+		}
+		for _, c := range e.Columns {
+			if !slices.Contains(cols, c) {
+				names, vals = append(names, c), append(vals, canonical(e.Values[c]))
+			}
+		}
+		want[formatRow(names, vals)]++
+	}
+	var unexpected []string
+	for _, row := range rows {
+		vals := make([]string, len(row))
+		for i, v := range row {
+			vals[i] = canonical(v)
+		}
+		k := formatRow(cols, vals)
+		if want[k] > 0 {
+			want[k]--
+			continue
+		}
+		unexpected = append(unexpected, k)
+	}
+	var missing []string
+	for k, n := range want {
+		for range n {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing)+len(unexpected) == 0 && len(out) == 0 {
+		return nil
+	}
+	slices.Sort(missing)
+	slices.Sort(unexpected)
+	out = append([]string{fmt.Sprintf("%s:%d: rows differ, rule evaluated at %s", file, tc.Line, tc.Now.Format(time.RFC3339))}, out...)
+	if len(missing) > 0 {
+		out = append(out, "missing:")
+		for _, k := range missing {
+			out = append(out, "  "+k)
+		}
+	}
+	if len(unexpected) > 0 {
+		out = append(out, "unexpected:")
+		for _, k := range unexpected {
+			out = append(out, "  "+k)
+		}
+	}
+	return out
+}
+
+// formatRow renders a row as {col: value, ...}.
+func formatRow(names, vals []string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(n)
+		b.WriteString(": ")
+		if vals[i] == "" {
+			b.WriteString(`""`)
+		} else {
+			b.WriteString(vals[i])
+		}
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// canonical is the text a value is compared as, whatever the engine's
+// driver returned or YAML typed: times RFC 3339 in UTC, integers in decimal,
+// floats in strconv's shortest 'g' form, nil as null, bytes and UUIDs as text.
+func canonical(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return x
+	case []byte:
+		if len(x) == 16 && !utf8.Valid(x) {
+			return uuidText(x)
+		}
+		if utf8.Valid(x) {
+			return string(x)
+		}
+		return hex.EncodeToString(x)
+	case [16]byte:
+		return uuidText(x[:])
+	case time.Time:
+		return x.UTC().Format(time.RFC3339)
+	case bool:
+		return strconv.FormatBool(x)
+	case int:
+		return strconv.FormatInt(int64(x), 10)
+	case int8:
+		return strconv.FormatInt(int64(x), 10)
+	case int16:
+		return strconv.FormatInt(int64(x), 10)
+	case int32:
+		return strconv.FormatInt(int64(x), 10)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case uint:
+		return strconv.FormatUint(uint64(x), 10)
+	case uint8:
+		return strconv.FormatUint(uint64(x), 10)
+	case uint16:
+		return strconv.FormatUint(uint64(x), 10)
+	case uint32:
+		return strconv.FormatUint(uint64(x), 10)
+	case uint64:
+		return strconv.FormatUint(x, 10)
+	case float32:
+		return strconv.FormatFloat(float64(x), 'g', -1, 32)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case *big.Int:
+		return x.String()
+	case fmt.Stringer:
+		return x.String()
+	case error:
+		return x.Error()
+	}
+	return fmt.Sprint(v)
+}
+
+func uuidText(b []byte) string {
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

@@ -1,0 +1,35 @@
+-- id: port-scan-burst
+-- title: One source hit many of our ports or hosts in a short burst
+-- severity: medium
+-- window: 10m
+-- group_by: [source]
+-- tags: [scan, recon]
+-- description: >
+--   One source address reached at least 15 distinct destination ports, or at
+--   least 10 distinct destination hosts, within 10 minutes: a port scan or a
+--   host sweep. The thresholds sit above what ordinary clients do (a browser
+--   or mail client uses a handful of ports, an update check a few hosts)
+--   and below what the smallest scanner profiles send (nmap -F probes 100
+--   ports). Attempts count whether the firewall allowed or dropped them:
+--   a scan is reconnaissance either way.
+-- runbook: |
+--   1. Is the source ours? An internal scanner nobody runs means a
+--      compromised or rogue device: find its owner (DHCP, EDR) and isolate it.
+--   2. An outside source: check what answered (action = allow) - those
+--      ports are exposed; homesoc scan them to see what a scanner sees.
+--   3. Repeated scans from one network: block it at the router.
+--   4. A known tool (monitoring, vulnerability scanner): suppress its
+--      address with the reason.
+SELECT
+    src_ip AS source,
+    count(DISTINCT dst_port) AS ports,
+    count(DISTINCT dst_ip) AS hosts,
+    count(*) AS events,
+    min(time) AS first_seen,
+    max(time) AS last_seen
+FROM network_events
+WHERE time >= {{window_start}}
+    AND time <= {{now}}
+    AND src_ip <> ''
+GROUP BY src_ip
+HAVING count(DISTINCT dst_port) >= 15 OR count(DISTINCT dst_ip) >= 10
