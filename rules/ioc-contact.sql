@@ -5,8 +5,11 @@
 -- group_by: [host, indicator]
 -- tags: [intel, c2]
 -- description: >
---   A host of ours exchanged traffic with an address covered by an active
---   threat-intel indicator (an IP, or a CIDR range) within the last 24 hours.
+--   A host of ours contacted an address covered by an active threat-intel
+--   indicator (an IP, or a CIDR range) within the last 24 hours: it opened
+--   the connection (even one the firewall blocked: an infected host trying
+--   to reach its C2 is the signal), or it let the indicator's connection
+--   in. Inbound probes that were dropped are no contact and stay silent.
 --   Sightings come from matching events against indicators in Go, at ingest
 --   and by the retro-hunt that runs when a feed brings new indicators, so a
 --   contact is found even when the indicator arrived after the traffic.
@@ -33,6 +36,7 @@ SELECT
 FROM sightings AS s
 JOIN indicators AS i ON s.indicator_id = i.id
 WHERE i.active = 1
+    AND (s.peer_is_src = 1 OR s.action = 'allow')
     AND s.time >= {{window_start}}
     AND s.time <= {{now}}
 GROUP BY s.peer_ip, i.value

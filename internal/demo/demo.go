@@ -69,11 +69,16 @@ func (g *gen) ago(d time.Duration) time.Time {
 	return g.now.Add(-time.Duration(g.rnd.Int64N(int64(d))))
 }
 
+// reserved are the story's addresses (and the feed's), which random
+// background traffic must not use.
+var reserved = []string{WAN, C2, Scanner, "198.51.100.91", "192.0.2.150", "203.0.113.201"}
+
+// internet returns a random address of a host on the internet.
 func (g *gen) internet() string {
 	nets := []string{"192.0.2.", "198.51.100.", "203.0.113."}
 	for {
 		a := nets[g.rnd.IntN(len(nets))] + fmt.Sprint(1+g.rnd.IntN(250))
-		if a != WAN && a != C2 && a != Scanner {
+		if !slices.Contains(reserved, a) {
 			return a
 		}
 	}
@@ -120,8 +125,8 @@ func (g *gen) firewall() []string {
 		}
 		add(g.ago(24*time.Hour), prefix, ports[i].proto, g.internet(), 1024+g.rnd.IntN(64000), ports[i].port, extra)
 	}
-	// A sweep of 40 ports from one host within two minutes, 20 minutes ago.
-	sweep := g.now.Add(-20 * time.Minute)
+	// A sweep of 40 ports from one host within two minutes, five minutes ago.
+	sweep := g.now.Add(-5 * time.Minute)
 	for i := range 40 {
 		add(sweep.Add(time.Duration(i*3)*time.Second), "DROP ", "TCP", Scanner, 40000+i, 20+i*37, "WINDOW=1024 RES=0x00 SYN URGP=0 ")
 	}

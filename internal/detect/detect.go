@@ -6,6 +6,7 @@ package detect
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/homesoc/homesoc/internal/alert"
@@ -39,11 +40,8 @@ type Result struct {
 // fails outside a rule.
 func Run(ctx context.Context, st store.Store, rs []*rules.Rule, now time.Time) (Result, error) {
 	res := Result{Now: now}
-	inds, err := st.Indicators(ctx, true)
-	if err != nil {
-		return res, err
-	}
-	if res.Hunt, err = intel.RetroHunt(ctx, st, inds); err != nil {
+	var err error
+	if res.Hunt, err = Hunt(ctx, st); err != nil {
 		return res, err
 	}
 	for _, r := range rs {
@@ -69,6 +67,32 @@ func Run(ctx context.Context, st store.Store, rs []*rules.Rule, now time.Time) (
 	return res, nil
 }
 
+// Hunt retro-hunts every active indicator over all stored events: what
+// a detection pass does before its rules run.
+func Hunt(ctx context.Context, st store.Store) (intel.HuntResult, error) {
+	inds, err := st.Indicators(ctx, true)
+	if err != nil {
+		return intel.HuntResult{}, err
+	}
+	return intel.RetroHunt(ctx, st, inds)
+}
+
+// TestEnv is the environment rule tests run in: a fresh store from open for
+// every test case, prepared by the same retro-hunt a detection pass runs.
+func TestEnv(open func(ctx context.Context) (store.Store, error)) rules.TestEnv {
+	return rules.TestEnv{
+		Open: func(ctx context.Context) (rules.Store, error) { return open(ctx) },
+		Prepare: func(ctx context.Context, s rules.Store, _ time.Time) error {
+			st, ok := s.(store.Store)
+			if !ok {
+				return fmt.Errorf("rule test store %T is not a store.Store", s)
+			}
+			_, err := Hunt(ctx, st)
+			return err
+		},
+	}
+}
+
 // evaluate runs a rule and turns its rows into alerts.
 func evaluate(ctx context.Context, st store.Store, r *rules.Rule, now time.Time) ([]alert.Alert, error) {
 	out, err := r.Eval(ctx, st, now)
@@ -89,9 +113,13 @@ func evaluate(ctx context.Context, st store.Store, r *rules.Rule, now time.Time)
 				} else if col == "last_seen" {
 					a.LastSeen = v.UTC()
 				}
-			case int64:
+			default:
 				if col == "events" {
-					a.Events = v
+					// Engines return counts as different integer types;
+					// FormatValue gives their decimal text.
+					if n, err := strconv.ParseInt(a.Detail[col], 10, 64); err == nil {
+						a.Events = n
+					}
 				}
 			}
 		}

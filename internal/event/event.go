@@ -115,7 +115,11 @@ type Sighting struct {
 	PeerPort    uint16     // the port on the peer's side
 	Port        uint16     // the port on the indicator's side
 	Protocol    string
-	Source      string // "ingest" or "retro-hunt"
+	Action      string // the event's action: a dropped inbound probe is no contact
+	// PeerIsSource says our side initiated: the indicator is the event's
+	// destination.
+	PeerIsSource bool
+	Source       string // "ingest" or "retro-hunt"
 }
 
 // SecondsUTC normalises t to UTC at second resolution, the precision every

@@ -149,28 +149,30 @@ func (m *Matcher) AppendMatch(dst []event.Indicator, addr netip.Addr) []event.In
 // indicators are reported once, as the source. It does not allocate when
 // nothing matches.
 func (m *Matcher) MatchEvent(ev *event.Network, source string, dst []event.Sighting) []event.Sighting {
-	dst = m.appendSightings(dst, ev, source, ev.SrcIP, ev.DstIP, ev.SrcPort, ev.DstPort)
+	dst = m.appendSightings(dst, ev, source, ev.SrcIP, ev.DstIP, ev.SrcPort, ev.DstPort, false)
 	if ev.DstIP.Unmap() != ev.SrcIP.Unmap() {
-		dst = m.appendSightings(dst, ev, source, ev.DstIP, ev.SrcIP, ev.DstPort, ev.SrcPort)
+		dst = m.appendSightings(dst, ev, source, ev.DstIP, ev.SrcIP, ev.DstPort, ev.SrcPort, true)
 	}
 	return dst
 }
 
 // appendSightings appends the sightings of one side of ev.
 func (m *Matcher) appendSightings(dst []event.Sighting, ev *event.Network, source string,
-	matched, peer netip.Addr, port, peerPort uint16) []event.Sighting {
+	matched, peer netip.Addr, port, peerPort uint16, peerIsSource bool) []event.Sighting {
 	c := m.covering(matched)
 	for ind := c.next(); ind != nil; ind = c.next() {
 		dst = append(dst, event.Sighting{
-			EventID:     ev.ID,
-			IndicatorID: ind.ID,
-			Time:        ev.Time,
-			MatchedIP:   matched,
-			PeerIP:      peer,
-			PeerPort:    peerPort,
-			Port:        port,
-			Protocol:    ev.Protocol,
-			Source:      source,
+			EventID:      ev.ID,
+			IndicatorID:  ind.ID,
+			Time:         ev.Time,
+			MatchedIP:    matched,
+			PeerIP:       peer,
+			PeerPort:     peerPort,
+			Port:         port,
+			Protocol:     ev.Protocol,
+			Action:       ev.Action,
+			PeerIsSource: peerIsSource,
+			Source:       source,
 		})
 	}
 	return dst

@@ -114,10 +114,13 @@ func TestMatchEvent(t *testing.T) {
 		ip6     = inds[8].ID
 	)
 	a := netip.MustParseAddr
+	// sighting of the event's source side; dst() turns it into one of the
+	// destination side, where our side (the source) opened the connection.
 	sighting := func(ind string, matched, peer string, port, peerPort uint16) event.Sighting {
 		return event.Sighting{EventID: id, IndicatorID: ind, Time: when, MatchedIP: a(matched), PeerIP: a(peer),
-			Port: port, PeerPort: peerPort, Protocol: "tcp", Source: "ingest"}
+			Port: port, PeerPort: peerPort, Protocol: "tcp", Action: "allow", Source: "ingest"}
 	}
+	dst := func(s event.Sighting) event.Sighting { s.PeerIsSource = true; return s }
 	prior := event.Sighting{IndicatorID: "prior"}
 	for _, tc := range []struct {
 		name     string
@@ -128,10 +131,10 @@ func TestMatchEvent(t *testing.T) {
 	}{
 		{"outbound to a C2", "192.0.2.50", "203.0.113.10", 51515, 443, []event.Sighting{
 			prior,
-			sighting(csv10, "203.0.113.10", "192.0.2.50", 443, 51515),
-			sighting(feodo10, "203.0.113.10", "192.0.2.50", 443, 51515),
-			sighting(net24, "203.0.113.10", "192.0.2.50", 443, 51515),
-			sighting(net16, "203.0.113.10", "192.0.2.50", 443, 51515),
+			dst(sighting(csv10, "203.0.113.10", "192.0.2.50", 443, 51515)),
+			dst(sighting(feodo10, "203.0.113.10", "192.0.2.50", 443, 51515)),
+			dst(sighting(net24, "203.0.113.10", "192.0.2.50", 443, 51515)),
+			dst(sighting(net16, "203.0.113.10", "192.0.2.50", 443, 51515)),
 		}},
 		{"inbound scan", "203.0.113.11", "192.0.2.50", 4444, 22, []event.Sighting{
 			prior,
@@ -142,7 +145,7 @@ func TestMatchEvent(t *testing.T) {
 			prior,
 			sighting(ip6, "2001:db8::1", "2001:db8::2", 1000, 2000),
 			sighting(net6, "2001:db8::1", "2001:db8::2", 1000, 2000),
-			sighting(net6, "2001:db8::2", "2001:db8::1", 2000, 1000),
+			dst(sighting(net6, "2001:db8::2", "2001:db8::1", 2000, 1000)),
 		}},
 		{"same address both sides", "203.0.7.7", "203.0.7.7", 1, 2, []event.Sighting{
 			prior,
@@ -154,7 +157,7 @@ func TestMatchEvent(t *testing.T) {
 		}},
 		{"no match", "192.0.2.50", "198.51.100.5", 1, 2, []event.Sighting{prior}},
 	} {
-		ev := &event.Network{ID: id, Time: when, Protocol: "tcp",
+		ev := &event.Network{ID: id, Time: when, Protocol: "tcp", Action: "allow",
 			SrcIP: a(tc.src), DstIP: a(tc.dst), SrcPort: tc.sport, DstPort: tc.dport}
 		got := m.MatchEvent(ev, "ingest", []event.Sighting{prior})
 		if !reflect.DeepEqual(got, tc.want) {

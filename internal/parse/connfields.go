@@ -24,8 +24,8 @@ const maxEpoch = 253402300799
 const maxDuration = 1 << 31
 
 // fill maps the values to ev. line is the whole input line, hashed for the
-// ID when the record has no uid.
-func (f *connFields) fill(ev *event.Network, line []byte, strs *interner) error {
+// ID when the record has no uid; strs and protos intern the text columns.
+func (f *connFields) fill(ev *event.Network, line []byte, strs, protos *interner) error {
 	if f[zTS] == nil {
 		return fmt.Errorf("missing ts")
 	}
@@ -65,7 +65,7 @@ func (f *connFields) fill(ev *event.Network, line []byte, strs *interner) error 
 	ev.ID = connID(f[zUID], t, line)
 	ev.Kind = event.KindFlow
 	ev.Format = zeekConnName
-	ev.Protocol = strs.lower(f[zProto])
+	ev.Protocol = protos.get(f[zProto])
 	ev.Status = strs.get(f[zConnState])
 	ev.Action = connAction(ev.Status)
 	ev.TCPFlags = strs.get(f[zHistory])

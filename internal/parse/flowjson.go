@@ -19,7 +19,7 @@ func init() {
 	Register(Format{
 		Name:        flowJSONName,
 		Description: "flow records as JSON lines (devourer style: src_addr, dst_addr, first_seen_at, ...)",
-		New:         func(Options) Parser { return &flowJSONParser{strs: newInterner()} },
+		New:         func(Options) Parser { return newFlowJSONParser() },
 		Sniff:       sniffFlowJSON,
 	})
 }
@@ -54,7 +54,12 @@ type flowRecord struct {
 // flowJSONParser parses flow-json lines. It keeps no state between lines
 // beyond its interner.
 type flowJSONParser struct {
-	strs interner
+	strs   interner // status
+	protos interner // protocol, lower-cased
+}
+
+func newFlowJSONParser() *flowJSONParser {
+	return &flowJSONParser{strs: newInterner(asIs), protos: newInterner(lowered)}
 }
 
 var errFlowNotJSON = errors.New("not a flow-json line: not a JSON object")
@@ -128,7 +133,7 @@ func (p *flowJSONParser) Parse(line []byte, ev *event.Network) error {
 	ev.Format = flowJSONName
 	ev.Action = "allow"
 	ev.Direction = event.DirUnknown
-	ev.Protocol = p.strs.lower([]byte(r.Protocol))
+	ev.Protocol = p.protos.get([]byte(r.Protocol))
 	ev.Status = p.strs.get([]byte(r.Status))
 	return nil
 }

@@ -32,7 +32,7 @@ func TestFlowJSONGood(t *testing.T) {
 			Protocol: "icmp", SrcIP: addr("198.51.100.9"), DstIP: addr("192.168.1.10"),
 			BytesOut: 252, BytesIn: 252, PacketsOut: 3, PacketsIn: 3, Status: "closed"}),
 	}
-	got := parseAll(t, (&flowJSONParser{strs: newInterner()}), lines)
+	got := parseAll(t, newFlowJSONParser(), lines)
 	if len(got) != len(want) {
 		t.Fatalf("got %d events, want %d", len(got), len(want))
 	}
@@ -71,7 +71,7 @@ func TestFlowJSONBad(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var ev event.Network
-			err := (&flowJSONParser{strs: newInterner()}).Parse([]byte(tt.line), &ev)
+			err := newFlowJSONParser().Parse([]byte(tt.line), &ev)
 			if err == nil || errors.Is(err, ErrSkip) || !strings.Contains(err.Error(), tt.err) {
 				t.Fatalf("Parse(%q) = %v, want an error containing %q", tt.line, err, tt.err)
 			}

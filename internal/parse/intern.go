@@ -4,41 +4,60 @@ package parse
 // many interfaces, junk host names) cannot grow a parser without limit.
 const internCap = 4096
 
-// interner hands out one shared string per distinct byte sequence, so the
-// few values that repeat on every line (actions, protocols, interfaces, the
-// sensor) cost nothing after their first sighting. The map lookup with
-// string(b) as the key does not allocate.
+// interner hands out one shared string per distinct byte sequence, or a
+// value derived from it, so the few values that repeat on every line
+// (actions, protocols, interfaces, the sensor) cost nothing after their first
+// sighting. A small direct-mapped cache of recent entries sits in front of
+// the map: comparing bytes with a string is cheaper than hashing them.
 type interner struct {
-	m map[string]string
+	kind   int // what it derives from a key: asIs, lowered, action
+	m      map[string]internEntry
+	recent [64]internEntry
 }
 
-func newInterner() interner {
-	return interner{m: make(map[string]string, 64)}
+// internEntry is a key and its value.
+type internEntry struct{ key, val string }
+
+// What an interner derives from a key.
+const (
+	asIs    = iota // the key itself
+	lowered        // the key in ASCII lower case
+	action         // the action a netfilter log prefix names
+)
+
+func newInterner(kind int) interner {
+	return interner{kind: kind, m: make(map[string]internEntry, 64)}
 }
 
-// get returns b as a string, shared with earlier calls for the same bytes
-// while the interner has room.
+// get returns the value for b, computed once per distinct b while the
+// interner has room. Lookups do not allocate.
 func (in *interner) get(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	if s, ok := in.m[string(b)]; ok {
-		return s
+	r := &in.recent[(uint(len(b))^uint(b[0])<<1^uint(b[len(b)-1])<<2^uint(b[len(b)/2])<<3)%uint(len(in.recent))]
+	if r.key == string(b) {
+		return r.val
 	}
-	s := string(b)
-	if len(in.m) < internCap {
-		in.m[s] = s
+	e, ok := in.m[string(b)]
+	if !ok {
+		e.key = string(b)
+		// A switch, not a func value: with a func the compiler would assume
+		// b escapes and move callers' buffers to the heap.
+		switch in.kind {
+		case asIs:
+			e.val = e.key
+		case lowered:
+			e.val = string(asciiLower(make([]byte, len(b)), b))
+		case action:
+			e.val = actionOf(b)
+		}
+		if len(in.m) < internCap {
+			in.m[e.key] = e
+		}
 	}
-	return s
-}
-
-// lower returns b lower-cased (ASCII) and interned.
-func (in *interner) lower(b []byte) string {
-	var buf [64]byte
-	if len(b) > len(buf) {
-		return in.get(asciiLower(make([]byte, len(b)), b))
-	}
-	return in.get(asciiLower(buf[:len(b)], b))
+	*r = e
+	return e.val
 }
 
 // asciiLower writes the ASCII lower-case of src into dst and returns it.
@@ -50,16 +69,4 @@ func asciiLower(dst, src []byte) []byte {
 		dst[i] = c
 	}
 	return dst
-}
-
-// lastString remembers the string last interned for one field.
-type lastString struct{ s string }
-
-// get returns b as a string, from the last value when it repeats, else from
-// the interner.
-func (l *lastString) get(in *interner, b []byte) string {
-	if string(b) != l.s {
-		l.s = in.get(b)
-	}
-	return l.s
 }

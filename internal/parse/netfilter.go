@@ -47,18 +47,18 @@ var (
 // seen the line's repeated strings.
 type netfilterParser struct {
 	clock   *stampClock
-	strs    interner // interfaces, hosts, protocols, TCP flag sets
+	strs    interner // interfaces, hosts, TCP flag sets
+	protos  interner // PROTO= -> protocol
 	actions interner // log prefix -> action
-	// The previous line's strings: consecutive lines mostly repeat them, and
-	// comparing is cheaper than hashing for the interner.
-	last struct {
-		in, out, host, flags lastString
-		prefix, action       string
-	}
 }
 
 func newNetfilterParser(o Options) *netfilterParser {
-	return &netfilterParser{clock: newStampClock(o), strs: newInterner(), actions: newInterner()}
+	return &netfilterParser{
+		clock:   newStampClock(o),
+		strs:    newInterner(asIs),
+		protos:  newInterner(lowered),
+		actions: newInterner(action),
+	}
 }
 
 // Parse implements Parser.
@@ -97,7 +97,7 @@ func (p *netfilterParser) Parse(line []byte, ev *event.Network) error {
 	ev.Kind = event.KindFirewall
 	ev.Format = netfilterName
 	ev.Action = p.action(trimSpaces(rest[:kv]))
-	ev.Sensor = p.last.host.get(&p.strs, host)
+	ev.Sensor = p.strs.get(host)
 	switch {
 	case ev.InIface != "" && ev.OutIface == "":
 		ev.Direction = event.DirInbound
@@ -107,151 +107,6 @@ func (p *netfilterParser) Parse(line []byte, ev *event.Network) error {
 		ev.Direction = event.DirUnknown
 	}
 	return nil
-}
-
-// fields reads the KEY=VALUE pairs and flag words, in any order. The first
-// occurrence of a key wins, and a bracketed packet (the one an ICMP error
-// quotes) is skipped, so its addresses do not replace the outer ones.
-func (p *netfilterParser) fields(b []byte, ev *event.Network) error {
-	var in, out, src, dst, proto, spt, dpt, ttl []byte
-	var flags [24]byte // "URG ACK PSH RST SYN FIN" at most
-	nflags, depth := 0, 0
-	for i := 0; i < len(b); {
-		for i < len(b) && b[i] == ' ' {
-			i++
-		}
-		start := i
-		i = keyEnd(b, i)
-		if start == i && i == len(b) {
-			break
-		}
-		if b[start] == '[' || depth > 0 {
-			for i < len(b) && b[i] != ' ' {
-				i++
-			}
-			depth += bytes.Count(b[start:i], []byte("[")) - bytes.Count(b[start:i], []byte("]"))
-			continue
-		}
-		if i == len(b) || b[i] == ' ' { // a flag word
-			if f := tcpFlag(b[start:i]); f != "" && nflags+1+len(f) <= len(flags) {
-				if nflags > 0 {
-					flags[nflags] = ' '
-					nflags++
-				}
-				nflags += copy(flags[nflags:], f)
-			}
-			continue
-		}
-		key := b[start:i]
-		i++
-		v := i
-		i = valueEnd(b, i)
-		val := b[v:i]
-		switch string(key) {
-		case "IN":
-			in = first(in, val)
-		case "OUT":
-			out = first(out, val)
-		case "SRC":
-			src = first(src, val)
-		case "DST":
-			dst = first(dst, val)
-		case "PROTO":
-			proto = first(proto, val)
-		case "SPT":
-			spt = first(spt, val)
-		case "DPT":
-			dpt = first(dpt, val)
-		case "TTL", "HOPLIMIT":
-			ttl = first(ttl, val)
-		}
-	}
-	var ok bool
-	switch {
-	case src == nil:
-		return errMissingSrc
-	case dst == nil:
-		return errMissingDst
-	}
-	if ev.SrcIP, ok = parseAddr(src); !ok {
-		return fmt.Errorf("bad SRC address %q", quote(src))
-	}
-	if ev.DstIP, ok = parseAddr(dst); !ok {
-		return fmt.Errorf("bad DST address %q", quote(dst))
-	}
-	if spt != nil {
-		n, ok := parseUint(spt, 65535)
-		if !ok {
-			return fmt.Errorf("bad SPT %q", quote(spt))
-		}
-		ev.SrcPort = uint16(n)
-	}
-	if dpt != nil {
-		n, ok := parseUint(dpt, 65535)
-		if !ok {
-			return fmt.Errorf("bad DPT %q", quote(dpt))
-		}
-		ev.DstPort = uint16(n)
-	}
-	if ttl != nil {
-		n, ok := parseUint(ttl, 255)
-		if !ok {
-			return fmt.Errorf("bad TTL %q", quote(ttl))
-		}
-		ev.TTL = uint8(n)
-	}
-	ev.InIface = p.last.in.get(&p.strs, in)
-	ev.OutIface = p.last.out.get(&p.strs, out)
-	ev.Protocol = p.protocol(proto)
-	ev.TCPFlags = p.last.flags.get(&p.strs, flags[:nflags])
-	return nil
-}
-
-// first keeps the first value seen for a key. A present but empty value
-// (SRC=) is kept as a non-nil empty slice, so it reads as bad, not missing.
-func first(have, val []byte) []byte {
-	if have != nil {
-		return have
-	}
-	if val == nil {
-		return []byte{}
-	}
-	return val
-}
-
-// protocol lower-cases PROTO=; a numeric protocol stays the number.
-func (p *netfilterParser) protocol(b []byte) string {
-	switch string(b) {
-	case "TCP":
-		return "tcp"
-	case "UDP":
-		return "udp"
-	case "ICMP":
-		return "icmp"
-	case "ICMPv6":
-		return "icmpv6"
-	}
-	return p.strs.lower(b)
-}
-
-// tcpFlag returns the TCP flag a flag word names, or "". The kernel also
-// logs IP flags (DF, MF, CE) and ECN bits (CWR, ECE), which are not kept.
-func tcpFlag(b []byte) string {
-	switch string(b) {
-	case "SYN":
-		return "SYN"
-	case "ACK":
-		return "ACK"
-	case "FIN":
-		return "FIN"
-	case "RST":
-		return "RST"
-	case "PSH":
-		return "PSH"
-	case "URG":
-		return "URG"
-	}
-	return ""
 }
 
 // action derives the action from the log prefix, the only place a LOG rule
@@ -266,18 +121,7 @@ func (p *netfilterParser) action(prefix []byte) string {
 	if len(prefix) == 0 {
 		return "log"
 	}
-	if string(prefix) == p.last.prefix {
-		return p.last.action
-	}
-	a, ok := p.actions.m[string(prefix)]
-	if !ok {
-		a = actionOf(prefix)
-		if len(p.actions.m) < internCap {
-			p.actions.m[string(prefix)] = a
-		}
-	}
-	p.last.prefix, p.last.action = p.strs.get(prefix), a
-	return a
+	return p.actions.get(prefix)
 }
 
 func actionOf(prefix []byte) string {

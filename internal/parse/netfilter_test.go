@@ -173,6 +173,11 @@ func TestNetfilterGood(t *testing.T) {
 			SrcIP: addr("192.0.2.7"), SrcPort: 4444, DstIP: addr("198.51.100.10"),
 			TTL: 64, TCPFlags: "SYN", InIface: "br0", Sensor: "gw"}),
 	}, {
+		name: "stray tokens are ignored",
+		line: "2024-03-01T10:00:07Z gw kernel: SRC=192.0.2.7 =eth9 = == IN DST=198.51.100.10 [ ] OUT=eth1 X=1 PROTO=6",
+		want: nf(event.Network{Time: utc(2024, 3, 1, 10, 0, 7), Action: "log", Direction: event.DirOutbound, Protocol: "6",
+			SrcIP: addr("192.0.2.7"), DstIP: addr("198.51.100.10"), OutIface: "eth1", Sensor: "gw"}),
+	}, {
 		name: "trailing carriage return and spaces",
 		line: "2024-03-01T10:00:08Z gw kernel: DROP IN=eth0 OUT= SRC=192.0.2.8 DST=198.51.100.10 PROTO=UDP SPT=9 DPT=9  \r",
 		want: nf(event.Network{Time: utc(2024, 3, 1, 10, 0, 8), Action: "drop", Protocol: "udp",
@@ -350,4 +355,22 @@ func TestNetfilterReuse(t *testing.T) {
 		ID: event.NewID("netfilter", []byte(second)), Time: utc(2024, 3, 1, 9, 0, 0), Action: "log",
 		Direction: event.DirOutbound, Protocol: "udp", SrcIP: addr("192.0.2.2"), DstIP: addr("192.168.1.11"), OutIface: "eth1",
 	}), ev)
+}
+
+// TestNetfilterNoAllocs guards the hot path: once the interners have seen a
+// stream's repeated strings, a line costs no allocation.
+func TestNetfilterNoAllocs(t *testing.T) {
+	lines := readLines(t, "netfilter.good.log")
+	p := newNetfilterParser(Options{ModTime: utc(2024, 4, 20, 0, 0, 0)})
+	var ev event.Network
+	for _, l := range lines {
+		_ = p.Parse(l, &ev)
+	}
+	i := 0
+	if n := testing.AllocsPerRun(1000, func() {
+		_ = p.Parse(lines[i%len(lines)], &ev)
+		i++
+	}); n != 0 {
+		t.Errorf("%v allocations per line, want 0", n)
+	}
 }

@@ -22,15 +22,19 @@ func isBlank(line []byte) bool {
 // badByte returns the index of the first byte that cannot be in a text log
 // line, or -1: a control byte other than tab (binary junk nearly always has
 // them), or a byte of invalid UTF-8 (stores keep text as UTF-8). It tests
-// eight bytes at a time, as every line passes through it, and leaves the
+// 32 bytes at a time, as every line passes through it, and leaves the
 // rare non-ASCII line to utf8.Valid.
 func badByte(b []byte) int {
 	i := 0
+	for ; i+32 <= len(b); i += 32 {
+		w := b[i : i+32 : i+32]
+		if notText(binary.LittleEndian.Uint64(w))|notText(binary.LittleEndian.Uint64(w[8:]))|
+			notText(binary.LittleEndian.Uint64(w[16:]))|notText(binary.LittleEndian.Uint64(w[24:])) != 0 {
+			break
+		}
+	}
 	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
-		// A high bit survives for a byte below 0x20, equal to 0x7f, or
-		// above 0x7f.
-		if (x-0x20*ones)&^x&highs|zeroByte(x^0x7f*ones)|x&highs != 0 {
+		if notText(binary.LittleEndian.Uint64(b[i:])) != 0 {
 			break
 		}
 	}
@@ -55,8 +59,14 @@ func badByte(b []byte) int {
 	return -1
 }
 
-// The tokenizers below look at eight bytes at a time: a line is some thirty
-// short tokens, and a byte loop pays a mispredicted branch at the end of each.
+// notText returns non-zero if a byte of x is not printable ASCII: below 0x20
+// (x - 0x20 borrows), 0x7f (x + 1 carries into the high bit) or above. A
+// borrow or carry can only mark a byte above one truly marked.
+func notText(x uint64) uint64 {
+	return (x - 0x20*ones | x | x + ones) & highs
+}
+
+// The scanners below look at eight bytes at a time.
 const (
 	ones  = 0x0101010101010101
 	highs = 0x8080808080808080
@@ -65,19 +75,6 @@ const (
 // zeroByte returns a word with the high bit set in the lowest byte of x that
 // is zero (higher bits may be set falsely; only the lowest counts).
 func zeroByte(x uint64) uint64 { return (x - ones) &^ x & highs }
-
-// keyEnd returns the index of the first space or '=' in b from i, or len(b).
-func keyEnd(b []byte, i int) int {
-	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
-		if m := zeroByte(x^(' '*ones)) | zeroByte(x^('='*ones)); m != 0 {
-			return i + bits.TrailingZeros64(m)/8
-		}
-	}
-	for ; i < len(b) && b[i] != ' ' && b[i] != '='; i++ {
-	}
-	return i
-}
 
 // valueEnd returns the index of the first space in b from i, or len(b).
 func valueEnd(b []byte, i int) int {

@@ -89,16 +89,18 @@ type zeekConnParser struct {
 	ncols     int        // number of #fields columns; 0 before #fields
 	headerErr error      // why the last #fields header is unusable
 	vals      [][]byte   // the current line's columns, reused
-	strs      interner
+	strs      interner   // conn_state, history
+	protos    interner   // proto, lower-cased
 	rec       connFields // the current line's values, reused
 }
 
 func newZeekConnParser() *zeekConnParser {
 	return &zeekConnParser{
-		sep:   []byte{'\t'},
-		unset: []byte("-"),
-		empty: []byte("(empty)"),
-		strs:  newInterner(),
+		sep:    []byte{'\t'},
+		unset:  []byte("-"),
+		empty:  []byte("(empty)"),
+		strs:   newInterner(asIs),
+		protos: newInterner(lowered),
 	}
 }
 
@@ -141,7 +143,7 @@ func (p *zeekConnParser) Parse(line []byte, ev *event.Network) error {
 		}
 		f[i] = v
 	}
-	return f.fill(ev, line, &p.strs)
+	return f.fill(ev, line, &p.strs, &p.protos)
 }
 
 // header reads a Zeek header line. Headers carry nothing to store, so a good

@@ -67,7 +67,7 @@ func (p *zeekConnParser) parseJSON(obj, line []byte, ev *event.Network) error {
 	f[zHistory] = text(r.History)
 	f[zOrigPkts] = text(string(r.OrigPkts))
 	f[zRespPkts] = text(string(r.RespPkts))
-	return f.fill(ev, line, &p.strs)
+	return f.fill(ev, line, &p.strs, &p.protos)
 }
 
 // text returns s as bytes, nil when empty (unset).

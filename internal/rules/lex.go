@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -194,5 +193,3 @@ func (t token) is(op string) bool { return t.kind == tOp && t.text == op }
 
 // kw reports whether t is the unquoted word w (upper case).
 func (t token) kw(w string) bool { return t.kind == tWord && t.up == w }
-
-func (t token) String() string { return fmt.Sprintf("%q@%d", t.text, t.line) }

@@ -14,6 +14,7 @@ type Problem struct {
 	Reason string
 }
 
+// String formats the problem as path:line: reason.
 func (p Problem) String() string { return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Reason) }
 
 // Lint reports what in a rule's SQL would not run unchanged on both DuckDB and
@@ -126,6 +127,58 @@ var clickOnly = map[string]string{
 	"ARRAY":    "ARRAY JOIN is ClickHouse-only",
 }
 
+// clickFuncs are ClickHouse functions DuckDB lacks (besides the camelCase
+// families funcProblem knows); duckFuncs the reverse. Neither is complete:
+// they catch the ones rule authors reach for.
+var clickFuncs = map[string]string{
+	"any": "min() or max()", "anyLast": "max()", "anyHeavy": "", "uniq": "count(DISTINCT x)",
+	"uniqExact": "count(DISTINCT x)", "uniqCombined": "count(DISTINCT x)", "uniqHLL12": "count(DISTINCT x)",
+	"groupArray": "", "groupUniqArray": "", "argMax": "a join to a grouped subquery", "argMin": "a join to a grouped subquery",
+	"arrayJoin": "", "dictGet": "", "multiIf": "CASE", "formatDateTime": "",
+	"IPv4NumToString": "", "IPv4StringToNum": "", "IPv6NumToString": "", "IPv6StringToNum": "",
+	"startsWith": "LIKE 'prefix%'", "endsWith": "LIKE '%suffix'", "replaceAll": "", "replaceRegexpAll": "",
+	"match": "", "splitByChar": "",
+}
+
+var duckFuncs = map[string]string{
+	"date_trunc": "{{hour t}} or {{day t}}", "time_bucket": "{{hour t}} or {{day t}}",
+	"strftime": "", "strptime": "", "epoch": "", "epoch_ms": "", "make_timestamp": "", "to_timestamp": "",
+	"date_part": "", "datepart": "", "age": "", "any_value": "min() or max()", "arbitrary": "min() or max()",
+	"first": "min()", "last": "max()", "string_agg": "", "array_agg": "", "list": "", "list_value": "",
+	"struct_pack": "", "regexp_matches": "", "regexp_full_match": "", "regexp_extract": "", "regexp_replace": "",
+	"contains": "position(haystack, needle) > 0", "starts_with": "LIKE 'prefix%'", "ends_with": "LIKE '%suffix'",
+	"split_part": "", "string_split": "", "str_split": "", "len": "length()", "count_if": "sum(CASE WHEN ... THEN 1 ELSE 0 END)",
+	"bool_and": "min()", "bool_or": "max()", "printf": "concat()", "format": "concat()",
+}
+
+// funcProblem says why a call of name is not portable, or "".
+func funcProblem(name string) string {
+	how := func(engine, alt string) string {
+		if alt == "" {
+			return fmt.Sprintf("%s() is %s-only", name, engine)
+		}
+		return fmt.Sprintf("%s() is %s-only: use %s", name, engine, alt)
+	}
+	if alt, ok := clickFuncs[name]; ok {
+		return how("ClickHouse", alt)
+	}
+	if alt, ok := duckFuncs[strings.ToLower(name)]; ok {
+		return how("DuckDB", alt)
+	}
+	// ClickHouse's camelCase families: toDate, toStartOfHour, toUInt32, countIf,
+	// sumIf... (DuckDB names are case-insensitive, ClickHouse's are not).
+	if len(name) > 2 && strings.HasPrefix(name, "to") && isUpper(name[2]) {
+		return how("ClickHouse", "CAST(x AS type), or {{hour t}} / {{day t}} for truncation")
+	}
+	if n := len(name); n > 2 && strings.HasSuffix(name, "If") && !isUpper(name[n-3]) && name[n-3] != '_' &&
+		name != "nullIf" { // DuckDB's nullif, whatever the case
+		return how("ClickHouse", "sum(CASE WHEN ... THEN 1 ELSE 0 END)")
+	}
+	return ""
+}
+
+func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }
+
 const (
 	msgCTE       = "WITH (a common table expression) is not supported by ClickHouse 18.16: use a subquery in FROM"
 	msgJoins     = "more than one JOIN in one SELECT: ClickHouse 18.16 joins two tables per SELECT; join a subquery that does the other join"
@@ -204,6 +257,10 @@ func (l *linter) op(i int, sc *scope) {
 		if sc.on() {
 			l.add(t, msgOnCmp, t.text)
 		}
+	case "(":
+		if l.tok(i - 1).is(")") {
+			l.add(t, "f(params)(args), a parametric aggregate, is ClickHouse-only")
+		}
 	}
 }
 
@@ -220,6 +277,16 @@ func (l *linter) word(i int, sc *scope) {
 		}
 		l.add(t, msgClock, name)
 		return
+	}
+	if next.is("(") && !slices.Contains(clauses, w) {
+		if w == "ANY" && (prev.kind == tOp && strings.ContainsAny(prev.text, "=<>")) {
+			l.add(t, "= ANY (subquery) is not supported by ClickHouse 18.16: use IN (subquery)")
+			return
+		}
+		if msg := funcProblem(t.text); msg != "" {
+			l.add(t, "%s", msg)
+			return
+		}
 	}
 	if msg, ok := duckOnly[w]; ok && w != "POSITIONAL" && w != "NATURAL" {
 		l.add(t, "%s", msg)
@@ -294,7 +361,7 @@ func (l *linter) word(i int, sc *scope) {
 			l.add(t, msgWindow)
 		}
 	case "WINDOW":
-		l.add(t, msgWindow)
+		l.add(t, "WINDOW clause: window functions are not supported by ClickHouse 18.16")
 		sc.clause = w
 	case "COLUMNS":
 		if next.is("(") {

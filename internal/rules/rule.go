@@ -307,6 +307,15 @@ func ruleErr(file string, line int, id, reason string) error {
 	return fmt.Errorf("%s:%d: rule %q: %s", file, line, id, reason)
 }
 
+// yamlParserErrs are the yaml.v3 parser (not scanner) errors, whose line it
+// reports 0-based.
+var yamlParserErrs = []string{
+	"did not find expected <stream-start>", "did not find expected <document start>",
+	"did not find expected node content", "did not find expected '-' indicator", "did not find expected key",
+	"did not find expected ',' or ']'", "did not find expected ',' or '}'", "found undefined tag handle",
+	"found duplicate %YAML directive", "found duplicate %TAG directive", "found incompatible YAML document",
+}
+
 // yamlErr turns yaml.v3's errors ("yaml: line 3: ...", "line 3: field x not
 // found in type ...") into one error per problem at the file's line.
 func yamlErr(file string, offset int, id string, err error) error {
@@ -324,7 +333,15 @@ func yamlErr(file string, offset int, id string, err error) error {
 			if num, after, ok := strings.Cut(rest, ": "); ok {
 				if n, err := strconv.Atoi(num); err == nil {
 					line, msg = n+offset, after
+					if slices.Contains(yamlParserErrs, msg) {
+						line++ // yaml.v3 reports a parser error's line 0-based
+					}
 				}
+			}
+		}
+		if before, num, ok := strings.Cut(msg, " already defined at line "); ok {
+			if n, err := strconv.Atoi(num); err == nil {
+				msg = fmt.Sprintf("%s already defined at line %d", before, n+offset)
 			}
 		}
 		if name, ok := strings.CutPrefix(msg, "field "); ok {

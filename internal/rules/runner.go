@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,13 +45,17 @@ func RunTests(ctx context.Context, rules []*Rule, env TestEnv, w io.Writer) (pas
 		fail := func(name string, body ...string) {
 			failed++
 			fmt.Fprintf(w, "FAIL %s: %s\n", r.ID, name)
-			for _, l := range body {
-				fmt.Fprintf(w, "    %s\n", l)
+			for _, b := range body {
+				for _, l := range strings.Split(b, "\n") { // engines' errors span lines
+					if strings.TrimSpace(l) != "" {
+						fmt.Fprintf(w, "    %s\n", l)
+					}
+				}
 			}
 		}
 		if r.Tests == nil {
-			fail("no tests", fmt.Sprintf("want %s beside the rule, with a case expecting rows and one expecting []",
-				strings.TrimSuffix(path.Base(r.Path), ".sql")+".test.yaml"))
+			fail("no tests", fmt.Sprintf("want %s, with a case expecting rows and one expecting []",
+				strings.TrimSuffix(r.Path, ".sql")+".test.yaml"))
 			continue
 		}
 		var pos, neg bool
@@ -156,12 +159,12 @@ func diffRows(file string, tc *TestCase, cols []string, rows [][]any) []string {
 		names := make([]string, 0, len(e.Columns))
 		for _, c := range cols { // the rule's column order, then any unknown ones
 			if v, ok := e.Values[c]; ok {
-				names, vals = append(names, c), append(vals, canonical(v))
+				names, vals = append(names, c), append(vals, FormatValue(v))
 			}
 		}
 		for _, c := range e.Columns {
 			if !slices.Contains(cols, c) {
-				names, vals = append(names, c), append(vals, canonical(e.Values[c]))
+				names, vals = append(names, c), append(vals, FormatValue(e.Values[c]))
 			}
 		}
 		want[formatRow(names, vals)]++
@@ -170,7 +173,7 @@ func diffRows(file string, tc *TestCase, cols []string, rows [][]any) []string {
 	for _, row := range rows {
 		vals := make([]string, len(row))
 		for i, v := range row {
-			vals[i] = canonical(v)
+			vals[i] = FormatValue(v)
 		}
 		k := formatRow(cols, vals)
 		if want[k] > 0 {
@@ -226,10 +229,12 @@ func formatRow(names, vals []string) string {
 	return b.String()
 }
 
-// canonical is the text a value is compared as, whatever the engine's
-// driver returned or YAML typed: times RFC 3339 in UTC, integers in decimal,
-// floats in strconv's shortest 'g' form, nil as null, bytes and UUIDs as text.
-func canonical(v any) string {
+// FormatValue is the canonical text of a value a rule returned (or a test
+// expects), whatever the engine's driver or YAML typed it: times RFC 3339 in
+// UTC, integers in decimal, floats in strconv's shortest 'g' form, nil as
+// null, bytes and UUIDs as text. Rule tests compare rows in it; alerts
+// should keep group_by values in it, so their identity matches the tests'.
+func FormatValue(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "null"

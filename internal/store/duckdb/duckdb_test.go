@@ -85,11 +85,11 @@ func TestIndicatorsAndSightings(t *testing.T) {
 			t.Fatalf("hunt %d: %d sightings, %v; want %d", i+1, n, err, want)
 		}
 	}
-	res, err := s.Query(ctx, `SELECT matched_ip, peer_ip, peer_port, port, protocol, source FROM sightings ORDER BY peer_ip`)
+	res, err := s.Query(ctx, `SELECT matched_ip, peer_ip, peer_port, port, protocol, source, action, peer_is_src FROM sightings ORDER BY peer_ip`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := fmt.Sprint(res.Rows), "[[198.51.100.7 192.168.1.1 1900 22852 udp retro-hunt] [198.51.100.7 192.168.1.2 1900 22852 udp retro-hunt]]"; got != want {
+	if got, want := fmt.Sprint(res.Rows), "[[198.51.100.7 192.168.1.1 1900 22852 udp retro-hunt drop 0] [198.51.100.7 192.168.1.2 1900 22852 udp retro-hunt drop 0]]"; got != want {
 		t.Errorf("sightings\n got %s\nwant %s", got, want)
 	}
 }

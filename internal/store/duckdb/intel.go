@@ -33,16 +33,12 @@ func (s *Store) WriteIndicators(ctx context.Context, ins []event.Indicator) (sto
 				continue
 			}
 			seen[in.ID] = struct{}{}
-			active := uint8(0)
-			if in.Active {
-				active = 1
-			}
 			fields := in.Fields
 			if fields == "" {
 				fields = "{}"
 			}
 			if err := a.AppendRow(in.ID, in.Type, in.Value, in.Feed, in.Threat, int32(in.Confidence),
-				event.SecondsUTC(in.FirstSeen), event.SecondsUTC(in.LastSeen), active, fields, now); err != nil {
+				event.SecondsUTC(in.FirstSeen), event.SecondsUTC(in.LastSeen), boolInt(in.Active), fields, now); err != nil {
 				return fmt.Errorf("indicator %s %q: %w", in.Type, in.Value, err)
 			}
 		}
@@ -115,7 +111,7 @@ func (s *Store) WriteSightings(ctx context.Context, ss []event.Sighting) (int, e
 		for _, x := range ss {
 			if err := a.AppendRow(duckdb.UUID(x.EventID), x.IndicatorID, event.SecondsUTC(x.Time),
 				addrText(x.MatchedIP), addrText(x.PeerIP), int32(x.PeerPort), int32(x.Port),
-				x.Protocol, x.Source, now); err != nil {
+				x.Protocol, x.Source, now, x.Action, boolInt(x.PeerIsSource)); err != nil {
 				return fmt.Errorf("append sighting: %w", err)
 			}
 		}
@@ -187,10 +183,12 @@ func (s *Store) SightingsFromMatches(ctx context.Context, ms []store.AddrMatch, 
 	now := store.Now()
 	return s.insertNewSightings(ctx, `
 		SELECT e.event_id, m.indicator_id, e.time, e.src_ip AS matched_ip, e.dst_ip AS peer_ip,
-			e.dst_port AS peer_port, e.src_port AS port, e.protocol, ? AS source, ? AS found_at
+			e.dst_port AS peer_port, e.src_port AS port, e.protocol, ? AS source, ? AS found_at,
+			e.action, 0 AS peer_is_src
 		FROM network_events AS e JOIN stage_matches AS m ON e.src_ip = m.ip
 		UNION ALL
-		SELECT e.event_id, m.indicator_id, e.time, e.dst_ip, e.src_ip, e.src_port, e.dst_port, e.protocol, ?, ?
+		SELECT e.event_id, m.indicator_id, e.time, e.dst_ip, e.src_ip, e.src_port, e.dst_port, e.protocol, ?, ?,
+			e.action, 1
 		FROM network_events AS e JOIN stage_matches AS m ON e.dst_ip = m.ip`, source, now, source, now)
 }
 

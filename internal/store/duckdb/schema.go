@@ -70,7 +70,9 @@ var migrations = []string{
 		port         INTEGER   NOT NULL DEFAULT 0,
 		protocol     VARCHAR   NOT NULL DEFAULT '',
 		source       VARCHAR   NOT NULL DEFAULT '',
-		found_at     TIMESTAMP NOT NULL DEFAULT TIMESTAMP '1970-01-01 00:00:00'
+		found_at     TIMESTAMP NOT NULL DEFAULT TIMESTAMP '1970-01-01 00:00:00',
+		action       VARCHAR   NOT NULL DEFAULT '',
+		peer_is_src  UTINYINT  NOT NULL DEFAULT 0
 	);
 	CREATE TABLE alerts (
 		alert_id   VARCHAR   NOT NULL PRIMARY KEY,

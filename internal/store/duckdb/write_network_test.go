@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -32,8 +34,16 @@ func netfilterEvent(i int) event.Network {
 // netfilter events, as an ingest does.
 func BenchmarkWriteNetworkNetfilter(b *testing.B) {
 	s := open(b)
-	const batch = 100_000
+	batch := 100_000
+	if v, _ := strconv.Atoi(os.Getenv("BATCH")); v > 0 { // TEMP
+		batch = v
+	}
 	evs := make([]event.Network, batch)
+	if q := os.Getenv("BENCH_SQL"); q != "" { // TEMP
+		if _, err := s.conn.ExecContext(context.Background(), q); err != nil {
+			b.Fatal(err)
+		}
+	}
 	var cpu time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -53,6 +63,13 @@ func BenchmarkWriteNetworkNetfilter(b *testing.B) {
 		if n != batch {
 			b.Fatalf("stored %d, want %d", n, batch)
 		}
+	}
+	if os.Getenv("CKPT") != "" { // TEMP
+		c0 := cpuTime()
+		if _, err := s.conn.ExecContext(context.Background(), "CHECKPOINT"); err != nil {
+			b.Fatal(err)
+		}
+		cpu += cpuTime() - c0
 	}
 	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*batch), "cpu-ns/event")

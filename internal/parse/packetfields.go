@@ -1,0 +1,289 @@
+package parse
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math/bits"
+
+	"github.com/homesoc/homesoc/internal/event"
+)
+
+// fields reads the packet fields into ev.
+func (p *netfilterParser) fields(b []byte, ev *event.Network) error {
+	var f packetFields
+	f.scan(b)
+	src, dst, spt, dpt, ttl := f.value(b, fSRC), f.value(b, fDST), f.value(b, fSPT), f.value(b, fDPT), f.value(b, fTTL)
+	var ok bool
+	switch {
+	case src == nil:
+		return errMissingSrc
+	case dst == nil:
+		return errMissingDst
+	}
+	if ev.SrcIP, ok = parseAddr(src); !ok {
+		return fmt.Errorf("bad SRC address %q", quote(src))
+	}
+	if ev.DstIP, ok = parseAddr(dst); !ok {
+		return fmt.Errorf("bad DST address %q", quote(dst))
+	}
+	if spt != nil {
+		n, ok := parseUint(spt, 65535)
+		if !ok {
+			return fmt.Errorf("bad SPT %q", quote(spt))
+		}
+		ev.SrcPort = uint16(n)
+	}
+	if dpt != nil {
+		n, ok := parseUint(dpt, 65535)
+		if !ok {
+			return fmt.Errorf("bad DPT %q", quote(dpt))
+		}
+		ev.DstPort = uint16(n)
+	}
+	if ttl != nil {
+		n, ok := parseUint(ttl, 255)
+		if !ok {
+			return fmt.Errorf("bad TTL %q", quote(ttl))
+		}
+		ev.TTL = uint8(n)
+	}
+	ev.InIface = p.strs.get(f.value(b, fIN))
+	ev.OutIface = p.strs.get(f.value(b, fOUT))
+	ev.Protocol = p.protocol(f.value(b, fPROTO))
+	ev.TCPFlags = p.strs.get(f.flags[:f.nflags])
+	return nil
+}
+
+// protocol lower-cases PROTO=; a numeric protocol stays the number.
+func (p *netfilterParser) protocol(b []byte) string {
+	switch string(b) {
+	case "TCP":
+		return "tcp"
+	case "UDP":
+		return "udp"
+	case "ICMP":
+		return "icmp"
+	case "ICMPv6":
+		return "icmpv6"
+	}
+	return p.protos.get(b)
+}
+
+// The netfilter fields the parser keeps, as indexes of packetFields.at.
+const (
+	fIN = iota
+	fOUT
+	fSRC
+	fDST
+	fPROTO
+	fSPT
+	fDPT
+	fTTL // TTL= or, for IPv6, HOPLIMIT=
+	nFields
+)
+
+// packetFields locates the values of the netfilter fields the parser keeps
+// in a line. It holds offsets, not slices: it has no pointers, so filling it
+// costs no write barriers.
+type packetFields struct {
+	at     [nFields][2]int // start and end of each value
+	seen   uint            // bit i set: field i was found
+	flags  [24]byte        // "URG ACK PSH RST SYN FIN" at most
+	nflags int
+	depth  int // nesting of [ ] around a quoted packet
+}
+
+// value returns field i of the scanned line b: nil if absent, non-nil but
+// empty for "KEY=".
+func (f *packetFields) value(b []byte, i int) []byte {
+	if f.seen&(1<<i) == 0 {
+		return nil
+	}
+	return b[f.at[i][0]:f.at[i][1]:f.at[i][1]]
+}
+
+// scan reads the KEY=VALUE pairs and flag words of b, in any order. The first
+// occurrence of a key wins, and a bracketed packet (the one an ICMP error
+// quotes) is skipped, so its addresses do not replace the outer ones.
+//
+// It is the hot loop of the netfilter parser. Rather than walk a line byte by
+// byte, paying a mispredicted branch at the end of each of some twenty short
+// tokens, it finds the spaces of eight bytes at a time, as the bits of a
+// mask, and visits the tokens between them. A token's first eight bytes are
+// read as one integer too: the '=' is found in it, and a key is looked up by
+// it in a small perfect hash, so no key is compared as a string.
+func (f *packetFields) scan(b []byte) {
+	tok := 0
+	for w := 0; w < len(b); w += 8 {
+		var m uint64
+		if w+8 <= len(b) {
+			m = exactZeroByte(binary.LittleEndian.Uint64(b[w:]) ^ (' ' * ones))
+		} else {
+			for j := w; j < len(b); j++ {
+				if b[j] == ' ' {
+					m |= 0x80 << (8 * (j - w))
+				}
+			}
+		}
+		for ; m != 0; m &= m - 1 {
+			end := w + bits.TrailingZeros64(m)>>3
+			if end > tok {
+				// The common token, KEY=VALUE with a short key, inline.
+				if tok+8 <= len(b) && f.depth == 0 && b[tok] != '[' {
+					x := binary.LittleEndian.Uint64(b[tok:])
+					if eq := bits.TrailingZeros64(exactZeroByte(x^('='*ones))) >> 3; eq < end-tok && eq < 8 {
+						f.keep(keyIndex(x&(1<<(8*eq)-1)), tok+eq+1, end)
+						tok = end + 1
+						continue
+					}
+				}
+				f.token(b, tok, end)
+			}
+			tok = end + 1
+		}
+	}
+	if tok < len(b) {
+		f.token(b, tok, len(b))
+	}
+}
+
+// keep records field k's value at b[start:end] unless it was seen before;
+// k < 0 is a field not kept.
+func (f *packetFields) keep(k, start, end int) {
+	if k >= 0 && f.seen&(1<<k) == 0 {
+		f.seen |= 1 << k
+		f.at[k] = [2]int{start, end}
+	}
+}
+
+// exactZeroByte returns x with the high bit of each zero byte set, and no
+// other bit: unlike the usual (x-ones)&^x&highs it has no false positives, so
+// every bit of a mask can be used.
+func exactZeroByte(x uint64) uint64 {
+	const lows = 0x7f7f7f7f7f7f7f7f
+	return ^((x&lows + lows) | x | lows)
+}
+
+// Keys and flag words as little-endian integers, as token reads them.
+const (
+	kIN    = uint64('I') | uint64('N')<<8
+	kOUT   = uint64('O') | uint64('U')<<8 | uint64('T')<<16
+	kSRC   = uint64('S') | uint64('R')<<8 | uint64('C')<<16
+	kDST   = uint64('D') | uint64('S')<<8 | uint64('T')<<16
+	kSPT   = uint64('S') | uint64('P')<<8 | uint64('T')<<16
+	kDPT   = uint64('D') | uint64('P')<<8 | uint64('T')<<16
+	kTTL   = uint64('T') | uint64('T')<<8 | uint64('L')<<16
+	kPROTO = uint64('P') | uint64('R')<<8 | uint64('O')<<16 | uint64('T')<<24 | uint64('O')<<32
+	kSYN   = uint64('S') | uint64('Y')<<8 | uint64('N')<<16
+	kACK   = uint64('A') | uint64('C')<<8 | uint64('K')<<16
+	kFIN   = uint64('F') | uint64('I')<<8 | uint64('N')<<16
+	kRST   = uint64('R') | uint64('S')<<8 | uint64('T')<<16
+	kPSH   = uint64('P') | uint64('S')<<8 | uint64('H')<<16
+	kURG   = uint64('U') | uint64('R')<<8 | uint64('G')<<16
+	// HOPLIMIT fills all eight bytes; its '=' is the ninth.
+	kHOPLIMIT = uint64('H') | uint64('O')<<8 | uint64('P')<<16 | uint64('L')<<24 |
+		uint64('I')<<32 | uint64('M')<<40 | uint64('I')<<48 | uint64('T')<<56
+)
+
+// token records the KEY=VALUE pair or flag word b[start:end]. It reads the
+// token's first eight bytes as one integer: every key it keeps but one fits
+// in them, so keys and flags compare as integers, not strings.
+func (f *packetFields) token(b []byte, start, end int) {
+	t := b[start:end]
+	if f.depth > 0 || t[0] == '[' {
+		f.depth += bytes.Count(t, []byte("[")) - bytes.Count(t, []byte("]"))
+		return
+	}
+	var x uint64
+	if start+8 <= len(b) {
+		x = binary.LittleEndian.Uint64(b[start:])
+	} else {
+		var pad [8]byte
+		copy(pad[:], t)
+		x = binary.LittleEndian.Uint64(pad[:])
+	}
+	m := exactZeroByte(x ^ ('=' * ones))
+	eq := bits.TrailingZeros64(m) >> 3 // 8 if none
+	var k int
+	switch {
+	case eq >= len(t): // no '=': a flag word
+		if len(t) == 3 {
+			f.flag(x & 0xffffff)
+		}
+		return
+	case m != 0:
+		k = keyIndex(x & (1<<(8*eq) - 1))
+	case t[8] == '=' && x == kHOPLIMIT: // the one long key
+		k = fTTL
+	default:
+		return
+	}
+	f.keep(k, start+eq+1, end)
+}
+
+// keyIndex returns the field a key (as an integer) names, or -1. The keys
+// kept hash to distinct slots of keyTable with this multiplier, so one
+// comparison decides.
+func keyIndex(key uint64) int {
+	e := &keyTable[key*keyHashMul>>58]
+	if e.key != key {
+		return -1
+	}
+	return int(e.field)
+}
+
+const keyHashMul = 0xc4ceb9fe1a85ec53
+
+// keyTable's empty slots hold a key no token can have: a key read from a
+// token is at most seven bytes, so its top byte is zero.
+var keyTable = func() (t [64]struct {
+	key   uint64
+	field int8
+}) {
+	for i := range t {
+		t[i].key = ^uint64(0)
+	}
+	for _, k := range [...]struct {
+		key   uint64
+		field int8
+	}{{kIN, fIN}, {kOUT, fOUT}, {kSRC, fSRC}, {kDST, fDST}, {kPROTO, fPROTO}, {kSPT, fSPT}, {kDPT, fDPT}, {kTTL, fTTL}} {
+		e := &t[k.key*keyHashMul>>58]
+		if e.key != ^uint64(0) {
+			panic("parse: netfilter keys collide in keyTable")
+		}
+		e.key, e.field = k.key, k.field
+	}
+	return t
+}()
+
+// flag appends a TCP flag word (given as an integer) to the flags, in the
+// order they come. The kernel also logs IP flags (DF, MF, CE) and ECN bits
+// (CWR, ECE), which are not kept.
+func (f *packetFields) flag(w uint64) {
+	var name string
+	switch w {
+	case kSYN:
+		name = "SYN"
+	case kACK:
+		name = "ACK"
+	case kFIN:
+		name = "FIN"
+	case kRST:
+		name = "RST"
+	case kPSH:
+		name = "PSH"
+	case kURG:
+		name = "URG"
+	default:
+		return
+	}
+	if f.nflags+4 > len(f.flags) {
+		return
+	}
+	if f.nflags > 0 {
+		f.flags[f.nflags] = ' '
+		f.nflags++
+	}
+	f.nflags += copy(f.flags[f.nflags:], name)
+}

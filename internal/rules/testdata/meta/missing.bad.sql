@@ -1,0 +1,3 @@
+-- id: missing
+-- title: Keys left out
+SELECT src_ip AS host FROM network_events

@@ -1,0 +1,1 @@
+SELECT src_ip AS host FROM network_events

@@ -1,0 +1,5 @@
+-- id: no-sql
+-- title: Only metadata
+-- severity: low
+-- window: 7d
+-- group_by: [host]
