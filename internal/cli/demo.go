@@ -83,7 +83,7 @@ so you can go on exploring it with the other commands.`,
 			if err != nil {
 				return err
 			}
-			if err := e.printAlerts(ctx, as); err != nil {
+			if err := e.printAlerts(as); err != nil {
 				return err
 			}
 			e.say("\ndone in %.1fs. Explore: homesoc --data %s alerts list | rejects | intel list", time.Since(start).Seconds(), e.dataDir)

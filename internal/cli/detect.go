@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -105,22 +104,19 @@ new evidence for them (count).`,
 		Example: "  homesoc alerts list\n  homesoc --json alerts list",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := e.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			as, err := st.Alerts(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return e.printAlerts(cmd.Context(), as)
+			return e.withStore(cmd.Context(), func(st store.Store) error {
+				as, err := st.Alerts(cmd.Context())
+				if err != nil {
+					return err
+				}
+				return e.printAlerts(as)
+			})
 		},
 	})
 	return cmd
 }
 
-func (e *env) printAlerts(_ context.Context, as []alert.Alert) error {
+func (e *env) printAlerts(as []alert.Alert) error {
 	if e.json {
 		if as == nil {
 			as = []alert.Alert{}

@@ -116,7 +116,7 @@ func (e *env) ingest(ctx context.Context, o ingestOpts, files []string) error {
 		rep.Add(s)
 	}
 	rep.Seconds = time.Since(start).Seconds()
-	if err := e.printIngest(ctx, st, start.Add(-time.Second), rep); err != nil {
+	if err := e.printIngest(rep); err != nil {
 		return err
 	}
 	if failed > 0 {
@@ -160,14 +160,15 @@ func (e *env) ingestFile(ctx context.Context, st store.Store, name string, cfg p
 	return pipeline.Run(ctx, st, src, cfg)
 }
 
-func (e *env) printIngest(ctx context.Context, st store.Store, since time.Time, rep ingestReport) error {
+func (e *env) printIngest(rep ingestReport) error {
 	if e.json {
 		return e.printJSON(rep)
 	}
-	if rep.Rejected > 0 {
-		if err := e.printRejects(ctx, st, since, 20); err != nil {
-			return err
-		}
+	for _, r := range rep.FirstRejects {
+		printReject(e.stderr, r)
+	}
+	if more := rep.Rejected - int64(len(rep.FirstRejects)); more > 0 {
+		fmt.Fprintf(e.stderr, "... and %d more rejected lines: see homesoc rejects\n", more)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "file\tformat\tread\tstored\tduplicates\tskipped\trejected\tsightings\t")

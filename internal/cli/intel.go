@@ -159,25 +159,22 @@ func intelListCmd(e *env) *cobra.Command {
 		Example: "  homesoc intel list\n  homesoc --json intel list --all",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := e.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			inds, err := st.Indicators(cmd.Context(), !all)
-			if err != nil {
-				return err
-			}
-			if e.json {
-				return e.printJSON(inds)
-			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "TYPE\tVALUE\tFEED\tTHREAT\tCONFIDENCE\tFIRST SEEN\tLAST SEEN\tACTIVE")
-			for _, in := range inds {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%t\n", in.Type, in.Value, in.Feed, in.Threat, in.Confidence,
-					in.FirstSeen.Format(time.DateTime), in.LastSeen.Format(time.DateTime), in.Active)
-			}
-			return tw.Flush()
+			return e.withStore(cmd.Context(), func(st store.Store) error {
+				inds, err := st.Indicators(cmd.Context(), !all)
+				if err != nil {
+					return err
+				}
+				if e.json {
+					return e.printJSON(inds)
+				}
+				tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "TYPE\tVALUE\tFEED\tTHREAT\tCONFIDENCE\tFIRST SEEN\tLAST SEEN\tACTIVE")
+				for _, in := range inds {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%t\n", in.Type, in.Value, in.Feed, in.Threat, in.Confidence,
+						in.FirstSeen.Format(time.DateTime), in.LastSeen.Format(time.DateTime), in.Active)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "include inactive indicators")

@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/homesoc/homesoc/internal/event"
 	"github.com/homesoc/homesoc/internal/store"
 )
 
@@ -23,16 +25,13 @@ from (file and line number), the format tried, the reason, and the line itself.`
   homesoc --json rejects`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := e.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			var from time.Time
 			if since > 0 {
 				from = time.Now().Add(-since)
 			}
-			return e.printRejects(cmd.Context(), st, from, limit)
+			return e.withStore(cmd.Context(), func(st store.Store) error {
+				return e.printRejects(cmd.Context(), st, from, limit)
+			})
 		},
 	}
 	cmd.Flags().DurationVar(&since, "since", 0, "only lines rejected within this long (default: all)")
@@ -51,10 +50,15 @@ func (e *env) printRejects(ctx context.Context, st store.Store, since time.Time,
 		return e.printJSON(map[string]any{"total": total, "rejects": rs})
 	}
 	for _, r := range rs {
-		fmt.Fprintf(e.stderr, "%s:%d: %s: %s\n", r.Source, r.Line, r.Format, r.Reason)
+		printReject(e.stderr, r)
 	}
 	if total > len(rs) {
 		fmt.Fprintf(e.stderr, "... and %d more rejected lines: homesoc rejects --limit %d\n", total-len(rs), total)
 	}
 	return nil
+}
+
+// printReject prints a rejected line as "source:line: format: reason".
+func printReject(w io.Writer, r event.Reject) {
+	fmt.Fprintf(w, "%s:%d: %s: %s\n", r.Source, r.Line, r.Format, r.Reason)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/homesoc/homesoc/internal/store"
 	"github.com/homesoc/homesoc/internal/store/duckdb"
 )
 
@@ -80,6 +81,16 @@ func (e *env) openStore(ctx context.Context) (*duckdb.Store, error) {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	return duckdb.Open(ctx, filepath.Join(e.dataDir, "homesoc.duckdb"))
+}
+
+// withStore runs fn with the store open, and closes it.
+func (e *env) withStore(ctx context.Context, fn func(store.Store) error) error {
+	st, err := e.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
 }
 
 // printJSON writes v as indented JSON.

@@ -32,13 +32,10 @@ const (
 type ID [16]byte
 
 // NewID hashes a format name and a record's identity bytes (the raw line for
-// line formats, the producer's own id where it has one). It does not allocate.
+// line formats, the producer's own id where it has one): XXH3-128 of the
+// key, seeded with the hash of the format. It does not allocate.
 func NewID(format string, key []byte) ID {
-	h := xxh3.New()
-	_, _ = h.WriteString(format)
-	_, _ = h.Write([]byte{0})
-	_, _ = h.Write(key)
-	return ID(h.Sum128().Bytes())
+	return ID(xxh3.Hash128Seed(key, xxh3.HashString(format)).Bytes())
 }
 
 // IsZero reports whether the id was never set.
@@ -97,12 +94,12 @@ type Network struct {
 // Reject is an input record that could not be parsed. It is kept with its
 // reason in the dead-letter table; it never stops a run.
 type Reject struct {
-	Time   time.Time // when it was rejected
-	Source string    // file name, "-" for stdin, or a listener address
-	Line   int64     // 1-based line number within Source
-	Format string
-	Reason string
-	Raw    string
+	Time   time.Time `json:"time"`   // when it was rejected
+	Source string    `json:"source"` // file name, "-" for stdin, or a listener address
+	Line   int64     `json:"line"`   // 1-based line number within Source
+	Format string    `json:"format"`
+	Reason string    `json:"reason"`
+	Raw    string    `json:"raw"`
 }
 
 // Sighting is a network event that touched an indicator.

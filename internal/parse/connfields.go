@@ -2,6 +2,7 @@ package parse
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"net/netip"
@@ -27,7 +28,7 @@ const maxDuration = 1 << 31
 // ID when the record has no uid; strs and protos intern the text columns.
 func (f *connFields) fill(ev *event.Network, line []byte, strs, protos *interner) error {
 	if f[zTS] == nil {
-		return fmt.Errorf("missing ts")
+		return errors.New("missing ts")
 	}
 	t, ok := epochOrISO(f[zTS])
 	if !ok {

@@ -132,6 +132,9 @@ func (p *flowJSONParser) Parse(line []byte, ev *event.Network) error {
 	ev.Kind = event.KindFlow
 	ev.Format = flowJSONName
 	ev.Action = "allow"
+	if ev.PacketsIn == 0 && ev.BytesIn == 0 {
+		ev.Action = "attempt" // nothing came back: as Zeek's S0
+	}
 	ev.Direction = event.DirUnknown
 	ev.Protocol = p.protos.get([]byte(r.Protocol))
 	ev.Status = p.strs.get([]byte(r.Status))

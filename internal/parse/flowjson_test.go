@@ -31,6 +31,14 @@ func TestFlowJSONGood(t *testing.T) {
 			Time: utc(2024, 3, 1, 10, 0, 6), EndTime: utc(2024, 3, 1, 10, 0, 9), DurationS: 3,
 			Protocol: "icmp", SrcIP: addr("198.51.100.9"), DstIP: addr("192.168.1.10"),
 			BytesOut: 252, BytesIn: 252, PacketsOut: 3, PacketsIn: 3, Status: "closed"}),
+		func() event.Network { // no reply: an attempt, as Zeek's S0
+			e := flow(event.Network{ID: event.NewID("flow-json", []byte("b2c3d4e5-0000-4000-8000-000000000005")),
+				Time: utc(2024, 3, 1, 10, 0, 7), EndTime: utc(2024, 3, 1, 10, 0, 7),
+				Protocol: "udp", SrcIP: addr("203.0.113.66"), SrcPort: 4444, DstIP: addr("192.168.1.1"), DstPort: 1900,
+				BytesOut: 98, PacketsOut: 1, Status: "timeout"})
+			e.Action = "attempt"
+			return e
+		}(),
 	}
 	got := parseAll(t, newFlowJSONParser(), lines)
 	if len(got) != len(want) {

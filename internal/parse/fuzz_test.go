@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/homesoc/homesoc/internal/event"
@@ -83,4 +84,74 @@ func FuzzParseAddr(f *testing.F) {
 			t.Fatalf("parseAddr(%q) = %v, %v; netip: %v, %v", s, got, ok, want, err)
 		}
 	})
+}
+
+// FuzzPacketFields checks the word-at-a-time netfilter field scanner against
+// a plain reference that splits the text on spaces.
+func FuzzPacketFields(f *testing.F) {
+	for _, line := range bytes.Split(mustRead(f, "netfilter.good.log"), []byte("\n")) {
+		if i := bytes.Index(line, []byte("IN=")); i >= 0 {
+			f.Add(line[i:])
+		}
+	}
+	f.Add([]byte("=eth9 SRC=1 [SRC=2 ] HOPLIMIT=3 TTL=4 SYN  ACK x=1 IN"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > maxFuzzInput {
+			t.Skip()
+		}
+		var got packetFields
+		got.scan(b)
+		want := referenceFields(b)
+		for i := range nFields {
+			if g := got.value(b, i); (g == nil) != (want.vals[i] == nil) || string(g) != string(want.vals[i]) {
+				t.Fatalf("scan(%q) field %d = %q, want %q", b, i, g, want.vals[i])
+			}
+		}
+		if g := string(got.flags[:got.nflags]); g != want.flags {
+			t.Fatalf("scan(%q) flags = %q, want %q", b, g, want.flags)
+		}
+	})
+}
+
+type refFields struct {
+	vals  [nFields][]byte
+	flags string
+}
+
+// referenceFields is the obvious, slow reading of the netfilter fields.
+func referenceFields(b []byte) refFields {
+	var r refFields
+	keys := map[string]int{"IN": fIN, "OUT": fOUT, "SRC": fSRC, "DST": fDST, "PROTO": fPROTO,
+		"SPT": fSPT, "DPT": fDPT, "TTL": fTTL, "HOPLIMIT": fTTL}
+	var flags []string
+	depth := 0
+	for _, tok := range bytes.Split(b, []byte(" ")) {
+		switch {
+		case len(tok) == 0:
+		case depth > 0 || tok[0] == '[':
+			depth += bytes.Count(tok, []byte("[")) - bytes.Count(tok, []byte("]"))
+		case bytes.IndexByte(tok, '=') < 0:
+			switch s := string(tok); s {
+			case "SYN", "ACK", "FIN", "RST", "PSH", "URG":
+				if len(flags) < 6 {
+					flags = append(flags, s)
+				}
+			}
+		default:
+			key, val, _ := bytes.Cut(tok, []byte("="))
+			if k, ok := keys[string(key)]; ok && r.vals[k] == nil {
+				r.vals[k] = append([]byte{}, val...)
+			}
+		}
+	}
+	r.flags = strings.Join(flags, " ")
+	return r
+}
+
+func mustRead(f *testing.F, name string) []byte {
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return b
 }

@@ -133,7 +133,7 @@ func (f *packetFields) scan(b []byte) {
 				if tok+8 <= len(b) && f.depth == 0 && b[tok] != '[' {
 					x := binary.LittleEndian.Uint64(b[tok:])
 					if eq := bits.TrailingZeros64(exactZeroByte(x^('='*ones))) >> 3; eq < end-tok && eq < 8 {
-						f.keep(keyIndex(x&(1<<(8*eq)-1)), tok+eq+1, end)
+						f.keep(keyIndex(x&(1<<(8*eq)-1), eq), tok+eq+1, end)
 						tok = end + 1
 						continue
 					}
@@ -165,22 +165,15 @@ func exactZeroByte(x uint64) uint64 {
 	return ^((x&lows + lows) | x | lows)
 }
 
-// Keys and flag words as little-endian integers, as token reads them.
+// Flag words and the one long key as little-endian integers, as token
+// reads them.
 const (
-	kIN    = uint64('I') | uint64('N')<<8
-	kOUT   = uint64('O') | uint64('U')<<8 | uint64('T')<<16
-	kSRC   = uint64('S') | uint64('R')<<8 | uint64('C')<<16
-	kDST   = uint64('D') | uint64('S')<<8 | uint64('T')<<16
-	kSPT   = uint64('S') | uint64('P')<<8 | uint64('T')<<16
-	kDPT   = uint64('D') | uint64('P')<<8 | uint64('T')<<16
-	kTTL   = uint64('T') | uint64('T')<<8 | uint64('L')<<16
-	kPROTO = uint64('P') | uint64('R')<<8 | uint64('O')<<16 | uint64('T')<<24 | uint64('O')<<32
-	kSYN   = uint64('S') | uint64('Y')<<8 | uint64('N')<<16
-	kACK   = uint64('A') | uint64('C')<<8 | uint64('K')<<16
-	kFIN   = uint64('F') | uint64('I')<<8 | uint64('N')<<16
-	kRST   = uint64('R') | uint64('S')<<8 | uint64('T')<<16
-	kPSH   = uint64('P') | uint64('S')<<8 | uint64('H')<<16
-	kURG   = uint64('U') | uint64('R')<<8 | uint64('G')<<16
+	kSYN = uint64('S') | uint64('Y')<<8 | uint64('N')<<16
+	kACK = uint64('A') | uint64('C')<<8 | uint64('K')<<16
+	kFIN = uint64('F') | uint64('I')<<8 | uint64('N')<<16
+	kRST = uint64('R') | uint64('S')<<8 | uint64('T')<<16
+	kPSH = uint64('P') | uint64('S')<<8 | uint64('H')<<16
+	kURG = uint64('U') | uint64('R')<<8 | uint64('G')<<16
 	// HOPLIMIT fills all eight bytes; its '=' is the ninth.
 	kHOPLIMIT = uint64('H') | uint64('O')<<8 | uint64('P')<<16 | uint64('L')<<24 |
 		uint64('I')<<32 | uint64('M')<<40 | uint64('I')<<48 | uint64('T')<<56
@@ -213,7 +206,7 @@ func (f *packetFields) token(b []byte, start, end int) {
 		}
 		return
 	case m != 0:
-		k = keyIndex(x & (1<<(8*eq) - 1))
+		k = keyIndex(x&(1<<(8*eq)-1), eq)
 	case t[8] == '=' && x == kHOPLIMIT: // the one long key
 		k = fTTL
 	default:
@@ -222,12 +215,12 @@ func (f *packetFields) token(b []byte, start, end int) {
 	f.keep(k, start+eq+1, end)
 }
 
-// keyIndex returns the field a key (as an integer) names, or -1. The keys
-// kept hash to distinct slots of keyTable with this multiplier, so one
-// comparison decides.
-func keyIndex(key uint64) int {
+// keyIndex returns the field a key of n bytes (as an integer) names, or -1.
+// The keys kept hash to distinct slots of keyTable with this multiplier, so
+// one comparison decides. (The length counts: a key may hold zero bytes.)
+func keyIndex(key uint64, n int) int {
 	e := &keyTable[key*keyHashMul>>58]
-	if e.key != key {
+	if e.key != key || int(e.len) != n {
 		return -1
 	}
 	return int(e.field)
@@ -235,24 +228,29 @@ func keyIndex(key uint64) int {
 
 const keyHashMul = 0xc4ceb9fe1a85ec53
 
-// keyTable's empty slots hold a key no token can have: a key read from a
-// token is at most seven bytes, so its top byte is zero.
-var keyTable = func() (t [64]struct {
-	key   uint64
-	field int8
-}) {
+type keyEntry struct {
+	key        uint64
+	len, field int8
+}
+
+// keyTable's empty slots have a length no key has.
+var keyTable = func() (t [64]keyEntry) {
 	for i := range t {
-		t[i].key = ^uint64(0)
+		t[i].len = -1
 	}
 	for _, k := range [...]struct {
-		key   uint64
+		name  string
 		field int8
-	}{{kIN, fIN}, {kOUT, fOUT}, {kSRC, fSRC}, {kDST, fDST}, {kPROTO, fPROTO}, {kSPT, fSPT}, {kDPT, fDPT}, {kTTL, fTTL}} {
-		e := &t[k.key*keyHashMul>>58]
-		if e.key != ^uint64(0) {
+	}{{"IN", fIN}, {"OUT", fOUT}, {"SRC", fSRC}, {"DST", fDST}, {"PROTO", fPROTO}, {"SPT", fSPT}, {"DPT", fDPT}, {"TTL", fTTL}} {
+		var key uint64
+		for i := range len(k.name) {
+			key |= uint64(k.name[i]) << (8 * i)
+		}
+		e := &t[key*keyHashMul>>58]
+		if e.len >= 0 {
 			panic("parse: netfilter keys collide in keyTable")
 		}
-		e.key, e.field = k.key, k.field
+		*e = keyEntry{key: key, len: int8(len(k.name)), field: k.field}
 	}
 	return t
 }()

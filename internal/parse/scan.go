@@ -63,7 +63,7 @@ func badByte(b []byte) int {
 // (x - 0x20 borrows), 0x7f (x + 1 carries into the high bit) or above. A
 // borrow or carry can only mark a byte above one truly marked.
 func notText(x uint64) uint64 {
-	return (x - 0x20*ones | x | x + ones) & highs
+	return ((x - 0x20*ones) | x | (x + ones)) & highs
 }
 
 // The scanners below look at eight bytes at a time.

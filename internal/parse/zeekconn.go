@@ -20,8 +20,9 @@ func init() {
 	})
 }
 
-// sniffZeekConn matches a Zeek header line, a TSV data line (epoch ts, then a
-// connection uid) or a JSON conn record.
+// sniffZeekConn matches a Zeek header line (#path and #fields only those of
+// conn.log), a TSV data line (epoch ts, then a connection uid) or a JSON
+// record with a connection's endpoints.
 func sniffZeekConn(line []byte) bool {
 	line = trimSpaces(line)
 	switch {
@@ -36,7 +37,7 @@ func sniffZeekConn(line []byte) bool {
 			}
 		}
 		return bytes.HasPrefix(line, []byte("#path")) && bytes.HasSuffix(line, []byte("conn")) ||
-			bytes.HasPrefix(line, []byte("#fields")) && bytes.Contains(line, []byte("id.orig_h"))
+			bytes.HasPrefix(line, []byte("#fields")) && bytes.Contains(line, []byte("conn_state"))
 	}
 	ts, rest, _ := bytes.Cut(line, []byte("\t"))
 	uid, _, _ := bytes.Cut(rest, []byte("\t"))

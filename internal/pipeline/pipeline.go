@@ -56,7 +56,7 @@ const maxLine = 1 << 20
 
 // Stats counts what happened to the input.
 type Stats struct {
-	Format     string  `json:"format"`
+	Format     string  `json:"format,omitempty"`
 	Read       int64   `json:"read"`       // lines read
 	Stored     int64   `json:"stored"`     // new events stored
 	Duplicates int64   `json:"duplicates"` // events already stored or repeated
@@ -64,7 +64,13 @@ type Stats struct {
 	Rejected   int64   `json:"rejected"`   // lines that could not be parsed
 	Sightings  int64   `json:"sightings"`  // new indicator sightings
 	Seconds    float64 `json:"seconds"`
+	// FirstRejects are the first MaxRejectSamples rejected lines, to show
+	// the user; all of them are stored.
+	FirstRejects []event.Reject `json:"first_rejects,omitempty"`
 }
+
+// MaxRejectSamples is how many rejected lines Stats keeps.
+const MaxRejectSamples = 20
 
 // Add accumulates o into s (Format and Seconds are the caller's).
 func (s *Stats) Add(o Stats) {
@@ -74,6 +80,7 @@ func (s *Stats) Add(o Stats) {
 	s.Skipped += o.Skipped
 	s.Rejected += o.Rejected
 	s.Sightings += o.Sightings
+	s.FirstRejects = append(s.FirstRejects, o.FirstRejects[:min(len(o.FirstRejects), MaxRejectSamples-len(s.FirstRejects))]...)
 }
 
 type batch struct {
@@ -183,6 +190,9 @@ func parseLine(line []byte, n int64, name, format string, p parse.Parser, cfg Co
 		st.Rejected++
 		b.rejects = append(b.rejects, reject(cfg, name, n, format,
 			fmt.Sprintf("line longer than %d bytes", maxLine), line[:4096]))
+		if len(st.FirstRejects) < MaxRejectSamples {
+			st.FirstRejects = append(st.FirstRejects, b.rejects[len(b.rejects)-1])
+		}
 		return nil
 	}
 	if !utf8.Valid(line) { // stores keep text; junk keeps its shape
@@ -203,6 +213,9 @@ func parseLine(line []byte, n int64, name, format string, p parse.Parser, cfg Co
 		b.events = b.events[:len(b.events)-1]
 		st.Rejected++
 		b.rejects = append(b.rejects, reject(cfg, name, n, format, err.Error(), line))
+		if len(st.FirstRejects) < MaxRejectSamples {
+			st.FirstRejects = append(st.FirstRejects, b.rejects[len(b.rejects)-1])
+		}
 	}
 	return nil
 }

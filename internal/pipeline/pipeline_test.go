@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -38,9 +39,12 @@ func TestRunMixedLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got.Seconds = 0
+	if len(got.FirstRejects) != 4 || got.FirstRejects[1].Reason != "missing SRC=" || got.FirstRejects[1].Line != 5 {
+		t.Errorf("first rejects: %+v", got.FirstRejects)
+	}
+	got.Seconds, got.FirstRejects = 0, nil
 	want := pipeline.Stats{Format: "netfilter", Read: 9, Stored: 3, Duplicates: 1, Skipped: 1, Rejected: 4, Sightings: 1}
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("first run:\n got %+v\nwant %+v", got, want)
 	}
 

@@ -89,14 +89,19 @@ func (s *Store) dropStored(ctx context.Context, ids map[event.ID]struct{}, lo, h
 	return rows.Err()
 }
 
-// WriteRejects implements store.Store.
+// WriteRejects implements store.Store. A line rejected again (the same
+// source, line number and text, as when a file is ingested twice) is kept
+// once.
 func (s *Store) WriteRejects(ctx context.Context, rs []event.Reject) error {
 	if len(rs) == 0 {
 		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.appendRows(ctx, "", "rejects", func(a *duckdb.Appender) error {
+	if err := s.stage(ctx, "stage_rejects", "rejects"); err != nil {
+		return err
+	}
+	err := s.appendRows(ctx, "temp", "stage_rejects", func(a *duckdb.Appender) error {
 		for _, r := range rs {
 			if err := a.AppendRow(event.SecondsUTC(r.Time), r.Source, r.Line, r.Format, r.Reason, r.Raw); err != nil {
 				return fmt.Errorf("append reject: %w", err)
@@ -104,6 +109,14 @@ func (s *Store) WriteRejects(ctx context.Context, rs []event.Reject) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return fmt.Errorf("stage rejects: %w", err)
+	}
+	if _, err := s.conn.ExecContext(ctx, `INSERT INTO rejects SELECT DISTINCT ON (n.source, n.line, n.raw) n.* FROM stage_rejects AS n
+		WHERE NOT EXISTS (SELECT 1 FROM rejects AS x WHERE x.source = n.source AND x.line = n.line AND x.raw = n.raw)`); err != nil {
+		return fmt.Errorf("insert rejects: %w", err)
+	}
+	return nil
 }
 
 // Rejects implements store.Store.

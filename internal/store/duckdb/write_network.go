@@ -120,7 +120,7 @@ func (src *networkSource) Cardinality() *duckdb.CardinalityInfo {
 
 // Init implements duckdb.ParallelChunkTableSource.
 func (src *networkSource) Init() duckdb.ParallelTableSourceInfo {
-	return duckdb.ParallelTableSourceInfo{}
+	return duckdb.ParallelTableSourceInfo{MaxThreads: 2}
 }
 
 // NewLocalState implements duckdb.ParallelChunkTableSource.
