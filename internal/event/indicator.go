@@ -1,6 +1,7 @@
 package event
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -29,7 +30,8 @@ type Indicator struct {
 	Fields     string // the feed's own fields for this indicator, as a JSON object
 }
 
-// IndicatorID is the deterministic identity of an indicator.
+// IndicatorID is the deterministic identity of an indicator. Fields are
+// length-prefixed, so no value can shift into another.
 func IndicatorID(feed, typ, value string) string {
-	return NewID("indicator", []byte(feed+"\x00"+typ+"\x00"+value)).String()
+	return NewID("indicator", fmt.Appendf(nil, "%d:%s%d:%s%d:%s", len(feed), feed, len(typ), typ, len(value), value)).String()
 }
