@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -50,6 +51,20 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 	}
 	root.PersistentFlags().StringVar(&e.dataDir, "data", defData, "data directory (default $HOMESOC_DATA, else ./homesoc-data)")
 	root.PersistentFlags().BoolVar(&e.json, "json", false, "print results as JSON for scripts")
+	var cpuProfile string
+	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file")
+	_ = root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if cpuProfile == "" {
+			return nil
+		}
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		return pprof.StartCPUProfile(f)
+	}
+	defer pprof.StopCPUProfile()
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -15,6 +15,10 @@ import (
 	"github.com/homesoc/homesoc/internal/store"
 )
 
+// memoryLimit caps DuckDB's buffer pool (by default 80% of the machine's
+// memory): homesoc shares its host, and what exceeds it spills to disk.
+const memoryLimit = "256MB"
+
 // Store is a DuckDB-backed store.Store.
 type Store struct {
 	db *sql.DB
@@ -30,7 +34,7 @@ var _ store.Store = (*Store)(nil)
 // database when path is empty, and brings its schema up to date.
 func Open(ctx context.Context, path string) (*Store, error) {
 	connector, err := duckdb.NewConnector(path, func(execer driver.ExecerContext) error {
-		_, err := execer.ExecContext(ctx, "SET TimeZone = 'UTC'", nil)
+		_, err := execer.ExecContext(ctx, "SET TimeZone = 'UTC'; SET memory_limit = '"+memoryLimit+"'", nil)
 		return err
 	})
 	if err != nil {
