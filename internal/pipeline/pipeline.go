@@ -49,7 +49,7 @@ type Config struct {
 }
 
 // DefaultBatchSize balances write throughput against memory.
-const DefaultBatchSize = 65536
+const DefaultBatchSize = 100_000
 
 // maxLine is the longest line kept whole; longer lines are rejected.
 const maxLine = 1 << 20

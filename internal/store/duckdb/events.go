@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"math"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -11,82 +12,102 @@ import (
 	"github.com/homesoc/homesoc/internal/event"
 )
 
-// WriteNetwork implements store.Store. Events are appended straight into
-// network_events through DuckDB's Appender, each written once. Duplicates are
-// found first: event ids hash the record, which includes its time, so a
-// stored duplicate always falls inside the batch's time range; when that range
-// holds no stored event (a first ingest) the probe is a cheap count, else the
-// batch's ids are staged and anti-joined against that range only.
+// maxJoinedStored is the most stored events in a batch's time range for
+// which the INSERT itself excludes them, with a hash join that holds their
+// ids (about 50 bytes each). Above it a separate probe finds the stored
+// duplicates first.
+const maxJoinedStored = 1 << 20
+
+// WriteNetwork implements store.Store. Events are inserted with one
+// INSERT ... SELECT from a table function that serves them from Go memory to
+// all of DuckDB's threads (see networkBatchFunc), each written once.
+//
+// Repeats within evs are dropped in Go, keeping the first. Stored duplicates
+// are excluded by the INSERT itself, which skips the ids already stored in
+// the batch's time range: event ids hash the record, which includes its time,
+// so a stored duplicate always falls inside that range, and a range that holds
+// no stored event (a first ingest) needs no exclusion. When the range holds too
+// many stored events to join cheaply (a batch spanning much of the stored
+// history), dropStored finds the duplicates first instead.
 func (s *Store) WriteNetwork(ctx context.Context, evs []event.Network) (int, error) {
+	return s.writeNetwork(ctx, evs, maxJoinedStored)
+}
+
+// writeNetwork is WriteNetwork with the most stored events in the batch's time
+// range that the INSERT excludes itself.
+func (s *Store) writeNetwork(ctx context.Context, evs []event.Network, maxJoined int64) (int, error) {
 	if len(evs) == 0 {
 		return 0, nil
+	}
+	if len(evs) > math.MaxInt32 {
+		return 0, fmt.Errorf("write network events: batch of %d events is too large", len(evs))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	fresh := make(map[event.ID]struct{}, len(evs))
-	lo, hi := evs[0].Time, evs[0].Time
+	b := &networkBatch{evs: evs, rows: make([]int32, 0, len(evs)), lo: evs[0].Time, hi: evs[0].Time}
+	seen := newFirstSeen(evs)
 	for i := range evs {
-		fresh[evs[i].ID] = struct{}{}
-		lo, hi = minTime(lo, evs[i].Time), maxTime(hi, evs[i].Time)
-	}
-	if err := s.dropStored(ctx, fresh, lo, hi); err != nil {
-		return 0, err
-	}
-	b := &networkBatch{evs: evs, rows: make([]int32, 0, len(fresh))}
-	for i := range evs {
-		if _, ok := fresh[evs[i].ID]; ok {
-			delete(fresh, evs[i].ID) // a repeat later in the batch is a duplicate
+		if seen.add(i) {
 			b.rows = append(b.rows, int32(i))
 		}
+		b.lo, b.hi = minTime(b.lo, evs[i].Time), maxTime(b.hi, evs[i].Time)
 	}
-	n, err := s.insertNetwork(ctx, b)
+	seen = nil
+
+	var inRange int64
+	if err := s.conn.QueryRowContext(ctx, `SELECT count(*) FROM network_events WHERE time BETWEEN ? AND ?`,
+		b.lo, b.hi).Scan(&inRange); err != nil {
+		return 0, fmt.Errorf("probe stored events: %w", err)
+	}
+	join := inRange <= maxJoined
+	if !join {
+		if err := s.dropStored(ctx, b); err != nil {
+			return 0, err
+		}
+		if len(b.rows) == 0 {
+			return 0, nil
+		}
+	}
+	n, err := s.insertNetwork(ctx, b, join && inRange > 0)
 	if err != nil {
 		return 0, fmt.Errorf("insert network events: %w", err)
-	}
-	if n != int64(len(b.rows)) {
-		return 0, fmt.Errorf("insert network events: %d of %d rows inserted", n, len(b.rows))
 	}
 	return int(n), nil
 }
 
-// dropStored removes from ids those already stored with a time in [lo, hi].
-func (s *Store) dropStored(ctx context.Context, ids map[event.ID]struct{}, lo, hi time.Time) error {
-	var inRange int64
-	if err := s.conn.QueryRowContext(ctx, `SELECT count(*) FROM network_events WHERE time BETWEEN ? AND ?`, lo, hi).Scan(&inRange); err != nil {
-		return fmt.Errorf("probe stored events: %w", err)
-	}
-	if inRange == 0 {
-		return nil
-	}
-	if _, err := s.conn.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS stage_ids (event_id UUID); DELETE FROM stage_ids`); err != nil {
-		return fmt.Errorf("prepare staging: %w", err)
-	}
-	err := s.appendRows(ctx, "temp", "stage_ids", func(a *duckdb.Appender) error {
-		for id := range ids {
-			if err := a.AppendRow(duckdb.UUID(id)); err != nil {
+// dropStored removes from b.rows the events already stored with a time in
+// [b.lo, b.hi]. DuckDB chooses which side of the join to hold in memory.
+func (s *Store) dropStored(ctx context.Context, b *networkBatch) error {
+	stored := make([]bool, len(b.evs))
+	b.cols = 1<<colEventID | 1<<colRow
+	err := s.withNetworkBatch(ctx, b, func(ctx context.Context) error {
+		rows, err := s.conn.QueryContext(ctx, `SELECT batch_row FROM `+networkBatchFunc+`() AS b
+			SEMI JOIN (SELECT event_id FROM network_events WHERE time BETWEEN ? AND ?) AS e USING (event_id)`, b.lo, b.hi)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var i int32
+		for rows.Next() {
+			if err := rows.Scan(&i); err != nil {
 				return err
 			}
+			stored[i] = true
 		}
-		return nil
+		return rows.Err()
 	})
-	if err != nil {
-		return fmt.Errorf("stage event ids: %w", err)
-	}
-	rows, err := s.conn.QueryContext(ctx, `SELECT s.event_id FROM stage_ids AS s JOIN
-		(SELECT event_id FROM network_events WHERE time BETWEEN ? AND ?) AS e ON e.event_id = s.event_id`, lo, hi)
 	if err != nil {
 		return fmt.Errorf("find stored events: %w", err)
 	}
-	defer rows.Close()
-	var id duckdb.UUID
-	for rows.Next() {
-		if err := rows.Scan(&id); err != nil {
-			return fmt.Errorf("find stored events: %w", err)
+	fresh := b.rows[:0]
+	for _, i := range b.rows {
+		if !stored[i] {
+			fresh = append(fresh, i)
 		}
-		delete(ids, event.ID(id))
 	}
-	return rows.Err()
+	b.rows = fresh
+	return nil
 }
 
 // WriteRejects implements store.Store. A line rejected again (the same

@@ -4,87 +4,322 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
+	"strings"
 	"sync/atomic"
+	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/homesoc/homesoc/internal/event"
 )
 
-// networkBatchFunc is the table function that serves the batch being written
-// to an INSERT ... SELECT, so that DuckDB inserts it on all its threads.
+// Network events reach DuckDB through a table function, networkBatchFunc,
+// that serves the batch being written straight from Go memory to an
+// INSERT INTO network_events SELECT ... FROM networkBatchFunc(). DuckDB pulls
+// vector-sized chunks of rows from it on all its threads, so filling the
+// vectors runs in parallel, and the insert itself is DuckDB's regular bulk
+// path rather than the Appender's single-threaded flush.
+//
+// The function is registered once per database (DuckDB keeps table functions
+// in the system catalog); which batch it serves comes from the context of the
+// statement that calls it, so the Store keeps no registry: a statement binds
+// the function to the *networkBatch stored under networkBatchKey in the
+// context passed to ExecContext or QueryContext. Called from any other
+// statement the function fails to bind.
+
+// networkBatchFunc names the table function that serves a networkBatch.
 const networkBatchFunc = "homesoc_network_batch"
 
-// insertNetworkBatch inserts the source's rows; the SELECT list turns the
-// source's wire columns into network_events' types.
-const insertNetworkBatch = `INSERT INTO network_events (event_id, time, end_time, duration_s,
-	kind, action, direction, protocol, src_ip, src_port, dst_ip, dst_port,
-	bytes_out, bytes_in, packets_out, packets_in, ttl, tcp_flags, in_iface, out_iface, nat_ip,
-	device_id, hostname, user_name, sensor, format, status, raw)
-SELECT event_id, make_timestamp(time_us), make_timestamp(end_time_us), duration_s,
-	kind, action, direction, protocol, src_ip, src_port, dst_ip, dst_port,
-	bytes_out, bytes_in, packets_out, packets_in, ttl, tcp_flags, in_iface, out_iface, nat_ip,
-	device_id, hostname, user_name, sensor, format, status, raw
-FROM ` + networkBatchFunc + `()`
-
-// networkBatchKey is the context key under which insertNetwork hands its
-// batch to the table function's bind, which receives the query's context.
+// networkBatchKey is the context key of the *networkBatch that the statement
+// run with that context reads through networkBatchFunc.
 type networkBatchKey struct{}
 
-// networkBatch is what one INSERT stores: evs[rows[0]], evs[rows[1]], ...
+// Columns of networkBatchFunc, in order. All but colRow are network_events
+// columns in table order; times are microseconds since the epoch, which the
+// INSERT turns into TIMESTAMPs, so writing them needs no time.Time boxing.
+const (
+	colEventID = iota
+	colTime
+	colEndTime
+	colDurationS
+	colKind
+	colAction
+	colDirection
+	colProtocol
+	colSrcIP
+	colSrcPort
+	colDstIP
+	colDstPort
+	colBytesOut
+	colBytesIn
+	colPacketsOut
+	colPacketsIn
+	colTTL
+	colTCPFlags
+	colInIface
+	colOutIface
+	colNATIP
+	colDeviceID
+	colHostname
+	colUserName
+	colSensor
+	colFormat
+	colStatus
+	colRaw
+	colRow // the row's index in the batch, for probes
+	numBatchCols
+)
+
+// batchColumns describes networkBatchFunc's columns: their names (those of
+// the network_events columns they fill), the types the function produces, and
+// the expressions the INSERT reads them with ("" for the column itself).
+var batchColumns = [numBatchCols]struct {
+	name string
+	typ  duckdb.Type
+	expr string
+}{
+	colEventID:    {"event_id", duckdb.TYPE_UUID, ""},
+	colTime:       {"time", duckdb.TYPE_BIGINT, "make_timestamp(time)"},
+	colEndTime:    {"end_time", duckdb.TYPE_BIGINT, "make_timestamp(end_time)"},
+	colDurationS:  {"duration_s", duckdb.TYPE_DOUBLE, ""},
+	colKind:       {"kind", duckdb.TYPE_VARCHAR, ""},
+	colAction:     {"action", duckdb.TYPE_VARCHAR, ""},
+	colDirection:  {"direction", duckdb.TYPE_VARCHAR, ""},
+	colProtocol:   {"protocol", duckdb.TYPE_VARCHAR, ""},
+	colSrcIP:      {"src_ip", duckdb.TYPE_VARCHAR, ""},
+	colSrcPort:    {"src_port", duckdb.TYPE_INTEGER, ""},
+	colDstIP:      {"dst_ip", duckdb.TYPE_VARCHAR, ""},
+	colDstPort:    {"dst_port", duckdb.TYPE_INTEGER, ""},
+	colBytesOut:   {"bytes_out", duckdb.TYPE_BIGINT, ""},
+	colBytesIn:    {"bytes_in", duckdb.TYPE_BIGINT, ""},
+	colPacketsOut: {"packets_out", duckdb.TYPE_BIGINT, ""},
+	colPacketsIn:  {"packets_in", duckdb.TYPE_BIGINT, ""},
+	colTTL:        {"ttl", duckdb.TYPE_INTEGER, ""},
+	colTCPFlags:   {"tcp_flags", duckdb.TYPE_VARCHAR, ""},
+	colInIface:    {"in_iface", duckdb.TYPE_VARCHAR, ""},
+	colOutIface:   {"out_iface", duckdb.TYPE_VARCHAR, ""},
+	colNATIP:      {"nat_ip", duckdb.TYPE_VARCHAR, ""},
+	colDeviceID:   {"device_id", duckdb.TYPE_VARCHAR, ""},
+	colHostname:   {"hostname", duckdb.TYPE_VARCHAR, ""},
+	colUserName:   {"user_name", duckdb.TYPE_VARCHAR, ""},
+	colSensor:     {"sensor", duckdb.TYPE_VARCHAR, ""},
+	colFormat:     {"format", duckdb.TYPE_VARCHAR, ""},
+	colStatus:     {"status", duckdb.TYPE_VARCHAR, ""},
+	colRaw:        {"raw", duckdb.TYPE_VARCHAR, ""},
+	colRow:        {"batch_row", duckdb.TYPE_INTEGER, ""},
+}
+
+// textCols is the set of VARCHAR columns (bit i for column i).
+const textCols = 1<<colKind | 1<<colAction | 1<<colDirection | 1<<colProtocol |
+	1<<colSrcIP | 1<<colDstIP | 1<<colTCPFlags | 1<<colInIface | 1<<colOutIface | 1<<colNATIP |
+	1<<colDeviceID | 1<<colHostname | 1<<colUserName | 1<<colSensor | 1<<colFormat | 1<<colStatus | 1<<colRaw
+
+// networkBatch is a set of events that one statement reads through
+// networkBatchFunc: evs[rows[0]], evs[rows[1]], ...
 type networkBatch struct {
 	evs  []event.Network
 	rows []int32
+	// cols is the set of columns (bit i for column i) the function fills;
+	// the statement must not read any other.
+	cols uint32
+	// lo and hi bound the times of evs.
+	lo, hi time.Time
 }
 
-// networkColumns are the columns networkSource produces, in order.
-var networkColumns = []struct {
-	name string
-	t    duckdb.Type
-}{
-	{"event_id", duckdb.TYPE_UUID}, {"time_us", duckdb.TYPE_BIGINT}, {"end_time_us", duckdb.TYPE_BIGINT},
-	{"duration_s", duckdb.TYPE_DOUBLE}, {"kind", duckdb.TYPE_VARCHAR}, {"action", duckdb.TYPE_VARCHAR},
-	{"direction", duckdb.TYPE_VARCHAR}, {"protocol", duckdb.TYPE_VARCHAR}, {"src_ip", duckdb.TYPE_VARCHAR},
-	{"src_port", duckdb.TYPE_INTEGER}, {"dst_ip", duckdb.TYPE_VARCHAR}, {"dst_port", duckdb.TYPE_INTEGER},
-	{"bytes_out", duckdb.TYPE_BIGINT}, {"bytes_in", duckdb.TYPE_BIGINT}, {"packets_out", duckdb.TYPE_BIGINT},
-	{"packets_in", duckdb.TYPE_BIGINT}, {"ttl", duckdb.TYPE_INTEGER}, {"tcp_flags", duckdb.TYPE_VARCHAR},
-	{"in_iface", duckdb.TYPE_VARCHAR}, {"out_iface", duckdb.TYPE_VARCHAR}, {"nat_ip", duckdb.TYPE_VARCHAR},
-	{"device_id", duckdb.TYPE_VARCHAR}, {"hostname", duckdb.TYPE_VARCHAR}, {"user_name", duckdb.TYPE_VARCHAR},
-	{"sensor", duckdb.TYPE_VARCHAR}, {"format", duckdb.TYPE_VARCHAR}, {"status", duckdb.TYPE_VARCHAR},
-	{"raw", duckdb.TYPE_VARCHAR},
+// textDiff returns the set of text columns whose values differ between a and
+// b. Addresses compare as values, which is equivalent to comparing their text.
+func textDiff(a, b *event.Network) uint32 {
+	var d uint32
+	if a.Kind != b.Kind {
+		d |= 1 << colKind
+	}
+	if a.Action != b.Action {
+		d |= 1 << colAction
+	}
+	if a.Direction != b.Direction {
+		d |= 1 << colDirection
+	}
+	if a.Protocol != b.Protocol {
+		d |= 1 << colProtocol
+	}
+	if a.SrcIP != b.SrcIP {
+		d |= 1 << colSrcIP
+	}
+	if a.DstIP != b.DstIP {
+		d |= 1 << colDstIP
+	}
+	if a.TCPFlags != b.TCPFlags {
+		d |= 1 << colTCPFlags
+	}
+	if a.InIface != b.InIface {
+		d |= 1 << colInIface
+	}
+	if a.OutIface != b.OutIface {
+		d |= 1 << colOutIface
+	}
+	if a.NATIP != b.NATIP {
+		d |= 1 << colNATIP
+	}
+	if a.DeviceID != b.DeviceID {
+		d |= 1 << colDeviceID
+	}
+	if a.Hostname != b.Hostname {
+		d |= 1 << colHostname
+	}
+	if a.UserName != b.UserName {
+		d |= 1 << colUserName
+	}
+	if a.Sensor != b.Sensor {
+		d |= 1 << colSensor
+	}
+	if a.Format != b.Format {
+		d |= 1 << colFormat
+	}
+	if a.Status != b.Status {
+		d |= 1 << colStatus
+	}
+	if a.Raw != b.Raw {
+		d |= 1 << colRaw
+	}
+	return d
 }
 
-// insertNetwork stores b through insertNetworkBatch and returns how many
-// rows DuckDB inserted. The table function is registered on first use.
-func (s *Store) insertNetwork(ctx context.Context, b *networkBatch) (int64, error) {
+// text returns the value of text column c of ev, as network_events keeps it.
+func text(ev *event.Network, c int) string {
+	switch c {
+	case colKind:
+		return ev.Kind
+	case colAction:
+		return ev.Action
+	case colDirection:
+		return ev.Direction
+	case colProtocol:
+		return ev.Protocol
+	case colSrcIP:
+		return addrText(ev.SrcIP)
+	case colDstIP:
+		return addrText(ev.DstIP)
+	case colTCPFlags:
+		return ev.TCPFlags
+	case colInIface:
+		return ev.InIface
+	case colOutIface:
+		return ev.OutIface
+	case colNATIP:
+		return addrText(ev.NATIP)
+	case colDeviceID:
+		return ev.DeviceID
+	case colHostname:
+		return ev.Hostname
+	case colUserName:
+		return ev.UserName
+	case colSensor:
+		return ev.Sensor
+	case colFormat:
+		return ev.Format
+	case colStatus:
+		return ev.Status
+	case colRaw:
+		return ev.Raw
+	}
+	panic(fmt.Sprintf("column %d is not a text column", c))
+}
+
+// insertStatement returns the statement that inserts b into network_events,
+// and its arguments; if dedup, the statement skips the events whose ids are
+// stored with a time in [b.lo, b.hi]. It sets b.cols to the columns the
+// function must fill. b.rows must not be empty.
+//
+// A text column whose value is the same in every row is passed once as an
+// argument instead of once per row through the function, which saves a cgo
+// call per value: most sources leave several columns empty or constant.
+//
+// The dedup is a NOT IN, which DuckDB runs as a MARK join that holds the
+// stored ids, never the batch, in memory.
+func (b *networkBatch) insertStatement(dedup bool) (string, []any) {
+	var varying uint32
+	first := &b.evs[b.rows[0]]
+	for _, i := range b.rows[1:] {
+		if varying |= textDiff(first, &b.evs[i]); varying == textCols {
+			break
+		}
+	}
+	b.cols = 0
+	var names, exprs strings.Builder
+	var args []any
+	for c := range colRow {
+		if c > 0 {
+			names.WriteString(", ")
+			exprs.WriteString(", ")
+		}
+		col := &batchColumns[c]
+		names.WriteString(col.name)
+		switch {
+		case textCols&(1<<c) != 0 && varying&(1<<c) == 0:
+			exprs.WriteString("?::VARCHAR")
+			args = append(args, text(first, c))
+		case col.expr != "":
+			exprs.WriteString(col.expr)
+			b.cols |= 1 << c
+		default:
+			exprs.WriteString(col.name)
+			b.cols |= 1 << c
+		}
+	}
+	query := "INSERT INTO network_events (" + names.String() + ") SELECT " + exprs.String() +
+		" FROM " + networkBatchFunc + "()"
+	if dedup {
+		query += " WHERE event_id NOT IN (SELECT event_id FROM network_events WHERE time BETWEEN ? AND ?)"
+		args = append(args, b.lo, b.hi)
+	}
+	return query, args
+}
+
+// insertNetwork inserts b into network_events, skipping stored events if
+// dedup (see insertStatement), and returns how many rows DuckDB inserted.
+func (s *Store) insertNetwork(ctx context.Context, b *networkBatch, dedup bool) (int64, error) {
+	if len(b.rows) == 0 {
+		return 0, nil
+	}
+	query, args := b.insertStatement(dedup)
+	var n int64
+	err := s.withNetworkBatch(ctx, b, func(ctx context.Context) error {
+		res, err := s.conn.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// withNetworkBatch runs fn, which runs a statement on s.conn that reads
+// networkBatchFunc, with a context that binds the function to b. If the
+// statement fails because the function is not registered yet, it registers
+// it and runs fn again.
+func (s *Store) withNetworkBatch(ctx context.Context, b *networkBatch, fn func(context.Context) error) error {
 	ctx = context.WithValue(ctx, networkBatchKey{}, b)
-	res, err := s.conn.ExecContext(ctx, insertNetworkBatch)
-	if err != nil && ctx.Err() == nil {
-		registered, rerr := s.networkBatchRegistered(ctx)
-		if rerr != nil || registered {
-			return 0, errors.Join(err, rerr)
-		}
-		if err := duckdb.RegisterTableUDF(s.conn, networkBatchFunc, duckdb.ParallelChunkTableFunction{
-			BindArgumentsContext: bindNetworkBatch,
-		}); err != nil {
-			return 0, fmt.Errorf("register %s: %w", networkBatchFunc, err)
-		}
-		res, err = s.conn.ExecContext(ctx, insertNetworkBatch)
+	err := fn(ctx)
+	if err == nil || ctx.Err() != nil {
+		return err
 	}
-	if err != nil {
-		return 0, err
+	var known bool
+	if qerr := s.conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_functions() WHERE function_name = ?`,
+		networkBatchFunc).Scan(&known); qerr != nil || known {
+		return errors.Join(err, qerr) // the function was not the problem
 	}
-	return res.RowsAffected()
+	if err := duckdb.RegisterTableUDF(s.conn, networkBatchFunc, duckdb.ParallelChunkTableFunction{
+		BindArgumentsContext: bindNetworkBatch,
+	}); err != nil {
+		return fmt.Errorf("register %s: %w", networkBatchFunc, err)
+	}
+	return fn(ctx)
 }
 
-// networkBatchRegistered reports whether the table function exists.
-func (s *Store) networkBatchRegistered(ctx context.Context) (bool, error) {
-	var n int
-	err := s.conn.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_functions() WHERE function_name = ?`, networkBatchFunc).Scan(&n)
-	return n > 0, err
-}
-
-// bindNetworkBatch binds the table function to the batch in ctx.
+// bindNetworkBatch binds networkBatchFunc to the batch of the statement's
+// context.
 func bindNetworkBatch(ctx context.Context, _ map[string]any, _ ...any) (duckdb.ParallelChunkTableSource, error) {
 	b, ok := ctx.Value(networkBatchKey{}).(*networkBatch)
 	if !ok {
@@ -93,8 +328,8 @@ func bindNetworkBatch(ctx context.Context, _ map[string]any, _ ...any) (duckdb.P
 	return &networkSource{b: b}, nil
 }
 
-// networkSource serves a batch to DuckDB's threads, one vector-sized range
-// of rows per FillChunk call.
+// networkSource serves a networkBatch to DuckDB's threads, one vector-sized
+// range of rows per FillChunk call.
 type networkSource struct {
 	b    *networkBatch
 	next atomic.Int64 // the first row not yet handed out
@@ -102,11 +337,11 @@ type networkSource struct {
 
 // ColumnInfos implements duckdb.ParallelChunkTableSource.
 func (src *networkSource) ColumnInfos() []duckdb.ColumnInfo {
-	cols := make([]duckdb.ColumnInfo, len(networkColumns))
-	for i, c := range networkColumns {
-		t, err := duckdb.NewTypeInfo(c.t)
+	cols := make([]duckdb.ColumnInfo, len(batchColumns))
+	for i, c := range batchColumns {
+		t, err := duckdb.NewTypeInfo(c.typ)
 		if err != nil {
-			panic(err) // a primitive type: cannot fail
+			panic(err) // primitive types always have type infos
 		}
 		cols[i] = duckdb.ColumnInfo{Name: c.name, T: t}
 	}
@@ -118,79 +353,113 @@ func (src *networkSource) Cardinality() *duckdb.CardinalityInfo {
 	return &duckdb.CardinalityInfo{Cardinality: uint(len(src.b.rows)), Exact: true}
 }
 
-// Init implements duckdb.ParallelChunkTableSource.
+// Init implements duckdb.ParallelChunkTableSource: one thread per chunk of
+// rows at most (DuckDB caps it at its threads setting).
 func (src *networkSource) Init() duckdb.ParallelTableSourceInfo {
-	return duckdb.ParallelTableSourceInfo{MaxThreads: 2}
+	size := duckdb.GetDataChunkCapacity()
+	return duckdb.ParallelTableSourceInfo{MaxThreads: max(1, (len(src.b.rows)+size-1)/size)}
 }
 
-// NewLocalState implements duckdb.ParallelChunkTableSource.
-func (src *networkSource) NewLocalState() any { return &struct{}{} }
+// NewLocalState implements duckdb.ParallelChunkTableSource; the source keeps
+// no per-thread state.
+func (src *networkSource) NewLocalState() any { return struct{}{} }
 
-// FillChunk implements duckdb.ParallelChunkTableSource.
+// FillChunk implements duckdb.ParallelChunkTableSource. It claims the next
+// range of rows and writes the columns in src.b.cols; DuckDB ignores writes
+// to columns the statement does not read.
 func (src *networkSource) FillChunk(_ any, chunk duckdb.DataChunk) error {
 	size := duckdb.GetDataChunkCapacity()
 	start := int(src.next.Add(int64(size))) - size
-	rows := src.b.rows
-	if start >= len(rows) {
+	b := src.b
+	if start >= len(b.rows) {
 		return chunk.SetSize(0)
 	}
-	rows = rows[start:min(start+size, len(rows))]
+	rows := b.rows[start:min(start+size, len(b.rows))]
 	if err := chunk.SetSize(len(rows)); err != nil {
 		return err
 	}
-	var strs [28]duckdb.VectorWriter[string]
-	for c, col := range networkColumns {
-		if col.t != duckdb.TYPE_VARCHAR {
+	w := chunkWriter{chunk: chunk}
+	var buf [64]byte // an address's text
+	for r, i := range rows {
+		ev := &b.evs[i]
+		w.row = r
+		if b.cols&(1<<colRow) != 0 { // a probe: ids only
+			setCol(&w, colEventID, (*duckdb.UUID)(&ev.ID))
+			setCol(&w, colRow, i)
 			continue
 		}
-		v, err := chunk.GetVector(c)
-		if err != nil {
-			return err
-		}
-		if strs[c], err = duckdb.GetVectorWriter[string](v); err != nil {
-			return err
-		}
-	}
-	evs := src.b.evs
-	for r, i := range rows {
-		ev := &evs[i]
+		setCol(&w, colEventID, (*duckdb.UUID)(&ev.ID)) // a pointer, which SetChunkValue does not box
+		setCol(&w, colTime, ev.Time.UnixMicro())
 		end := ev.EndTime
 		if end.IsZero() {
 			end = ev.Time
 		}
-		err := errors.Join(
-			duckdb.SetChunkValue(chunk, 0, r, duckdb.UUID(ev.ID)),
-			duckdb.SetChunkValue(chunk, 1, r, ev.Time.UnixMicro()),
-			duckdb.SetChunkValue(chunk, 2, r, end.UnixMicro()),
-			duckdb.SetChunkValue(chunk, 3, r, ev.DurationS),
-			strs[4].Set(r, ev.Kind),
-			strs[5].Set(r, ev.Action),
-			strs[6].Set(r, ev.Direction),
-			strs[7].Set(r, ev.Protocol),
-			strs[8].Set(r, addrText(ev.SrcIP)),
-			duckdb.SetChunkValue(chunk, 9, r, int32(ev.SrcPort)),
-			strs[10].Set(r, addrText(ev.DstIP)),
-			duckdb.SetChunkValue(chunk, 11, r, int32(ev.DstPort)),
-			duckdb.SetChunkValue(chunk, 12, r, int64(ev.BytesOut)),
-			duckdb.SetChunkValue(chunk, 13, r, int64(ev.BytesIn)),
-			duckdb.SetChunkValue(chunk, 14, r, int64(ev.PacketsOut)),
-			duckdb.SetChunkValue(chunk, 15, r, int64(ev.PacketsIn)),
-			duckdb.SetChunkValue(chunk, 16, r, int32(ev.TTL)),
-			strs[17].Set(r, ev.TCPFlags),
-			strs[18].Set(r, ev.InIface),
-			strs[19].Set(r, ev.OutIface),
-			strs[20].Set(r, addrText(ev.NATIP)),
-			strs[21].Set(r, ev.DeviceID),
-			strs[22].Set(r, ev.Hostname),
-			strs[23].Set(r, ev.UserName),
-			strs[24].Set(r, ev.Sensor),
-			strs[25].Set(r, ev.Format),
-			strs[26].Set(r, ev.Status),
-			strs[27].Set(r, ev.Raw),
-		)
-		if err != nil {
-			return fmt.Errorf("event %d: %w", i, err)
+		setCol(&w, colEndTime, end.UnixMicro())
+		setCol(&w, colDurationS, ev.DurationS)
+		w.text(b.cols, colKind, ev.Kind)
+		w.text(b.cols, colAction, ev.Action)
+		w.text(b.cols, colDirection, ev.Direction)
+		w.text(b.cols, colProtocol, ev.Protocol)
+		if b.cols&(1<<colSrcIP) != 0 {
+			setCol(&w, colSrcIP, appendAddr(buf[:0], ev.SrcIP))
+		}
+		setCol(&w, colSrcPort, int32(ev.SrcPort))
+		if b.cols&(1<<colDstIP) != 0 {
+			setCol(&w, colDstIP, appendAddr(buf[:0], ev.DstIP))
+		}
+		setCol(&w, colDstPort, int32(ev.DstPort))
+		setCol(&w, colBytesOut, int64(ev.BytesOut))
+		setCol(&w, colBytesIn, int64(ev.BytesIn))
+		setCol(&w, colPacketsOut, int64(ev.PacketsOut))
+		setCol(&w, colPacketsIn, int64(ev.PacketsIn))
+		setCol(&w, colTTL, int32(ev.TTL))
+		w.text(b.cols, colTCPFlags, ev.TCPFlags)
+		w.text(b.cols, colInIface, ev.InIface)
+		w.text(b.cols, colOutIface, ev.OutIface)
+		if b.cols&(1<<colNATIP) != 0 {
+			setCol(&w, colNATIP, appendAddr(buf[:0], ev.NATIP))
+		}
+		w.text(b.cols, colDeviceID, ev.DeviceID)
+		w.text(b.cols, colHostname, ev.Hostname)
+		w.text(b.cols, colUserName, ev.UserName)
+		w.text(b.cols, colSensor, ev.Sensor)
+		w.text(b.cols, colFormat, ev.Format)
+		w.text(b.cols, colStatus, ev.Status)
+		w.text(b.cols, colRaw, ev.Raw)
+		if w.err != nil {
+			return fmt.Errorf("event %d: %w", i, w.err)
 		}
 	}
-	return nil
+	return w.err
+}
+
+// chunkWriter writes the values of one row of a chunk and keeps the first
+// error.
+type chunkWriter struct {
+	chunk duckdb.DataChunk
+	row   int
+	err   error
+}
+
+// setCol writes v to column c of w's row. SetChunkValue keeps v's static
+// type, so numbers and pointers are written without boxing.
+func setCol[T any](w *chunkWriter, c int, v T) {
+	if err := duckdb.SetChunkValue(w.chunk, c, w.row, v); err != nil && w.err == nil {
+		w.err = err
+	}
+}
+
+// text writes s to text column c if c is in cols.
+func (w *chunkWriter) text(cols uint32, c int, s string) {
+	if cols&(1<<c) != 0 {
+		setCol(w, c, s)
+	}
+}
+
+// appendAddr appends a's text as addrText renders it.
+func appendAddr(b []byte, a netip.Addr) []byte {
+	if !a.IsValid() {
+		return b
+	}
+	return a.Unmap().AppendTo(b)
 }
