@@ -17,21 +17,23 @@ import (
 
 // RuleResult is what one rule found.
 type RuleResult struct {
-	Rule    string `json:"rule"`
-	Rows    int    `json:"rows"`
-	Opened  int    `json:"opened"`
-	Updated int    `json:"updated"`
-	Error   string `json:"error,omitempty"`
+	Rule    string  `json:"rule"`
+	Rows    int     `json:"rows"`
+	Opened  int     `json:"opened"`
+	Updated int     `json:"updated"`
+	Seconds float64 `json:"seconds"` // evaluating the rule and upserting its alerts
+	Error   string  `json:"error,omitempty"`
 }
 
 // Result is what a detection pass did.
 type Result struct {
-	Now     time.Time        `json:"now"`
-	Hunt    intel.HuntResult `json:"retro_hunt"`
-	Rules   []RuleResult     `json:"rules"`
-	Opened  int              `json:"opened"`
-	Updated int              `json:"updated"`
-	Failed  int              `json:"failed"`
+	Now         time.Time        `json:"now"`
+	Hunt        intel.HuntResult `json:"retro_hunt"`
+	HuntSeconds float64          `json:"retro_hunt_seconds"`
+	Rules       []RuleResult     `json:"rules"`
+	Opened      int              `json:"opened"`
+	Updated     int              `json:"updated"`
+	Failed      int              `json:"failed"`
 }
 
 // Run hunts the active indicators over stored history, then evaluates every
@@ -41,11 +43,14 @@ type Result struct {
 func Run(ctx context.Context, st store.Store, rs []*rules.Rule, now time.Time) (Result, error) {
 	res := Result{Now: now}
 	var err error
+	start := time.Now()
 	if res.Hunt, err = Hunt(ctx, st); err != nil {
 		return res, err
 	}
+	res.HuntSeconds = time.Since(start).Seconds()
 	for _, r := range rs {
 		rr := RuleResult{Rule: r.ID}
+		start := time.Now()
 		as, err := evaluate(ctx, st, r, now)
 		if err == nil {
 			rr.Rows = len(as)
@@ -53,6 +58,7 @@ func Run(ctx context.Context, st store.Store, rs []*rules.Rule, now time.Time) (
 			c, err = st.UpsertAlerts(ctx, as)
 			rr.Opened, rr.Updated = c.Opened, c.Updated
 		}
+		rr.Seconds = time.Since(start).Seconds()
 		if err != nil {
 			if ctx.Err() != nil {
 				return res, ctx.Err()
