@@ -48,7 +48,7 @@ var migrations = []string{
 		raw    VARCHAR   NOT NULL DEFAULT ''
 	);
 	CREATE TABLE indicators (
-		id         VARCHAR   NOT NULL PRIMARY KEY,
+		id         VARCHAR   NOT NULL,
 		type       VARCHAR   NOT NULL DEFAULT 'ip',
 		value      VARCHAR   NOT NULL,
 		feed       VARCHAR   NOT NULL DEFAULT '',
@@ -75,7 +75,7 @@ var migrations = []string{
 		peer_is_src  UTINYINT  NOT NULL DEFAULT 0
 	);
 	CREATE TABLE alerts (
-		alert_id   VARCHAR   NOT NULL PRIMARY KEY,
+		alert_id   VARCHAR   NOT NULL,
 		rule_id    VARCHAR   NOT NULL,
 		title      VARCHAR   NOT NULL DEFAULT '',
 		severity   VARCHAR   NOT NULL DEFAULT '',
