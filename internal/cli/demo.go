@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"time"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/homesoc/homesoc/internal/demo"
 	"github.com/homesoc/homesoc/internal/detect"
+	"github.com/homesoc/homesoc/internal/store"
 )
 
 func demoCmd(e *env) *cobra.Command {
@@ -43,6 +45,9 @@ so you can go on exploring it with the other commands.`,
 				e.dataDir = dir
 			}
 			if err := os.MkdirAll(e.dataDir, 0o750); err != nil {
+				return err
+			}
+			if err := e.requireEmptyStore(ctx); err != nil {
 				return err
 			}
 			start := time.Now()
@@ -86,12 +91,33 @@ so you can go on exploring it with the other commands.`,
 			if err := e.printAlerts(as); err != nil {
 				return err
 			}
-			e.say("\ndone in %.1fs. Explore: homesoc --data %s alerts list | rejects | intel list", time.Since(start).Seconds(), e.dataDir)
+			explore := "homesoc --data " + e.dataDir
+			if e.store != "duckdb" {
+				explore += " --store " + e.store
+			}
+			e.say("\ndone in %.1fs. Explore: %s alerts list | rejects | intel list", time.Since(start).Seconds(), explore)
 			return nil
 		},
 	}
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the sample data")
 	return cmd
+}
+
+// requireEmptyStore fails unless the store holds nothing yet, so that what
+// the demo prints is what its own data gives.
+func (e *env) requireEmptyStore(ctx context.Context) error {
+	return e.withStore(ctx, func(st store.Store) error {
+		counts, err := st.Counts(ctx)
+		if err != nil {
+			return err
+		}
+		for _, t := range store.Tables {
+			if counts[t] > 0 {
+				return fmt.Errorf("demo needs an empty store, and %s holds %d rows in %s: use a new database", e.store, counts[t], t)
+			}
+		}
+		return nil
+	})
 }
 
 // say prints a line of narration (not in --json mode).

@@ -10,19 +10,19 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/homesoc/homesoc/internal/store"
-	"github.com/homesoc/homesoc/internal/store/duckdb"
+	"github.com/homesoc/homesoc/internal/store/engine"
 )
 
 // env is what every command shares: global flags and the streams.
 type env struct {
 	dataDir string
+	store   string // --store URL
 	json    bool
 	stdin   io.Reader
 	stdout  io.Writer
@@ -50,6 +50,11 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 		defData = "homesoc-data"
 	}
 	root.PersistentFlags().StringVar(&e.dataDir, "data", defData, "data directory (default $HOMESOC_DATA, else ./homesoc-data)")
+	defStore := os.Getenv("HOMESOC_STORE")
+	if defStore == "" {
+		defStore = "duckdb"
+	}
+	root.PersistentFlags().StringVar(&e.store, "store", defStore, "where events are kept: "+engine.Usage+" (default $HOMESOC_STORE, else duckdb)")
 	root.PersistentFlags().BoolVar(&e.json, "json", false, "print results as JSON for scripts")
 	var cpuProfile string
 	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file")
@@ -90,12 +95,9 @@ type exitError struct {
 
 func (e exitError) Error() string { return e.msg }
 
-// openStore opens the embedded store in the data directory, creating it.
-func (e *env) openStore(ctx context.Context) (*duckdb.Store, error) {
-	if err := os.MkdirAll(e.dataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
-	}
-	return duckdb.Open(ctx, filepath.Join(e.dataDir, "homesoc.duckdb"))
+// openStore opens the store --store names, creating it.
+func (e *env) openStore(ctx context.Context) (store.Store, error) {
+	return engine.Open(ctx, e.store, e.dataDir)
 }
 
 // withStore runs fn with the store open, and closes it.

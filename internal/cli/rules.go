@@ -10,7 +10,7 @@ import (
 	"github.com/homesoc/homesoc/internal/detect"
 	"github.com/homesoc/homesoc/internal/rules"
 	"github.com/homesoc/homesoc/internal/store"
-	"github.com/homesoc/homesoc/internal/store/duckdb"
+	"github.com/homesoc/homesoc/internal/store/engine"
 )
 
 func rulesCmd(e *env) *cobra.Command {
@@ -53,17 +53,19 @@ func rulesTestCmd(e *env) *cobra.Command {
 		Use:   "test [DIR...]",
 		Short: "Run every rule's tests against a real engine; exit non-zero on any failure",
 		Long: `Run every test case of every rule: each case loads its input rows into a fresh
-in-memory DuckDB, runs the retro-hunt (as detect does), evaluates the rule at the
-case's now, and compares the rows it returns with the expected rows exactly
-(order ignored; an empty list asserts that the rule stays silent). A failure
+store on the engine --store names (an in-memory DuckDB, or a new database on
+the ClickHouse server, dropped afterwards), runs the retro-hunt (as detect
+does), evaluates the rule at the case's now, and compares the rows it returns
+with the expected rows exactly (order ignored; an empty list asserts that the
+rule stays silent). A failure
 prints the missing and unexpected rows. The last line is "N passed, N failed".`,
-		Example: "  homesoc rules test\n  homesoc rules test ./my-rules",
+		Example: "  homesoc rules test\n  homesoc rules test ./my-rules\n  homesoc --store clickhouse://default@127.0.0.1:9000/default rules test",
 		RunE: func(cmd *cobra.Command, dirs []string) error {
 			rs, err := rulesIn(dirs)
 			if err != nil {
 				return err
 			}
-			env := detect.TestEnv(func(ctx context.Context) (store.Store, error) { return duckdb.Open(ctx, "") })
+			env := detect.TestEnv(func(ctx context.Context) (store.Store, error) { return engine.OpenTemp(ctx, e.store) })
 			_, failed := rules.RunTests(cmd.Context(), rs, env, e.stdout)
 			if failed > 0 {
 				return exitError{code: 1, msg: fmt.Sprintf("%d rule tests failed", failed)}

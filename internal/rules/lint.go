@@ -182,7 +182,8 @@ func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }
 const (
 	msgCTE       = "WITH (a common table expression) is not supported by ClickHouse 18.16: use a subquery in FROM"
 	msgJoins     = "more than one JOIN in one SELECT: ClickHouse 18.16 joins two tables per SELECT; join a subquery that does the other join"
-	msgOnOr      = "OR in a JOIN's ON clause: ClickHouse 18.16 joins on equalities joined by AND; use IN (subquery) or UNION ALL"
+	msgOnOr      = "OR in a JOIN's ON clause: ClickHouse 18.16 joins on one column equality; use IN (subquery) or UNION ALL"
+	msgOnAnd     = "AND in a JOIN's ON clause: ClickHouse 18.16 returns wrong rows or fails for ON a = b AND c = d; join on one column equality and compare the others in WHERE"
 	msgOnCmp     = "%s in a JOIN's ON clause: ClickHouse 18.16 joins on column equalities only; move the condition to WHERE"
 	msgOnConst   = "constant in a JOIN's ON clause: ClickHouse 18.16 joins on column equalities only; move the condition to WHERE"
 	msgUnion     = "UNION without ALL: ClickHouse 18.16 has UNION ALL only; use UNION ALL and GROUP BY or DISTINCT around it"
@@ -295,6 +296,8 @@ func (l *linter) word(i int, sc *scope) {
 		switch w {
 		case "OR":
 			l.add(t, msgOnOr)
+		case "AND":
+			l.add(t, msgOnAnd)
 		case "LIKE", "ILIKE", "IN", "BETWEEN", "IS", "NOT", "REGEXP", "GLOB", "SIMILAR":
 			if !(w == "NOT" && prev.kw("IS")) {
 				l.add(t, msgOnCmp, w)

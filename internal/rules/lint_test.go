@@ -11,6 +11,7 @@ import (
 const (
 	clockMsg = ` reads the wall clock: use {{now}}, {{since "24h"}} or {{window_start}} so a rule's result depends on --now alone`
 	onCmp    = ` in a JOIN's ON clause: ClickHouse 18.16 joins on column equalities only; move the condition to WHERE`
+	onAnd    = `AND in a JOIN's ON clause: ClickHouse 18.16 returns wrong rows or fails for ON a = b AND c = d; join on one column equality and compare the others in WHERE`
 )
 
 // lintCases are the testdata/lint files and the exact problems each must
@@ -30,11 +31,14 @@ var lintCases = []struct {
 		"9: more than one JOIN in one SELECT: ClickHouse 18.16 joins two tables per SELECT; join a subquery that does the other join",
 	}},
 	{"join-or.bad.sql", []string{
-		"9: OR in a JOIN's ON clause: ClickHouse 18.16 joins on equalities joined by AND; use IN (subquery) or UNION ALL",
+		"9: OR in a JOIN's ON clause: ClickHouse 18.16 joins on one column equality; use IN (subquery) or UNION ALL",
 	}},
 	{"join-cmp.bad.sql", []string{
+		"8: " + onAnd,
 		"8: >=" + onCmp,
+		"13: " + onAnd,
 		"13: constant" + onCmp,
+		"17: " + onAnd,
 		"17: IN" + onCmp,
 	}},
 	{"comma-join.bad.sql", []string{

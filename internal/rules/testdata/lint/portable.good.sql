@@ -16,8 +16,8 @@ SELECT
 FROM (
     SELECT s.peer_ip AS host, s.time AS first, i.feed AS final
     FROM sightings AS s
-    JOIN indicators AS i ON s.indicator_id = i.id AND s.matched_ip = i.value
-    WHERE s.time >= {{window_start}} AND s.time <= {{now}}
+    JOIN indicators AS i ON s.indicator_id = i.id
+    WHERE s.matched_ip = i.value AND s.time >= {{window_start}} AND s.time <= {{now}}
 ) AS t
 JOIN (
     SELECT src_ip, min({{hour time}}) AS h

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Measures every built-in rule over N network events and M threat-intel
+# indicators, on each engine with the same data: ingests N generated netfilter
+# lines, loads M generated IP indicators (whose retro-hunt marks the events
+# that touched them), then runs `homesoc detect` RUNS times at the end of the
+# data and reports the seconds the rules took (the retro-hunt apart).
+# usage: bench/rules.sh              (N=10000000 M=1000000 RUNS=3, DuckDB)
+#        CLICKHOUSE=127.0.0.1:9000 CLICKHOUSE_HTTP=127.0.0.1:8123 bench/rules.sh   (both engines)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+N=${N:-10000000}
+M=${M:-1000000}
+RUNS=${RUNS:-3}
+log="$out/fw-$N.log"
+[ -s "$log" ] || awk -v n="$N" -v seed=1 -f bench/gen-netfilter.awk > "$log"
+intel="$out/indicators-$M.txt"
+# Addresses drawn like the generator's sources, so some events hit them.
+[ -s "$intel" ] || awk -v m="$M" 'BEGIN { srand(2); for (i = 0; i < m; i++)
+	printf "%d.%d.%d.%d\n", 1 + int(rand() * 222), int(rand() * 256), int(rand() * 256), 1 + int(rand() * 254) }' > "$intel"
+# The generator starts at 2026-04-06T16:00:00Z and writes 10 lines a second.
+now=$(date -u -d "@$((1775491200 + N / 10))" +%Y-%m-%dT%H:%M:%SZ)
+echo "input: $N events ($log), $M indicators ($intel), rules at $now; $(machine)"
+for engine in $(stores); do
+	flags=$(fresh_store "$engine")
+	# shellcheck disable=SC2086
+	{
+		"$out/homesoc" $flags --json ingest --format netfilter "$log" | grep -E '"(stored|seconds)"' | head -2 | tr -d ' \n'
+		echo
+		/usr/bin/time -f '%e s' "$out/homesoc" $flags intel load --feed csv "$intel" | tail -2
+	} | sed "s/^/$engine load: /"
+	totals=()
+	for run in $(seq "$RUNS"); do
+		# shellcheck disable=SC2086
+		"$out/homesoc" $flags --json detect --now "$now" > "$out/detect.json"
+		total=$(grep -E '^      "seconds"' "$out/detect.json" | tr -dc '0-9.\n' | awk '{ s += $1 } END { printf "%.2f", s }')
+		echo "$engine run $run: rules $total s ($(grep -E '"(rule|rows|seconds)"' "$out/detect.json" | tr -d ' \n'))"
+		totals+=("$total")
+	done
+	echo "$engine median: all rules in $(median "${totals[@]}") s"
+	drop_store $flags
+done

@@ -1,0 +1,305 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/homesoc/homesoc/internal/event"
+	"github.com/homesoc/homesoc/internal/store"
+)
+
+// Query implements store.Store. Values come back as DuckDB's driver gives
+// them, so rule results format alike on both engines: UInt64 (count(),
+// uniq) as int64, UUIDs as their text, times in UTC, Nullable values as the
+// value or nil.
+func (s *Store) Query(ctx context.Context, query string) (*store.Result, error) {
+	rows, err := s.conn.Query(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	types := rows.ColumnTypes()
+	res := &store.Result{Columns: rows.Columns()}
+	ptrs := make([]any, len(types))
+	for rows.Next() {
+		for i, t := range types {
+			ptrs[i] = reflect.New(t.ScanType()).Interface()
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		row := make([]any, len(types))
+		for i, p := range ptrs {
+			row[i] = plain(reflect.ValueOf(p).Elem())
+		}
+		res.Rows = append(res.Rows, row)
+	}
+	return res, rows.Err()
+}
+
+// plain converts a scanned value to the type DuckDB's driver would give.
+func plain(v reflect.Value) any {
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	switch x := v.Interface().(type) {
+	case uint64:
+		if x <= math.MaxInt64 {
+			return int64(x)
+		}
+		return x
+	case uuid.UUID:
+		return x.String()
+	case time.Time:
+		return x.UTC()
+	default:
+		return x
+	}
+}
+
+// LoadRows implements store.Store. network_events and sightings rows
+// without an event_id get one hashed from their values (as DuckDB's does);
+// indicators without an id get the deterministic one a feed load would give
+// them; network events without an end_time end when they start. Values are
+// converted to the column types as DuckDB casts them.
+func (s *Store) LoadRows(ctx context.Context, table string, rows []map[string]any) error {
+	if !slices.Contains(store.Tables, table) {
+		return fmt.Errorf("unknown table %q (one of %s)", table, strings.Join(store.Tables, ", "))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	target := s.layout().stored(table)
+	types, err := s.columnTypes(ctx, target)
+	if err != nil {
+		return err
+	}
+	type group struct {
+		cols []string
+		rows [][]any
+	}
+	var groups []*group // rows by column set, in order of first appearance
+	byCols := map[string]*group{}
+	for i, row := range rows {
+		cols := make([]string, 0, len(row)+2)
+		for c := range row {
+			cols = append(cols, c)
+		}
+		slices.Sort(cols)
+		raw := make([]any, 0, len(cols)+2)
+		for _, c := range cols {
+			raw = append(raw, row[c])
+		}
+		if _, ok := row["event_id"]; !ok && (table == "network_events" || table == "sightings") {
+			cols = append(cols, "event_id")
+			raw = append(raw, event.NewID("fixture", fmt.Appendf(nil, "%s %d %v", table, i, raw)).String())
+		}
+		if _, ok := row["id"]; !ok && table == "indicators" {
+			feed, _ := row["feed"].(string)
+			value, _ := row["value"].(string)
+			typ, _ := row["type"].(string)
+			if typ == "" {
+				typ = event.IndicatorIP
+			}
+			cols = append(cols, "id")
+			raw = append(raw, event.IndicatorID(feed, typ, value))
+		}
+		if t, ok := row["time"]; ok && table == "network_events" && row["end_time"] == nil {
+			cols = append(cols, "end_time")
+			raw = append(raw, t)
+		}
+		if _, ok := versioned[table]; ok && row["version"] == nil {
+			cols = append(cols, "version")
+			raw = append(raw, s.nextVersion(0))
+		}
+		vals := make([]any, len(cols))
+		for j, c := range cols {
+			typ, ok := types[c]
+			if !ok {
+				return fmt.Errorf("%s row %d: no column %q", table, i+1, c)
+			}
+			if vals[j], err = convert(raw[j], typ); err != nil {
+				return fmt.Errorf("%s row %d: column %s: %w", table, i+1, c, err)
+			}
+		}
+		key := strings.Join(cols, ",")
+		g := byCols[key]
+		if g == nil {
+			g = &group{cols: cols}
+			byCols[key] = g
+			groups = append(groups, g)
+		}
+		g.rows = append(g.rows, vals)
+	}
+	for _, g := range groups {
+		if err := s.insertRows(ctx, target, g.cols, g.rows); err != nil {
+			return fmt.Errorf("load %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// insertRows inserts rows of values for cols into table.
+func (s *Store) insertRows(ctx context.Context, table string, cols []string, rows [][]any) error {
+	batch, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+strings.Join(cols, ", ")+")")
+	if err != nil {
+		return err
+	}
+	defer batch.Close()
+	for _, r := range rows {
+		if err := batch.Append(r...); err != nil {
+			return err
+		}
+	}
+	return batch.Send()
+}
+
+// columnTypes returns the ClickHouse types of table's columns, by name.
+func (s *Store) columnTypes(ctx context.Context, table string) (map[string]string, error) {
+	rows, err := s.conn.Query(ctx, `SELECT name, type FROM system.columns WHERE database = ? AND table = ?`, s.db, table)
+	if err != nil {
+		return nil, fmt.Errorf("columns of %s: %w", table, err)
+	}
+	defer rows.Close()
+	types := map[string]string{}
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			return nil, fmt.Errorf("columns of %s: %w", table, err)
+		}
+		types[name] = typ
+	}
+	return types, rows.Err()
+}
+
+// convert converts a fixture value (as YAML typed it) to the Go type the
+// driver takes for a column of type typ, casting as DuckDB does.
+func convert(v any, typ string) (any, error) {
+	if v == nil {
+		return nil, fmt.Errorf("NULL in a NOT NULL column")
+	}
+	switch {
+	case typ == "UUID":
+		switch x := v.(type) {
+		case string:
+			return uuid.Parse(x)
+		case event.ID:
+			return uuid.UUID(x), nil
+		case [16]byte:
+			return uuid.UUID(x), nil
+		case uuid.UUID:
+			return x, nil
+		}
+	case strings.HasPrefix(typ, "DateTime"):
+		switch x := v.(type) {
+		case time.Time:
+			return storedTime(x), nil
+		case string:
+			for _, layout := range []string{time.RFC3339, time.DateTime} {
+				if t, err := time.Parse(layout, x); err == nil {
+					return storedTime(t), nil
+				}
+			}
+			return nil, fmt.Errorf("%q is not a time", x)
+		}
+	case typ == "String":
+		switch x := v.(type) {
+		case string:
+			return x, nil
+		case time.Time:
+			return x.UTC().Format(time.DateTime), nil
+		default:
+			return fmt.Sprint(x), nil
+		}
+	case typ == "Float64":
+		switch x := v.(type) {
+		case float64:
+			return x, nil
+		case string:
+			return strconv.ParseFloat(x, 64)
+		}
+		if n, ok := integer(v); ok {
+			return float64(n), nil
+		}
+	default:
+		r, ok := intRanges[typ]
+		if !ok {
+			break
+		}
+		n, ok := integer(v)
+		if str, isStr := v.(string); isStr {
+			var err error
+			if n, err = strconv.ParseInt(strings.TrimSpace(str), 10, 64); err != nil {
+				return nil, fmt.Errorf("%q is not an integer", str)
+			}
+			ok = true
+		}
+		if !ok {
+			break
+		}
+		if n < r[0] || n > r[1] {
+			return nil, fmt.Errorf("%d is out of range for %s", n, typ)
+		}
+		switch typ {
+		case "Int32":
+			return int32(n), nil
+		case "Int64":
+			return n, nil
+		case "UInt8":
+			return uint8(n), nil
+		case "UInt32":
+			return uint32(n), nil
+		case "UInt64":
+			return uint64(n), nil
+		}
+	}
+	return nil, fmt.Errorf("cannot store %T %v as %s", v, v, typ)
+}
+
+// integer returns v as an int64 if it holds a whole number (bools as 0/1).
+func integer(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int:
+		return int64(x), true
+	case int32:
+		return int64(x), true
+	case int64:
+		return x, true
+	case uint8:
+		return int64(x), true
+	case uint64:
+		if x <= math.MaxInt64 {
+			return int64(x), true
+		}
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<62 {
+			return int64(x), true
+		}
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
+
+// intRanges are the integer column types of the schema and the values of
+// theirs that fixtures may give (UInt64: what an int64 holds).
+var intRanges = map[string][2]int64{
+	"Int32":  {math.MinInt32, math.MaxInt32},
+	"Int64":  {math.MinInt64, math.MaxInt64},
+	"UInt8":  {0, math.MaxUint8},
+	"UInt32": {0, math.MaxUint32},
+	"UInt64": {0, math.MaxInt64},
+}

@@ -1,0 +1,305 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// The schema mirrors DuckDB's (store/duckdb/schema.go): the same tables and
+// column names, every column NOT NULL (an omitted one takes its default, the
+// type's zero unless written), the same integer widths so rules get the same
+// Go types back, IP addresses as canonical text, times DateTime('UTC') at
+// second resolution. Why each table has the engine it has: see the package
+// comment.
+
+// table is one table of the schema.
+type table struct {
+	name      string // the name rules and the store read
+	columns   string
+	engine    string // a MergeTree-family engine
+	partition string // PARTITION BY expression, "" for none
+	order     string // ORDER BY: the access path, ending in the dedup key
+	shard     string // the Distributed sharding key: a hash of the dedup key
+	// joined marks a table that rules JOIN from. On a cluster its rows are
+	// read through a view of its name over a Distributed table name_all:
+	// 18.16 drops the alias of a Distributed table on the left of a JOIN
+	// when it sends the query to the shards, so "FROM sightings AS s JOIN
+	// ... ON s.indicator_id = ..." fails there ("Unknown identifier:
+	// s.indicator_id"), while a view runs the JOIN where it is queried.
+	// network_events, too big to bring to one node, stays Distributed: a
+	// rule that JOINs from it must name its columns in ON unqualified, or
+	// read it in a subquery.
+	joined bool
+}
+
+// view is a view over a table, created after it.
+type view struct {
+	name, query string // query names tables as {db}.name
+}
+
+// migration is one step of the schema. Never edit a released migration:
+// append a new one. Statements are idempotent (IF NOT EXISTS), so two
+// processes migrating at once do no harm.
+type migration struct {
+	tables []table
+	views  []view
+	stmts  []string // statements run after them, with {db} and {on_cluster} replaced
+}
+
+// eventKey hashes an event id into the sharding key of the tables keyed by
+// it (18.16's hash functions take no UUID).
+const eventKey = "cityHash64(toString(event_id))"
+
+var migrations = []migration{
+	// 1: the foundation.
+	{tables: []table{
+		{
+			name: "network_events",
+			columns: `event_id    UUID,
+				time        DateTime('UTC'),
+				end_time    DateTime('UTC'),
+				duration_s  Float64,
+				kind        String,
+				action      String,
+				direction   String,
+				protocol    String,
+				src_ip      String,
+				src_port    Int32,
+				dst_ip      String,
+				dst_port    Int32,
+				bytes_out   Int64,
+				bytes_in    Int64,
+				packets_out Int64,
+				packets_in  Int64,
+				ttl         Int32,
+				tcp_flags   String,
+				in_iface    String,
+				out_iface   String,
+				nat_ip      String,
+				device_id   String,
+				hostname    String,
+				user_name   String,
+				sensor      String,
+				format      String,
+				status      String,
+				raw         String`,
+			engine:    "ReplacingMergeTree",
+			partition: "toYYYYMM(time)",
+			// Rules scan time windows: every built-in rule filters on time
+			// first, as does the writer's dedup check. Clustering each hour
+			// by address, (toStartOfHour(time), src_ip, dst_ip, event_id),
+			// cost 20% of the server's insert rate (505k against 620k rows/s
+			// of netfilter events over HTTP, 18.16 on two cores) for nothing
+			// a rule uses: the retro-hunt's src_ip IN ... OR dst_ip IN ...
+			// cannot prune on it, and an hour of a home network's events is
+			// a few granules.
+			order: "(time, event_id)",
+			shard: eventKey,
+		},
+		{
+			name: "rejects",
+			columns: `time   DateTime('UTC'),
+				source String,
+				line   Int64,
+				format String,
+				reason String,
+				raw    String`,
+			engine:    "ReplacingMergeTree",
+			partition: "toYYYYMM(time)",
+			order:     "(source, line, raw)",
+			shard:     "cityHash64(source, line, raw)",
+		},
+		{
+			name: "indicator_versions",
+			columns: `id         String,
+				type       String DEFAULT 'ip',
+				value      String,
+				feed       String,
+				threat     String,
+				confidence Int32,
+				first_seen DateTime('UTC'),
+				last_seen  DateTime('UTC'),
+				active     UInt8 DEFAULT 1,
+				fields     String DEFAULT '{}',
+				loaded_at  DateTime('UTC'),
+				version    UInt64`,
+			engine: "ReplacingMergeTree(version)",
+			order:  "id",
+			shard:  "cityHash64(id)",
+		},
+		{
+			name: "sightings",
+			columns: `event_id     UUID,
+				indicator_id String,
+				time         DateTime('UTC'),
+				matched_ip   String,
+				peer_ip      String,
+				peer_port    Int32,
+				port         Int32,
+				protocol     String,
+				source       String,
+				found_at     DateTime('UTC'),
+				action       String,
+				peer_is_src  UInt8`,
+			engine:    "ReplacingMergeTree",
+			partition: "toYYYYMM(time)",
+			// A sighting's time is its event's, so it belongs to the key.
+			order:  "(toStartOfHour(time), indicator_id, event_id)",
+			shard:  eventKey,
+			joined: true,
+		},
+		{
+			name: "alert_versions",
+			columns: `alert_id   String,
+				rule_id    String,
+				title      String,
+				severity   String,
+				group_json String DEFAULT '{}',
+				first_seen DateTime('UTC'),
+				last_seen  DateTime('UTC'),
+				count      Int64 DEFAULT 1,
+				events     Int64,
+				detail     String DEFAULT '{}',
+				status     String DEFAULT 'open',
+				updated_at DateTime('UTC'),
+				version    UInt64`,
+			engine: "ReplacingMergeTree(version)",
+			order:  "alert_id",
+			shard:  "cityHash64(alert_id)",
+		},
+	}, views: []view{
+		{"indicators", `SELECT id, type, value, feed, threat, confidence, first_seen, last_seen, active, fields, loaded_at
+			FROM {db}.indicator_versions FINAL`},
+		{"alerts", `SELECT alert_id, rule_id, title, severity, group_json, first_seen, last_seen, count, events,
+			detail, status, updated_at FROM {db}.alert_versions FINAL`},
+	}},
+}
+
+// versioned maps the mutable tables, which are views, to the tables that
+// hold their versions.
+var versioned = map[string]string{"indicators": "indicator_versions", "alerts": "alert_versions"}
+
+// partitioned lists the tables partitioned by month, which DropBefore prunes.
+var partitioned = []string{"network_events", "sightings", "rejects"}
+
+// migrationsTable records the migrations applied.
+var migrationsTable = table{
+	name:    "schema_migrations",
+	columns: `version UInt32, applied_at DateTime('UTC') DEFAULT now()`,
+	engine:  "MergeTree",
+	order:   "version",
+	shard:   "version",
+}
+
+// layout renders DDL for one database, on one server or on a cluster.
+type layout struct {
+	db, cluster string
+}
+
+// onCluster is the ON CLUSTER clause of DDL, with a leading space; "" on one
+// server.
+func (l layout) onCluster() string {
+	if l.cluster == "" {
+		return ""
+	}
+	return " ON CLUSTER " + l.cluster
+}
+
+// local is the name of the table that holds t's rows on a server: t itself,
+// or t_local on each shard of a cluster.
+func (l layout) local(t string) string {
+	if l.cluster == "" {
+		return t
+	}
+	return t + "_local"
+}
+
+// stored is the table that rows of name (one of store.Tables) are written
+// to, and read from by key: the versions of a mutable table, the
+// Distributed table under a joined table's view, else the table itself.
+func (l layout) stored(name string) string {
+	if v, ok := versioned[name]; ok {
+		return v
+	}
+	if l.cluster != "" && slices.ContainsFunc(migrations[0].tables, func(t table) bool { return t.name == name && t.joined }) {
+		return name + "_all"
+	}
+	return name
+}
+
+// createTable returns the statements that create t: the table itself, or on
+// a cluster t_local on every node and the Distributed table t over them (or
+// t_all under a view t, if t is joined).
+func (l layout) createTable(t table) []string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s.%s%s (\n\t%s\n) ENGINE = %s", l.db, l.local(t.name), l.onCluster(), t.columns, t.engine)
+	if t.partition != "" {
+		fmt.Fprintf(&b, " PARTITION BY %s", t.partition)
+	}
+	fmt.Fprintf(&b, " ORDER BY %s", t.order)
+	stmts := []string{b.String()}
+	if l.cluster == "" {
+		return stmts
+	}
+	dist := t.name
+	if t.joined {
+		dist = t.name + "_all"
+	}
+	stmts = append(stmts, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s%s AS %s.%s ENGINE = Distributed(%s, %s, %s, %s)",
+		l.db, dist, l.onCluster(), l.db, l.local(t.name), l.cluster, l.db, l.local(t.name), t.shard))
+	if t.joined {
+		stmts = append(stmts, fmt.Sprintf("CREATE VIEW IF NOT EXISTS %s.%s%s AS SELECT * FROM %s.%s",
+			l.db, t.name, l.onCluster(), l.db, dist))
+	}
+	return stmts
+}
+
+// statements returns the statements of migration m.
+func (l layout) statements(m migration) []string {
+	var stmts []string
+	for _, t := range m.tables {
+		stmts = append(stmts, l.createTable(t)...)
+	}
+	r := strings.NewReplacer("{db}", l.db, "{on_cluster}", l.onCluster())
+	for _, v := range m.views {
+		stmts = append(stmts, fmt.Sprintf("CREATE VIEW IF NOT EXISTS %s.%s%s AS %s", l.db, v.name, l.onCluster(), r.Replace(v.query)))
+	}
+	for _, st := range m.stmts {
+		stmts = append(stmts, r.Replace(st))
+	}
+	return stmts
+}
+
+// migrate applies the migrations the database lacks. ClickHouse has no
+// transactions: a migration interrupted halfway is run again in full, which
+// its idempotent statements allow.
+func (s *Store) migrate(ctx context.Context) error {
+	l := s.layout()
+	for _, st := range l.createTable(migrationsTable) {
+		if err := s.conn.Exec(ctx, st); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+	}
+	var have uint32
+	if err := s.conn.QueryRow(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&have); err != nil {
+		return err
+	}
+	if int(have) > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this homesoc (%d): upgrade homesoc", have, len(migrations))
+	}
+	for v := int(have) + 1; v <= len(migrations); v++ {
+		for _, st := range l.statements(migrations[v-1]) {
+			if err := s.conn.Exec(ctx, st); err != nil {
+				return fmt.Errorf("migration %d: %w", v, err)
+			}
+		}
+		// Not an INSERT ... VALUES through Exec: over the native protocol
+		// 18.16 then waits for data blocks that the driver never sends.
+		if err := s.insertColumns(ctx, "schema_migrations", "version", []uint32{uint32(v)}); err != nil {
+			return fmt.Errorf("migration %d: record: %w", v, err)
+		}
+	}
+	return nil
+}
