@@ -53,9 +53,9 @@ func BenchmarkWriteNetwork(b *testing.B) {
 		}
 		b.Run(bc.name+"/insert-only", func(b *testing.B) {
 			s := openTemp(b, addr)
-			rows := make([]int, bc.batch)
+			rows := make([]int32, bc.batch)
 			for i := range rows {
-				rows[i] = i
+				rows[i] = int32(i)
 			}
 			benchmarkWrite(b, bc.batch, func(evs []event.Network) (int, error) {
 				return len(evs), s.insertNetwork(context.Background(), evs, rows)

@@ -181,7 +181,7 @@ func testMerges(t *testing.T, server string) {
 	evs := []event.Network{storetest.MixedEvent(0), storetest.MixedEvent(1), storetest.MixedEvent(2)}
 	ss := []sighting{{eventID: [16]byte(evs[0].ID), indicatorID: "x", time: evs[0].Time.Unix()}}
 	for range 2 {
-		if err := s.insertNetwork(ctx, evs, []int{0, 1, 2}); err != nil {
+		if err := s.insertNetwork(ctx, evs, []int32{0, 1, 2}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.insertNewSightings(ctx, ss); err != nil {

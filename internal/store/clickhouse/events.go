@@ -35,16 +35,7 @@ func (s *Store) WriteNetwork(ctx context.Context, evs []event.Network) (int, err
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	rows := make([]int, 0, len(evs))
-	seen := newFirstSeen(evs)
-	lo, hi := evs[0].Time, evs[0].Time
-	for i := range evs {
-		if seen.add(i) {
-			rows = append(rows, i)
-		}
-		lo, hi = minTime(lo, evs[i].Time), maxTime(hi, evs[i].Time)
-	}
-	seen = nil
+	rows, lo, hi := event.Distinct(evs)
 	lo, hi = storedTime(lo), storedTime(hi)
 
 	stored, err := s.storedEvents(ctx, evs, rows, lo, hi)
@@ -70,7 +61,7 @@ func (s *Store) WriteNetwork(ctx context.Context, evs []event.Network) (int, err
 }
 
 // storedEvents returns the ids of evs[rows] stored with a time in [lo, hi].
-func (s *Store) storedEvents(ctx context.Context, evs []event.Network, rows []int, lo, hi time.Time) (map[uuid.UUID]struct{}, error) {
+func (s *Store) storedEvents(ctx context.Context, evs []event.Network, rows []int32, lo, hi time.Time) (map[uuid.UUID]struct{}, error) {
 	var inRange uint64
 	if err := s.conn.QueryRow(ctx, `SELECT count() FROM network_events WHERE time BETWEEN ? AND ?`,
 		lo, hi).Scan(&inRange); err != nil {
@@ -106,7 +97,7 @@ func (s *Store) storedEvents(ctx context.Context, evs []event.Network, rows []in
 
 // insertNetwork inserts evs[rows] into network_events: over HTTP if the
 // store has an HTTP inserter, else natively, column by column.
-func (s *Store) insertNetwork(ctx context.Context, evs []event.Network, rows []int) error {
+func (s *Store) insertNetwork(ctx context.Context, evs []event.Network, rows []int32) error {
 	if s.http != nil {
 		return s.http.insert(ctx, evs, rows)
 	}

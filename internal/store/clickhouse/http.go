@@ -79,7 +79,7 @@ func (h *httpInserter) ping(ctx context.Context) error {
 }
 
 // insert writes evs[rows] into network_events.
-func (h *httpInserter) insert(ctx context.Context, evs []event.Network, rows []int) error {
+func (h *httpInserter) insert(ctx context.Context, evs []event.Network, rows []int32) error {
 	b := h.buf[:0]
 	for _, i := range rows {
 		b = appendRowBinary(b, &evs[i])

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
-	"math"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -39,21 +38,11 @@ func (s *Store) writeNetwork(ctx context.Context, evs []event.Network, maxJoined
 	if len(evs) == 0 {
 		return 0, nil
 	}
-	if len(evs) > math.MaxInt32 {
-		return 0, fmt.Errorf("write network events: batch of %d events is too large", len(evs))
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	b := &networkBatch{evs: evs, rows: make([]int32, 0, len(evs)), lo: evs[0].Time, hi: evs[0].Time}
-	seen := newFirstSeen(evs)
-	for i := range evs {
-		if seen.add(i) {
-			b.rows = append(b.rows, int32(i))
-		}
-		b.lo, b.hi = minTime(b.lo, evs[i].Time), maxTime(b.hi, evs[i].Time)
-	}
-	seen = nil
+	b := &networkBatch{evs: evs}
+	b.rows, b.lo, b.hi = event.Distinct(evs)
 
 	var inRange int64
 	if err := s.conn.QueryRowContext(ctx, `SELECT count(*) FROM network_events WHERE time BETWEEN ? AND ?`,
