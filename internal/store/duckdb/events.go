@@ -167,17 +167,3 @@ func (s *Store) appendRows(ctx context.Context, catalog, table string, fill func
 		return a.CloseWithCancel(ctx)
 	})
 }
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
-}
