@@ -10,12 +10,20 @@ machine() {
 	echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ { print $2 }') GiB"
 }
 
-# stores lists the engines to measure: duckdb, and ClickHouse when
-# CLICKHOUSE=host:tcp_port names a server (its HTTP port in CLICKHOUSE_HTTP).
+# stores lists the engines to measure: duckdb, and when CLICKHOUSE=host:tcp_port
+# and CLICKHOUSE_HTTP=host:http_port name a server, ClickHouse with events sent
+# over the native protocol and over HTTP in RowBinary (?http_port=). STORES
+# picks some of them.
 stores() {
+	if [ -n "${STORES:-}" ]; then
+		echo "$STORES"
+		return
+	fi
 	echo duckdb
-	[ -n "${CLICKHOUSE:-}" ] && echo clickhouse
-	return 0
+	if [ -n "${CLICKHOUSE:-}" ]; then
+		: "${CLICKHOUSE_HTTP:?set CLICKHOUSE_HTTP=host:http_port too}"
+		echo clickhouse clickhouse-http
+	fi
 }
 
 # fresh_store ENGINE prints --data and --store flags for an empty store:
@@ -25,14 +33,17 @@ fresh_store() {
 	case $1 in
 	duckdb) echo "--data $out/data --store duckdb" ;;
 	clickhouse) echo "--data $out/data --store clickhouse://default@$CLICKHOUSE/homesoc_bench_$(date +%s%N)" ;;
+	clickhouse-http) echo "--data $out/data --store clickhouse://default@$CLICKHOUSE/homesoc_bench_$(date +%s%N)?http_port=${CLICKHOUSE_HTTP##*:}" ;;
 	esac
 }
 
 # drop_store FLAGS drops the ClickHouse database of flags from fresh_store.
 drop_store() {
-	case $* in
+	local db="$*"
+	case $db in
 	*clickhouse://*)
-		db=${*##*/}
+		db=${db##*/}
+		db=${db%%\?*}
 		curl -fsS "http://${CLICKHOUSE_HTTP:?set CLICKHOUSE_HTTP=host:http_port}/" --data-binary "DROP DATABASE IF EXISTS $db" ;;
 	esac
 }
