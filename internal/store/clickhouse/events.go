@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/homesoc/homesoc/internal/event"
+	"github.com/homesoc/homesoc/internal/store"
 )
 
 // networkColumns are the network_events columns WriteNetwork fills, in the
@@ -125,12 +126,12 @@ func (s *Store) insertNetwork(ctx context.Context, evs []event.Network, rows []i
 		}
 		durations[j] = ev.DurationS
 		kinds[j], actions[j], directions[j], protos[j] = ev.Kind, ev.Action, ev.Direction, ev.Protocol
-		srcIPs[j], srcPorts[j] = addrText(ev.SrcIP), int32(ev.SrcPort)
-		dstIPs[j], dstPorts[j] = addrText(ev.DstIP), int32(ev.DstPort)
+		srcIPs[j], srcPorts[j] = store.AddrText(ev.SrcIP), int32(ev.SrcPort)
+		dstIPs[j], dstPorts[j] = store.AddrText(ev.DstIP), int32(ev.DstPort)
 		bytesOut[j], bytesIn[j] = int64(ev.BytesOut), int64(ev.BytesIn)
 		pktsOut[j], pktsIn[j] = int64(ev.PacketsOut), int64(ev.PacketsIn)
 		ttls[j], flags[j] = int32(ev.TTL), ev.TCPFlags
-		inIfaces[j], outIfaces[j], natIPs[j] = ev.InIface, ev.OutIface, addrText(ev.NATIP)
+		inIfaces[j], outIfaces[j], natIPs[j] = ev.InIface, ev.OutIface, store.AddrText(ev.NATIP)
 		devices[j], hosts[j], users[j] = ev.DeviceID, ev.Hostname, ev.UserName
 		sensors[j], formats[j], statuses[j], raws[j] = ev.Sensor, ev.Format, ev.Status, ev.Raw
 	}

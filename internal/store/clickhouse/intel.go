@@ -177,7 +177,7 @@ func (s *Store) WriteSightings(ctx context.Context, ss []event.Sighting) (int, e
 	rows := make([]sighting, len(ss))
 	for i, x := range ss {
 		rows[i] = sighting{eventID: uuid.UUID(x.EventID), indicatorID: x.IndicatorID, time: storedTime(x.Time).Unix(),
-			matchedIP: addrText(x.MatchedIP), peerIP: addrText(x.PeerIP), peerPort: int32(x.PeerPort), port: int32(x.Port),
+			matchedIP: store.AddrText(x.MatchedIP), peerIP: store.AddrText(x.PeerIP), peerPort: int32(x.PeerPort), port: int32(x.Port),
 			protocol: x.Protocol, source: x.Source, action: x.Action, peerIsSrc: boolInt(x.PeerIsSource)}
 	}
 	s.mu.Lock()
@@ -294,7 +294,7 @@ func (s *Store) SightingsFromMatches(ctx context.Context, ms []store.AddrMatch, 
 	byIP := make(map[string][]string)
 	var ips []string
 	for _, m := range ms {
-		ip := addrText(m.Addr)
+		ip := store.AddrText(m.Addr)
 		if _, ok := byIP[ip]; !ok {
 			ips = append(ips, ip)
 		}

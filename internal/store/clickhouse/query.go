@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,14 +67,11 @@ func plain(v reflect.Value) any {
 	}
 }
 
-// LoadRows implements store.Store. network_events and sightings rows
-// without an event_id get one hashed from their values (as DuckDB's does);
-// indicators without an id get the deterministic one a feed load would give
-// them; network events without an end_time end when they start. Values are
-// converted to the column types as DuckDB casts them.
+// LoadRows implements store.Store; rows are completed by store.FixtureRow,
+// and their values converted to the column types as DuckDB casts them.
 func (s *Store) LoadRows(ctx context.Context, table string, rows []map[string]any) error {
-	if !slices.Contains(store.Tables, table) {
-		return fmt.Errorf("unknown table %q (one of %s)", table, strings.Join(store.Tables, ", "))
+	if err := store.CheckTable(table); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -91,32 +87,9 @@ func (s *Store) LoadRows(ctx context.Context, table string, rows []map[string]an
 	var groups []*group // rows by column set, in order of first appearance
 	byCols := map[string]*group{}
 	for i, row := range rows {
-		cols := make([]string, 0, len(row)+2)
-		for c := range row {
-			cols = append(cols, c)
-		}
-		slices.Sort(cols)
-		raw := make([]any, 0, len(cols)+2)
-		for _, c := range cols {
-			raw = append(raw, row[c])
-		}
-		if _, ok := row["event_id"]; !ok && (table == "network_events" || table == "sightings") {
-			cols = append(cols, "event_id")
-			raw = append(raw, event.NewID("fixture", fmt.Appendf(nil, "%s %d %v", table, i, raw)).String())
-		}
-		if _, ok := row["id"]; !ok && table == "indicators" {
-			feed, _ := row["feed"].(string)
-			value, _ := row["value"].(string)
-			typ, _ := row["type"].(string)
-			if typ == "" {
-				typ = event.IndicatorIP
-			}
-			cols = append(cols, "id")
-			raw = append(raw, event.IndicatorID(feed, typ, value))
-		}
-		if t, ok := row["time"]; ok && table == "network_events" && row["end_time"] == nil {
-			cols = append(cols, "end_time")
-			raw = append(raw, t)
+		cols, raw, err := store.FixtureRow(table, i, row)
+		if err != nil {
+			return err
 		}
 		if _, ok := versioned[table]; ok && row["version"] == nil {
 			cols = append(cols, "version")

@@ -3,7 +3,6 @@ package clickhouse
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -46,15 +45,6 @@ func boolInt(b bool) uint8 {
 		return 1
 	}
 	return 0
-}
-
-// addrText is an address in the canonical text every engine stores; "" when
-// the source had none.
-func addrText(a netip.Addr) string {
-	if !a.IsValid() {
-		return ""
-	}
-	return a.Unmap().String()
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -110,7 +110,7 @@ func (s *Store) WriteSightings(ctx context.Context, ss []event.Sighting) (int, e
 	err := s.appendRows(ctx, "temp", "stage_sightings", func(a *duckdb.Appender) error {
 		for _, x := range ss {
 			if err := a.AppendRow(duckdb.UUID(x.EventID), x.IndicatorID, event.SecondsUTC(x.Time),
-				addrText(x.MatchedIP), addrText(x.PeerIP), int32(x.PeerPort), int32(x.Port),
+				store.AddrText(x.MatchedIP), store.AddrText(x.PeerIP), int32(x.PeerPort), int32(x.Port),
 				x.Protocol, x.Source, now, x.Action, boolInt(x.PeerIsSource)); err != nil {
 				return fmt.Errorf("append sighting: %w", err)
 			}
@@ -171,7 +171,7 @@ func (s *Store) SightingsFromMatches(ctx context.Context, ms []store.AddrMatch, 
 	}
 	err := s.appendRows(ctx, "temp", "stage_matches", func(a *duckdb.Appender) error {
 		for _, m := range ms {
-			if err := a.AppendRow(addrText(m.Addr), m.IndicatorID); err != nil {
+			if err := a.AppendRow(store.AddrText(m.Addr), m.IndicatorID); err != nil {
 				return err
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/homesoc/homesoc/internal/event"
+	"github.com/homesoc/homesoc/internal/store"
 )
 
 // Network events reach DuckDB through a table function, networkBatchFunc,
@@ -197,9 +198,9 @@ func text(ev *event.Network, c int) string {
 	case colProtocol:
 		return ev.Protocol
 	case colSrcIP:
-		return addrText(ev.SrcIP)
+		return store.AddrText(ev.SrcIP)
 	case colDstIP:
-		return addrText(ev.DstIP)
+		return store.AddrText(ev.DstIP)
 	case colTCPFlags:
 		return ev.TCPFlags
 	case colInIface:
@@ -207,7 +208,7 @@ func text(ev *event.Network, c int) string {
 	case colOutIface:
 		return ev.OutIface
 	case colNATIP:
-		return addrText(ev.NATIP)
+		return store.AddrText(ev.NATIP)
 	case colDeviceID:
 		return ev.DeviceID
 	case colHostname:

@@ -1,0 +1,67 @@
+package store
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/homesoc/homesoc/internal/event"
+)
+
+// FixtureRow returns the columns and values of row i of a LoadRows call on
+// table, columns sorted, completed as a real write would have filled them:
+// network_events and sightings rows without an event_id get one hashed from
+// their values; indicators without an id get the deterministic one a feed
+// load would give them; network events without an end_time end when they
+// start. It fails for a table that is not in Tables.
+func FixtureRow(table string, i int, row map[string]any) ([]string, []any, error) {
+	if err := CheckTable(table); err != nil {
+		return nil, nil, err
+	}
+	cols := make([]string, 0, len(row)+2)
+	for c := range row {
+		cols = append(cols, c)
+	}
+	slices.Sort(cols)
+	vals := make([]any, 0, len(cols)+2)
+	for _, c := range cols {
+		vals = append(vals, row[c])
+	}
+	if _, ok := row["event_id"]; !ok && (table == "network_events" || table == "sightings") {
+		cols = append(cols, "event_id")
+		vals = append(vals, event.NewID("fixture", fmt.Appendf(nil, "%s %d %v", table, i, vals)).String())
+	}
+	if _, ok := row["id"]; !ok && table == "indicators" {
+		feed, _ := row["feed"].(string)
+		value, _ := row["value"].(string)
+		typ, _ := row["type"].(string)
+		if typ == "" {
+			typ = event.IndicatorIP
+		}
+		cols = append(cols, "id")
+		vals = append(vals, event.IndicatorID(feed, typ, value))
+	}
+	if t, ok := row["time"]; ok && table == "network_events" && row["end_time"] == nil {
+		cols = append(cols, "end_time")
+		vals = append(vals, t)
+	}
+	return cols, vals, nil
+}
+
+// CheckTable fails unless table is one of Tables.
+func CheckTable(table string) error {
+	if !slices.Contains(Tables, table) {
+		return fmt.Errorf("unknown table %q (one of %s)", table, strings.Join(Tables, ", "))
+	}
+	return nil
+}
+
+// AddrText is an address in the canonical text every engine stores; "" when
+// the source had none.
+func AddrText(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.Unmap().String()
+}
