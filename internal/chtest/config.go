@@ -217,6 +217,9 @@ var usersXML = template.Must(template.New("users.xml").Funcs(funcs).Parse(`<?xml
         <default>
             <max_memory_usage>10000000000</max_memory_usage>
             <load_balancing>random</load_balancing>
+            <!-- ON CLUSTER statements queue one at a time; parallel tests on a
+                 busy two-core machine can wait longer than the default 180 s. -->
+            <distributed_ddl_task_timeout>600</distributed_ddl_task_timeout>
         </default>
         <readonly>
             <readonly>1</readonly>

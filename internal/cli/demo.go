@@ -11,6 +11,7 @@ import (
 	"github.com/homesoc/homesoc/internal/demo"
 	"github.com/homesoc/homesoc/internal/detect"
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/store/engine"
 )
 
 func demoCmd(e *env) *cobra.Command {
@@ -93,7 +94,7 @@ so you can go on exploring it with the other commands.`,
 			}
 			explore := "homesoc --data " + e.dataDir
 			if e.store != "duckdb" {
-				explore += " --store " + e.store
+				explore += " --store " + engine.Redacted(e.store)
 			}
 			e.say("\ndone in %.1fs. Explore: %s alerts list | rejects | intel list", time.Since(start).Seconds(), explore)
 			return nil
@@ -113,7 +114,7 @@ func (e *env) requireEmptyStore(ctx context.Context) error {
 		}
 		for _, t := range store.Tables {
 			if counts[t] > 0 {
-				return fmt.Errorf("demo needs an empty store, and %s holds %d rows in %s: use a new database", e.store, counts[t], t)
+				return fmt.Errorf("demo needs an empty store, and %s holds %d rows in %s: use a new database", engine.Redacted(e.store), counts[t], t)
 			}
 		}
 		return nil

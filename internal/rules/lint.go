@@ -297,7 +297,9 @@ func (l *linter) word(i int, sc *scope) {
 		case "OR":
 			l.add(t, msgOnOr)
 		case "AND":
-			l.add(t, msgOnAnd)
+			if !l.afterBetween(i) {
+				l.add(t, msgOnAnd)
+			}
 		case "LIKE", "ILIKE", "IN", "BETWEEN", "IS", "NOT", "REGEXP", "GLOB", "SIMILAR":
 			if !(w == "NOT" && prev.kw("IS")) {
 				l.add(t, msgOnCmp, w)
@@ -399,6 +401,29 @@ func (l *linter) word(i int, sc *scope) {
 
 // macros checks that every {{...}} is one of the macros and renders on every
 // dialect.
+// afterBetween reports whether the AND at token i is the one of
+// x BETWEEN a AND b (reported as BETWEEN already).
+func (l *linter) afterBetween(i int) bool {
+	depth := 0
+	for j := i - 1; j >= 0; j-- {
+		t := l.toks[j]
+		switch {
+		case t.is(")"):
+			depth++
+		case t.is("("):
+			if depth--; depth < 0 {
+				return false
+			}
+		case depth > 0:
+		case t.kw("BETWEEN"):
+			return true
+		case t.kw("AND"), t.kw("OR"), t.kw("ON"):
+			return false
+		}
+	}
+	return false
+}
+
 func (l *linter) macros() {
 	for _, t := range l.toks {
 		if t.kind != tMacro {

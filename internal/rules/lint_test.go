@@ -40,6 +40,7 @@ var lintCases = []struct {
 		"13: constant" + onCmp,
 		"17: " + onAnd,
 		"17: IN" + onCmp,
+		"21: BETWEEN" + onCmp,
 	}},
 	{"comma-join.bad.sql", []string{
 		"7: comma join in FROM: ClickHouse 18.16 has no comma joins; use JOIN ... ON",

@@ -5,6 +5,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,6 +52,15 @@ func OpenTemp(ctx context.Context, url string) (store.Store, error) {
 	}
 }
 
+// Redacted is url with any password replaced by "xxxxx", to print.
+func Redacted(url string) string {
+	u, err := neturl.Parse(url)
+	if err != nil {
+		return "(unparsable store URL)"
+	}
+	return u.Redacted()
+}
+
 // kindOf names the engine of url: "duckdb" or "clickhouse".
 func kindOf(url string) (string, error) {
 	switch {
@@ -59,5 +69,5 @@ func kindOf(url string) (string, error) {
 	case strings.HasPrefix(url, "clickhouse://"):
 		return "clickhouse", nil
 	}
-	return "", fmt.Errorf("unknown --store %q: want %s", url, Usage)
+	return "", fmt.Errorf("unknown --store %q: want %s", Redacted(url), Usage)
 }

@@ -15,3 +15,7 @@ UNION ALL
 SELECT s.peer_ip AS host
 FROM sightings AS s
 JOIN indicators AS i ON (s.indicator_id = i.id AND i.type IN ('ip', 'cidr'))
+UNION ALL
+SELECT s.peer_ip AS host
+FROM sightings AS s
+JOIN indicators AS i ON s.time BETWEEN i.first_seen AND i.last_seen
