@@ -87,6 +87,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("migrate duckdb %q: %w", path, err)
 	}
+	if err := s.registerNetworkBatchFunc(); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open duckdb %q: %w", path, err)
+	}
 	return s, nil
 }
 

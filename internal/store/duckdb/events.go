@@ -70,8 +70,8 @@ func (s *Store) writeNetwork(ctx context.Context, evs []event.Network, maxJoined
 func (s *Store) dropStored(ctx context.Context, b *networkBatch) error {
 	stored := make([]bool, len(b.evs))
 	b.cols = 1<<colEventID | 1<<colRow
-	err := s.withNetworkBatch(ctx, b, func(ctx context.Context) error {
-		rows, err := s.conn.QueryContext(ctx, `SELECT batch_row FROM `+networkBatchFunc+`() AS b
+	err := func() error {
+		rows, err := s.conn.QueryContext(withBatch(ctx, b), `SELECT batch_row FROM `+networkBatchFunc+`() AS b
 			SEMI JOIN (SELECT event_id FROM network_events WHERE time BETWEEN ? AND ?) AS e USING (event_id)`, b.lo, b.hi)
 		if err != nil {
 			return err
@@ -85,7 +85,7 @@ func (s *Store) dropStored(ctx context.Context, b *networkBatch) error {
 			stored[i] = true
 		}
 		return rows.Err()
-	})
+	}()
 	if err != nil {
 		return fmt.Errorf("find stored events: %w", err)
 	}

@@ -284,39 +284,28 @@ func (s *Store) insertNetwork(ctx context.Context, b *networkBatch, dedup bool) 
 		return 0, nil
 	}
 	query, args := b.insertStatement(dedup)
-	var n int64
-	err := s.withNetworkBatch(ctx, b, func(ctx context.Context) error {
-		res, err := s.conn.ExecContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	return n, err
+	res, err := s.conn.ExecContext(withBatch(ctx, b), query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
-// withNetworkBatch runs fn, which runs a statement on s.conn that reads
-// networkBatchFunc, with a context that binds the function to b. If the
-// statement fails because the function is not registered yet, it registers
-// it and runs fn again.
-func (s *Store) withNetworkBatch(ctx context.Context, b *networkBatch, fn func(context.Context) error) error {
-	ctx = context.WithValue(ctx, networkBatchKey{}, b)
-	err := fn(ctx)
-	if err == nil || ctx.Err() != nil {
-		return err
-	}
-	var known bool
-	if qerr := s.conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_functions() WHERE function_name = ?`,
-		networkBatchFunc).Scan(&known); qerr != nil || known {
-		return errors.Join(err, qerr) // the function was not the problem
-	}
+// withBatch returns ctx binding networkBatchFunc to b for the statement run
+// with it.
+func withBatch(ctx context.Context, b *networkBatch) context.Context {
+	return context.WithValue(ctx, networkBatchKey{}, b)
+}
+
+// registerNetworkBatchFunc registers networkBatchFunc in the store's
+// database, once, when it opens.
+func (s *Store) registerNetworkBatchFunc() error {
 	if err := duckdb.RegisterTableUDF(s.conn, networkBatchFunc, duckdb.ParallelChunkTableFunction{
 		BindArgumentsContext: bindNetworkBatch,
 	}); err != nil {
 		return fmt.Errorf("register %s: %w", networkBatchFunc, err)
 	}
-	return fn(ctx)
+	return nil
 }
 
 // bindNetworkBatch binds networkBatchFunc to the batch of the statement's
