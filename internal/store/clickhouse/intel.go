@@ -267,20 +267,7 @@ func (s *Store) EventAddresses(ctx context.Context, fn func(netip.Addr) error) e
 		return fmt.Errorf("read event addresses: %w", err)
 	}
 	defer rows.Close()
-	var text string
-	for rows.Next() {
-		if err := rows.Scan(&text); err != nil {
-			return fmt.Errorf("read event addresses: %w", err)
-		}
-		a, err := netip.ParseAddr(text)
-		if err != nil {
-			continue // "" where an event had no address
-		}
-		if err := fn(a); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return store.EachAddr(rows, fn)
 }
 
 // SightingsFromMatches implements store.Store. The events that carry a

@@ -65,3 +65,30 @@ func AddrText(a netip.Addr) string {
 	}
 	return a.Unmap().String()
 }
+
+// Rows is what both engines' drivers return for a query.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// EachAddr calls fn with the address of every row of rows, one text column
+// each, skipping the "" of events without one: the EventAddresses loop of
+// every engine.
+func EachAddr(rows Rows, fn func(netip.Addr) error) error {
+	var text string
+	for rows.Next() {
+		if err := rows.Scan(&text); err != nil {
+			return fmt.Errorf("read event addresses: %w", err)
+		}
+		a, err := netip.ParseAddr(text)
+		if err != nil {
+			continue // "" where an event had no address
+		}
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
