@@ -39,8 +39,8 @@ from (file and line number), the format tried, the reason, and the line itself.`
 	return cmd
 }
 
-// printRejects lists up to limit rejected lines since a time: JSON on
-// stdout, or "source:line: format: reason" lines on stderr.
+// printRejects lists up to limit rejected lines since a time on stdout:
+// JSON, or each as "source:line: format: reason" and the line itself.
 func (e *env) printRejects(ctx context.Context, st store.Store, since time.Time, limit int) error {
 	rs, total, err := st.Rejects(ctx, since, limit)
 	if err != nil {
@@ -50,10 +50,11 @@ func (e *env) printRejects(ctx context.Context, st store.Store, since time.Time,
 		return e.printJSON(map[string]any{"total": total, "rejects": rs})
 	}
 	for _, r := range rs {
-		printReject(e.stderr, r)
+		printReject(e.stdout, r)
+		fmt.Fprintf(e.stdout, "\t%q\n", r.Raw)
 	}
 	if total > len(rs) {
-		fmt.Fprintf(e.stderr, "... and %d more rejected lines: homesoc rejects --limit %d\n", total-len(rs), total)
+		fmt.Fprintf(e.stdout, "... and %d more rejected lines: homesoc rejects --limit %d\n", total-len(rs), total)
 	}
 	return nil
 }
