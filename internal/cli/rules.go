@@ -57,8 +57,8 @@ store on the engine --store names (an in-memory DuckDB, or a new database on
 the ClickHouse server, dropped afterwards), runs the retro-hunt (as detect
 does), evaluates the rule at the case's now, and compares the rows it returns
 with the expected rows exactly (order ignored; an empty list asserts that the
-rule stays silent). A failure
-prints the missing and unexpected rows. The last line is "N passed, N failed".`,
+rule stays silent). A failure prints the missing and unexpected rows. The last
+line is "N passed, N failed".`,
 		Example: "  homesoc rules test\n  homesoc rules test ./my-rules\n  homesoc --store clickhouse://default@127.0.0.1:9000/default rules test",
 		RunE: func(cmd *cobra.Command, dirs []string) error {
 			rs, err := rulesIn(dirs)
