@@ -122,28 +122,10 @@ type alertRow struct {
 
 // Alerts implements store.Store.
 func (s *Store) Alerts(ctx context.Context) ([]alert.Alert, error) {
-	rows, err := s.conn.Query(ctx, `SELECT alert_id, rule_id, title, severity, group_json, first_seen, last_seen,
-		count, events, detail, status, updated_at FROM alerts ORDER BY last_seen DESC, alert_id`)
+	rows, err := s.conn.Query(ctx, store.AlertsQuery)
 	if err != nil {
 		return nil, fmt.Errorf("read alerts: %w", err)
 	}
 	defer rows.Close()
-	var out []alert.Alert
-	for rows.Next() {
-		var a alert.Alert
-		var group, detail string
-		if err := rows.Scan(&a.ID, &a.RuleID, &a.Title, &a.Severity, &group, &a.FirstSeen, &a.LastSeen,
-			&a.Count, &a.Events, &detail, &a.Status, &a.UpdatedAt); err != nil {
-			return nil, fmt.Errorf("read alerts: %w", err)
-		}
-		a.FirstSeen, a.LastSeen, a.UpdatedAt = a.FirstSeen.UTC(), a.LastSeen.UTC(), a.UpdatedAt.UTC()
-		if err := json.Unmarshal([]byte(group), &a.Group); err != nil {
-			return nil, fmt.Errorf("alert %s: group: %w", a.ID, err)
-		}
-		if err := json.Unmarshal([]byte(detail), &a.Detail); err != nil {
-			return nil, fmt.Errorf("alert %s: detail: %w", a.ID, err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return store.ScanAlerts(rows)
 }

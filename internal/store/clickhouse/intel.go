@@ -99,15 +99,14 @@ func (s *Store) knownIndicators(ctx context.Context, ids []string) (map[string]e
 	}
 	// The versions table, not the view: the filter on its sorting key then
 	// reads only the granules of these ids.
-	rows, err := s.conn.Query(withTables(ctx, batch), `SELECT id, type, value, feed, threat, confidence,
-		first_seen, last_seen, active, fields FROM indicator_versions FINAL WHERE id `+s.in()+` _batch`)
+	rows, err := s.conn.Query(withTables(ctx, batch), `SELECT `+store.IndicatorColumns+` FROM indicator_versions FINAL WHERE id `+s.in()+` _batch`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	known := make(map[string]event.Indicator)
 	for rows.Next() {
-		in, err := scanIndicator(rows)
+		in, err := store.ScanIndicator(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -116,40 +115,14 @@ func (s *Store) knownIndicators(ctx context.Context, ids []string) (map[string]e
 	return known, rows.Err()
 }
 
-// scanIndicator reads a row of the indicators columns.
-func scanIndicator(rows interface{ Scan(...any) error }) (event.Indicator, error) {
-	var in event.Indicator
-	var conf int32
-	var act uint8
-	if err := rows.Scan(&in.ID, &in.Type, &in.Value, &in.Feed, &in.Threat, &conf,
-		&in.FirstSeen, &in.LastSeen, &act, &in.Fields); err != nil {
-		return in, err
-	}
-	in.Confidence, in.Active = int(conf), act == 1
-	in.FirstSeen, in.LastSeen = in.FirstSeen.UTC(), in.LastSeen.UTC()
-	return in, nil
-}
-
 // Indicators implements store.Store.
 func (s *Store) Indicators(ctx context.Context, active bool) ([]event.Indicator, error) {
-	q := `SELECT id, type, value, feed, threat, confidence, first_seen, last_seen, active, fields FROM indicators`
-	if active {
-		q += ` WHERE active = 1`
-	}
-	rows, err := s.conn.Query(ctx, q+` ORDER BY id`)
+	rows, err := s.conn.Query(ctx, store.IndicatorsQuery(active))
 	if err != nil {
 		return nil, fmt.Errorf("read indicators: %w", err)
 	}
 	defer rows.Close()
-	var out []event.Indicator
-	for rows.Next() {
-		in, err := scanIndicator(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read indicators: %w", err)
-		}
-		out = append(out, in)
-	}
-	return out, rows.Err()
+	return store.ScanIndicators(rows)
 }
 
 // sighting is a sightings row as stored.

@@ -73,27 +73,12 @@ func (s *Store) WriteIndicators(ctx context.Context, ins []event.Indicator) (sto
 
 // Indicators implements store.Store.
 func (s *Store) Indicators(ctx context.Context, active bool) ([]event.Indicator, error) {
-	q := `SELECT id, type, value, feed, threat, confidence, first_seen, last_seen, active, fields FROM indicators`
-	if active {
-		q += ` WHERE active = 1`
-	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY id`)
+	rows, err := s.db.QueryContext(ctx, store.IndicatorsQuery(active))
 	if err != nil {
 		return nil, fmt.Errorf("read indicators: %w", err)
 	}
 	defer rows.Close()
-	var out []event.Indicator
-	for rows.Next() {
-		var in event.Indicator
-		var act uint8
-		if err := rows.Scan(&in.ID, &in.Type, &in.Value, &in.Feed, &in.Threat, &in.Confidence,
-			&in.FirstSeen, &in.LastSeen, &act, &in.Fields); err != nil {
-			return nil, fmt.Errorf("read indicators: %w", err)
-		}
-		in.Active = act == 1
-		out = append(out, in)
-	}
-	return out, rows.Err()
+	return store.ScanIndicators(rows)
 }
 
 // WriteSightings implements store.Store.
