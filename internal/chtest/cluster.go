@@ -68,24 +68,18 @@ func StartLocalCluster(ctx context.Context, o ClusterOptions) (*Cluster, error) 
 	}
 	// Every server must know every shard's port before any starts, so the
 	// ports are chosen up front and, if one is taken meanwhile, all again.
-	const attempts = 3
-	for i := 1; ; i++ {
-		c, err := startServers(ctx, o, zk)
-		if err == nil {
-			return c, nil
-		}
-		if i == attempts || !errors.Is(err, errAddrInUse) {
-			zk.Stop()
-			return nil, fmt.Errorf("start cluster %s: %w", o.Name, err)
-		}
+	c, err := onFreePorts(3*o.Shards, func(ports []int) (*Cluster, error) {
+		return startServers(ctx, o, zk, ports)
+	})
+	if err != nil {
+		zk.Stop()
+		return nil, fmt.Errorf("start cluster %s: %w", o.Name, err)
 	}
+	return c, nil
 }
 
-func startServers(ctx context.Context, o ClusterOptions, zk *ZooKeeper) (*Cluster, error) {
-	ports, err := freePorts(3 * o.Shards)
-	if err != nil {
-		return nil, err
-	}
+// startServers starts the o.Shards servers of a cluster on ports, three each.
+func startServers(ctx context.Context, o ClusterOptions, zk *ZooKeeper, ports []int) (*Cluster, error) {
 	shards := make([]string, o.Shards)
 	for i := range shards {
 		shards[i] = fmt.Sprintf("127.0.0.1:%d", ports[3*i+1])

@@ -1,6 +1,7 @@
 package chtest
 
 import (
+	"errors"
 	"fmt"
 	"net"
 )
@@ -20,4 +21,20 @@ func freePorts(n int) ([]int, error) {
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
+}
+
+// onFreePorts runs start with n free loopback ports, and with new ones, up to
+// three times in all, when another process took one first (errAddrInUse).
+func onFreePorts[T any](n int, start func(ports []int) (T, error)) (T, error) {
+	for i := 1; ; i++ {
+		ports, err := freePorts(n)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		v, err := start(ports)
+		if err == nil || i == 3 || !errors.Is(err, errAddrInUse) {
+			return v, err
+		}
+	}
 }

@@ -83,9 +83,9 @@ type Server struct {
 }
 
 // Start starts clickhouse-server in o.Dir and returns once it answers
-// /ping and, with o.ZooKeeper, once it has a ZooKeeper session. The server runs until Stop, whatever happens to ctx, which bounds
-// only the start. On failure the error carries the tail of the server's
-// error log.
+// /ping and, with o.ZooKeeper, once it has a ZooKeeper session. The server
+// runs until Stop, whatever happens to ctx, which bounds only the start. On
+// failure the error carries the tail of the server's error log.
 func Start(ctx context.Context, o Options) (*Server, error) {
 	if o.Dir == "" {
 		return nil, errors.New("start clickhouse-server: no directory")
@@ -94,20 +94,14 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if !pick && (o.HTTPPort == 0 || o.TCPPort == 0 || o.InterserverPort == 0) {
 		return nil, errors.New("start clickhouse-server: give all three ports or none")
 	}
-	const attempts = 3
-	for i := 1; ; i++ {
-		if pick {
-			ports, err := freePorts(3)
-			if err != nil {
-				return nil, fmt.Errorf("start clickhouse-server: %w", err)
-			}
-			o.HTTPPort, o.TCPPort, o.InterserverPort = ports[0], ports[1], ports[2]
-		}
-		s, err := start(ctx, o)
-		if err == nil || !pick || i == attempts || !errors.Is(err, errAddrInUse) {
-			return s, err
-		}
+	if !pick {
+		return start(ctx, o)
 	}
+	// start wraps its errors; freePorts' say what failed.
+	return onFreePorts(3, func(ports []int) (*Server, error) {
+		o.HTTPPort, o.TCPPort, o.InterserverPort = ports[0], ports[1], ports[2]
+		return start(ctx, o)
+	})
 }
 
 func start(ctx context.Context, o Options) (*Server, error) {

@@ -71,21 +71,14 @@ func StartZooKeeper(ctx context.Context, o ZooKeeperOptions) (*ZooKeeper, error)
 	if o.Dir == "" {
 		return nil, errors.New("start zookeeper: no directory")
 	}
-	pick := o.Port == 0
-	const attempts = 3
-	for i := 1; ; i++ {
-		if pick {
-			ports, err := freePorts(1)
-			if err != nil {
-				return nil, fmt.Errorf("start zookeeper: %w", err)
-			}
-			o.Port = ports[0]
-		}
-		z, err := startZooKeeper(ctx, o)
-		if err == nil || !pick || i == attempts || !errors.Is(err, errAddrInUse) {
-			return z, err
-		}
+	if o.Port != 0 {
+		return startZooKeeper(ctx, o)
 	}
+	// start wraps its errors; freePorts' say what failed.
+	return onFreePorts(1, func(ports []int) (*ZooKeeper, error) {
+		o.Port = ports[0]
+		return startZooKeeper(ctx, o)
+	})
 }
 
 func startZooKeeper(ctx context.Context, o ZooKeeperOptions) (*ZooKeeper, error) {
