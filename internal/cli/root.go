@@ -34,46 +34,8 @@ type env struct {
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr,
 		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
-	root := &cobra.Command{
-		Use:   "homesoc",
-		Short: "Security monitoring for home networks, remote workers and the VPN between",
-		Long: `homesoc collects firewall, flow and other logs, stores them (embedded DuckDB by
-default), matches them against threat-intel feeds, runs detection rules written
-as SQL with exact-row tests, and raises deduplicated alerts.
-
-Start with "homesoc demo" to see the whole chain on sample data.`,
-		SilenceUsage:  true,
-		SilenceErrors: true,
-	}
-	defData := os.Getenv("HOMESOC_DATA")
-	if defData == "" {
-		defData = "homesoc-data"
-	}
-	root.PersistentFlags().StringVar(&e.dataDir, "data", defData, "data directory (default $HOMESOC_DATA, else ./homesoc-data)")
-	defStore := os.Getenv("HOMESOC_STORE")
-	if defStore == "" {
-		defStore = "duckdb"
-	}
-	root.PersistentFlags().StringVar(&e.store, "store", defStore, "where events are kept: "+engine.Usage+" (default $HOMESOC_STORE, else duckdb)")
-	root.PersistentFlags().BoolVar(&e.json, "json", false, "print results as JSON for scripts")
-	var cpuProfile string
-	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file")
-	_ = root.PersistentFlags().MarkHidden("cpuprofile")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error {
-		if cpuProfile == "" {
-			return nil
-		}
-		f, err := os.Create(cpuProfile)
-		if err != nil {
-			return err
-		}
-		return pprof.StartCPUProfile(f)
-	}
+	root := newRoot(e)
 	defer pprof.StopCPUProfile()
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	root.AddCommand(ingestCmd(e), intelCmd(e), rulesCmd(e), detectCmd(e), alertsCmd(e), rejectsCmd(e), demoCmd(e))
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stderr, "homesoc: %v\n", err)
@@ -84,6 +46,104 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 		return 1
 	}
 	return 0
+}
+
+// newRoot builds the command tree on e.
+func newRoot(e *env) *cobra.Command {
+	var showVersion bool
+	root := &cobra.Command{
+		Use:   "homesoc",
+		Short: "Security monitoring for home networks, remote workers and the VPN between",
+		Long: `homesoc collects firewall, flow and other logs, stores them (embedded DuckDB by
+default), matches them against threat-intel feeds, runs detection rules written
+as SQL with exact-row tests, and raises deduplicated alerts.
+
+Start with "homesoc demo" to see the whole chain on sample data.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if showVersion {
+				return e.printVersion(cmd.Context())
+			}
+			return cmd.Help()
+		},
+	}
+	flags := root.PersistentFlags()
+	flags.StringVar(&e.dataDir, "data", envOr("HOMESOC_DATA", "homesoc-data"), "data directory (default $HOMESOC_DATA, else ./homesoc-data)")
+	flags.StringVar(&e.store, "store", envOr("HOMESOC_STORE", "duckdb"), "where events are kept: "+engine.Usage+" (default $HOMESOC_STORE, else duckdb)")
+	for _, name := range []string{"data", "store"} {
+		// Their help says where the default comes from; cobra would add the
+		// value a second time.
+		flags.Lookup(name).DefValue = ""
+	}
+	flags.BoolVar(&e.json, "json", false, "print the result as one JSON document: snake_case keys, RFC 3339 times, [] for none")
+	var cpuProfile string
+	flags.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file")
+	_ = flags.MarkHidden("cpuprofile")
+	root.Flags().BoolVar(&showVersion, "version", false, "print homesoc's version (as homesoc version does)")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if cpuProfile == "" {
+			return nil
+		}
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		return pprof.StartCPUProfile(f)
+	}
+	root.SetIn(e.stdin)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	root.AddCommand(ingestCmd(e), intelCmd(e), rulesCmd(e), detectCmd(e), alertsCmd(e), rejectsCmd(e), demoCmd(e))
+	root.AddCommand(versionCmd(e))
+	rejectUnknown(root)
+	return root
+}
+
+// envOr is the environment variable name, or def when it is empty.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// rejectUnknown makes every command of the tree fail on words it does not
+// know, with a hint: a command with subcommands prints its help when called
+// alone and fails on anything else (cobra would print the help and exit 0),
+// and a command that does not declare Args takes none. It runs on the whole
+// tree once it is built, so commands added later are covered too.
+func rejectUnknown(cmd *cobra.Command) {
+	if cmd.HasSubCommands() && cmd.RunE == nil && cmd.Run == nil {
+		cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	}
+	check := cmd.Args
+	if check == nil {
+		check = noArgs
+	}
+	cmd.Args = func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return fmt.Errorf("%w; run '%s --help' for usage", err, cmd.CommandPath())
+		}
+		return nil
+	}
+	for _, c := range cmd.Commands() {
+		rejectUnknown(c)
+	}
+}
+
+// noArgs is the Args check of commands that declare none.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2 // cobra's default, which it sets only for its own message
+	}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		return fmt.Errorf("unknown command %q for %q (did you mean %q?)", args[0], cmd.CommandPath(), s[0])
+	}
+	return fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
 }
 
 // exitError carries an exit code other than 1 (rule test failures: 1 too,

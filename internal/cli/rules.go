@@ -59,6 +59,7 @@ does), evaluates the rule at the case's now, and compares the rows it returns
 with the expected rows exactly (order ignored; an empty list asserts that the
 rule stays silent). A failure prints the missing and unexpected rows. The last
 line is "N passed, N failed".`,
+		Args:    cobra.ArbitraryArgs,
 		Example: "  homesoc rules test\n  homesoc rules test ./my-rules\n  homesoc --store clickhouse://default@127.0.0.1:9000/default rules test",
 		RunE: func(cmd *cobra.Command, dirs []string) error {
 			rs, err := rulesIn(dirs)
@@ -83,6 +84,7 @@ func rulesLintCmd(e *env) *cobra.Command {
 DuckDB and on ClickHouse (down to 18.16): no CTEs, at most one JOIN per SELECT,
 equality-only ON, UNION ALL only, no window functions, no engine-only syntax,
 times only through macros. Problems print as file:line: reason.`,
+		Args:    cobra.ArbitraryArgs,
 		Example: "  homesoc rules lint\n  homesoc rules lint ./my-rules",
 		RunE: func(cmd *cobra.Command, dirs []string) error {
 			rs, err := rulesIn(dirs)
@@ -115,6 +117,7 @@ func rulesListCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:     "list [DIR...]",
 		Short:   "List rules with their severity, window and group_by",
+		Args:    cobra.ArbitraryArgs,
 		Example: "  homesoc rules list\n  homesoc --json rules list",
 		RunE: func(cmd *cobra.Command, dirs []string) error {
 			rs, err := loadRules(dirs)

@@ -17,7 +17,7 @@ import (
 
 // Usage describes the URLs Open takes, for flag help.
 const Usage = `"duckdb" (the file homesoc.duckdb in the data directory) or ` +
-	`"clickhouse://user:pass@host:9000/db[?cluster=NAME]"`
+	`"clickhouse://user:pass@host:9000/db[?cluster=NAME][&http_port=8123]"`
 
 // DuckDBFile is the database file of the embedded store in a data directory.
 const DuckDBFile = "homesoc.duckdb"
