@@ -68,9 +68,9 @@ so you can go on exploring it with the other commands.`,
 			e.say("feed feodo: %d added; retro-hunt: %d addresses matched, %d new sightings",
 				rep.Added, rep.Hunt.Matched, rep.Hunt.Sightings)
 			e.say("\n== 3. detect: run every rule")
-			rs, err := loadRules(nil)
-			if err != nil {
-				return err
+			rs, probs := loadRules(nil)
+			if len(probs) > 0 {
+				return fmt.Errorf("built-in rules: %s", probs[0])
 			}
 			st, err := e.openStore(ctx)
 			if err != nil {

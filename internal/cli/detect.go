@@ -38,10 +38,7 @@ instead of opening another.`,
 			if err != nil {
 				return err
 			}
-			rs, err := loadRules(dirs)
-			if err != nil {
-				return err
-			}
+			rs, loadErr := e.loadRulesToRun(dirs) // broken rule files fail the run at its end
 			st, err := e.openStore(cmd.Context())
 			if err != nil {
 				return err
@@ -57,7 +54,7 @@ instead of opening another.`,
 			if res.Failed > 0 {
 				return exitError{code: 1, msg: fmt.Sprintf("%d rules failed", res.Failed)}
 			}
-			return nil
+			return loadErr
 		},
 	}
 	cmd.Flags().StringVar(&nowFlag, "now", "", "evaluate rules at this time (RFC 3339; default: now)")

@@ -9,13 +9,22 @@ import (
 // Problem is a reason a rule's SQL is outside the portable subset, at a line
 // of the rule file.
 type Problem struct {
-	Path   string
-	Line   int
-	Reason string
+	Path   string `json:"path"`
+	Line   int    `json:"line"` // 0: the whole file
+	Reason string `json:"reason"`
 }
 
-// String formats the problem as path:line: reason.
-func (p Problem) String() string { return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Reason) }
+// String formats the problem as path:line: reason, or path: reason for a
+// whole file.
+func (p Problem) String() string {
+	switch {
+	case p.Path == "":
+		return p.Reason
+	case p.Line == 0:
+		return fmt.Sprintf("%s: %s", p.Path, p.Reason)
+	}
+	return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Reason)
+}
 
 // Lint reports what in a rule's SQL would not run unchanged on both DuckDB and
 // ClickHouse 18.16, or would make its result depend on the wall clock. It
@@ -436,4 +445,14 @@ func (l *linter) macros() {
 			}
 		}
 	}
+}
+
+// LintStrict is Lint and, as the built-in rules must, tests: a test file
+// beside the rule with a case that expects rows and one that expects [].
+func LintStrict(r *Rule) []Problem {
+	probs := Lint(r)
+	if test, p := coverage(r); test != "" {
+		probs = append(probs, p)
+	}
+	return probs
 }

@@ -65,7 +65,11 @@ func Load(fsys fs.FS, dir string) ([]*Rule, error) {
 }
 
 // LoadAll loads the rules of several sources, such as Builtin() and the
-// operator's directories; a rule id must be unique across all of them.
+// operator's directories; a rule id must be unique across all of them. It
+// returns every rule that loaded, and an error that lists every problem,
+// one per line as path:line: reason (Problems splits it): a rule whose own
+// file or test file is broken is left out, the others still load, so that
+// one broken file does not stop the rest from running.
 func LoadAll(sources ...Source) ([]*Rule, error) {
 	var (
 		all  []*Rule
@@ -85,10 +89,34 @@ func LoadAll(sources ...Source) ([]*Rule, error) {
 			all = append(all, r)
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	return all, errors.Join(errs...)
+}
+
+// Problems splits an error of LoadAll into its problems, each at its file
+// and line (line 0 when a problem concerns a whole file or directory).
+func Problems(err error) []Problem {
+	if err == nil {
+		return nil
 	}
-	return all, nil
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []Problem
+		for _, e := range j.Unwrap() {
+			out = append(out, Problems(e)...)
+		}
+		return out
+	}
+	msg := err.Error()
+	at, reason, ok := strings.Cut(msg, ": ")
+	if !ok || strings.ContainsAny(at, " ") {
+		return []Problem{{Reason: msg}}
+	}
+	p := Problem{Path: at, Reason: reason}
+	if i := strings.LastIndexByte(at, ':'); i > 0 {
+		if n, err := strconv.Atoi(at[i+1:]); err == nil {
+			p.Path, p.Line = at[:i], n
+		}
+	}
+	return []Problem{p}
 }
 
 func loadSource(src Source) ([]*Rule, error) {
@@ -98,6 +126,12 @@ func loadSource(src Source) ([]*Rule, error) {
 	}
 	ents, err := fs.ReadDir(src.FS, src.Dir)
 	if err != nil {
+		// The path in fs's error is relative to the source ("open ."):
+		// say which directory it is instead.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return nil, fmt.Errorf("read rules dir %s: %w", shown, err)
 	}
 	names := map[string]bool{}

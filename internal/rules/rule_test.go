@@ -99,26 +99,34 @@ func TestLoadAll(t *testing.T) {
 		{"duplicate id", []Source{
 			{FS: fstest.MapFS{"a.sql": rule("same")}, Dir: ".", Name: "builtin"},
 			{FS: fstest.MapFS{"b.sql": rule("same")}, Dir: ".", Name: "/etc/homesoc/rules"},
-		}, nil, `/etc/homesoc/rules/b.sql:1: rule "same": duplicate id, also defined at builtin/a.sql:1`},
+		}, []string{"same"}, `/etc/homesoc/rules/b.sql:1: rule "same": duplicate id, also defined at builtin/a.sql:1`},
 		{"test file without rule", []Source{
 			{FS: fstest.MapFS{"a.sql": rule("a"), "old.test.yaml": {}}, Dir: "."},
-		}, nil, `old.test.yaml: test file without a rule (old.sql)`},
+		}, []string{"a"}, `old.test.yaml: test file without a rule (old.sql)`},
 		{"bad test file", []Source{
 			{FS: fstest.MapFS{"a.sql": rule("a"), "a.test.yaml": {Data: []byte("tests:\n  - nam: x\n")}}, Dir: "."},
 		}, nil, `a.test.yaml:2: unknown key "nam"`},
-		{"missing dir", []Source{{FS: fstest.MapFS{}, Dir: "nope"}}, nil, `read rules dir nope: open nope: file does not exist`},
+		// One broken file costs its own rule only: the others still load.
+		{"broken files among good ones", []Source{
+			{FS: fstest.MapFS{"a.sql": rule("a"), "b.sql": rule("b"), "b.test.yaml": {Data: []byte("tests: [\n")},
+				"c.sql": {Data: []byte("-- id: c\n-- severity: loud\nSELECT 1\n")}}, Dir: ".", Name: "builtin"},
+			{FS: fstest.MapFS{"d.sql": rule("d")}, Dir: ".", Name: "site"},
+		}, []string{"a", "d"}, "builtin/b.test.yaml:2: did not find expected node content\n" +
+			"builtin/c.sql:1: rule \"c\": missing title\n" +
+			"builtin/c.sql:2: rule \"c\": invalid severity \"loud\" (one of info, low, medium, high, critical)\n" +
+			"builtin/c.sql:1: rule \"c\": missing window (a Go duration such as 10m, or days such as 7d)\n" +
+			"builtin/c.sql:1: rule \"c\": missing group_by: the result columns that identify an alert, such as [host]"},
+		{"missing dir", []Source{{FS: fstest.MapFS{}, Dir: "nope"}}, nil, `read rules dir nope: file does not exist`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rs, err := LoadAll(tt.sources...)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("LoadAll error = %v; want %s", err, tt.wantErr)
-				}
-				return
+			var probs []string
+			for _, p := range Problems(err) {
+				probs = append(probs, p.String())
 			}
-			if err != nil {
-				t.Fatal(err)
+			if got := strings.Join(probs, "\n"); got != tt.wantErr || (err == nil) != (tt.wantErr == "") {
+				t.Errorf("LoadAll problems:\n%s\nwant:\n%s", got, tt.wantErr)
 			}
 			var ids []string
 			for _, r := range rs {
@@ -126,6 +134,9 @@ func TestLoadAll(t *testing.T) {
 			}
 			if !slices.Equal(ids, tt.want) {
 				t.Errorf("LoadAll ids = %v; want %v", ids, tt.want)
+			}
+			if tt.wantErr != "" {
+				return
 			}
 			if rs[0].Path != "builtin/a.sql" || rs[0].Tests == nil || rs[1].Path != "site/b.sql" || rs[1].Tests != nil {
 				t.Errorf("paths %s %s, tests %v %v", rs[0].Path, rs[1].Path, rs[0].Tests, rs[1].Tests)
@@ -159,6 +170,13 @@ func TestParseTestFileBad(t *testing.T) {
 		{"row not a mapping", "tests:\n  - name: a\n    expect: [1]\n", `t.test.yaml:3: test "a": expect: want a row as {column: value, ...}`},
 		{"nested value", "tests:\n  - name: a\n    expect:\n      - {host: [1, 2]}\n", `t.test.yaml:4: test "a": expect: column "host": want a single value`},
 		{"column twice", "tests:\n  - name: a\n    expect:\n      - {host: a, host: b}\n", `t.test.yaml:4: test "a": expect: column "host" twice in one row`},
+		// Every problem, not only the first.
+		{"every problem", "tests:\n  - name: a\n    input:\n      events: []\n      rejects: [1, {a: [2]}]\n    expect: [1, {b: [3]}]\n",
+			`t.test.yaml:4: test "a": input: unknown table "events" (one of ` + tables + `)` + "\n" +
+				`t.test.yaml:5: test "a": input: want a row as {column: value, ...}` + "\n" +
+				`t.test.yaml:5: test "a": input: column "a": want a single value` + "\n" +
+				`t.test.yaml:6: test "a": expect: want a row as {column: value, ...}` + "\n" +
+				`t.test.yaml:6: test "a": expect: column "b": want a single value`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -34,42 +34,105 @@ type TestEnv struct {
 	Prepare func(ctx context.Context, s Store, now time.Time) error
 }
 
+// Test statuses of a TestResult.
+const (
+	StatusOK       = "ok"
+	StatusFail     = "fail"
+	StatusUntested = "untested" // the rule has no tests: not a failure (rules lint --strict makes it one)
+)
+
+// TestResult is the outcome of one test case of a rule, or of a check of
+// the rule as a whole (its tests missing or lacking a positive or negative
+// case).
+type TestResult struct {
+	Rule    string   `json:"rule"`
+	Test    string   `json:"test"`    // the case's name, or what the rule lacks
+	Status  string   `json:"status"`  // StatusOK, StatusFail or StatusUntested
+	Details []string `json:"details"` // what differed or went wrong, line by line; [] when ok
+}
+
+// statusWords start a result's line in the text report.
+var statusWords = map[string]string{StatusOK: "ok  ", StatusFail: "FAIL", StatusUntested: "untested"}
+
+// WriteText writes the result as "ok   id: name" or "FAIL id: name" (or
+// "untested id: no tests") and its details indented below.
+func (r TestResult) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "%s %s: %s\n", statusWords[r.Status], r.Rule, r.Test)
+	for _, d := range r.Details {
+		fmt.Fprintf(w, "    %s\n", d)
+	}
+}
+
+// TestReport counts the results of RunTests.
+type TestReport struct {
+	Passed   int          `json:"passed"`
+	Failed   int          `json:"failed"`
+	Untested int          `json:"untested"` // rules without tests
+	Results  []TestResult `json:"results"`
+}
+
+// Summary is the report's last line: "N passed, N failed", and ", N
+// untested" when some rules have no tests.
+func (r TestReport) Summary() string {
+	s := fmt.Sprintf("%d passed, %d failed", r.Passed, r.Failed)
+	if r.Untested > 0 {
+		s += fmt.Sprintf(", %d untested", r.Untested)
+	}
+	return s
+}
+
 // RunTests runs the tests of rules, writing one line per test ("ok   id:
 // name" or "FAIL id: name" and what differed) and, last, "N passed, N
-// failed". A rule fails a test of its own when it has no tests, or lacks a
-// case that expects rows or one that expects silence ([]); all its cases fail
-// when it does not lint clean.
+// failed". A rule without tests is listed as untested; a rule fails a test
+// of its own when its tests lack a case that expects rows or one that
+// expects silence ([]); all its cases fail when it does not lint clean.
 func RunTests(ctx context.Context, rules []*Rule, env TestEnv, w io.Writer) (passed, failed int) {
+	rep := Test(ctx, rules, env, func(r TestResult) { r.WriteText(w) })
+	fmt.Fprintln(w, rep.Summary())
+	return rep.Passed, rep.Failed
+}
+
+// Test runs the tests of rules as RunTests does, calling each (if not nil)
+// with every result as it comes, and returns them all.
+func Test(ctx context.Context, rules []*Rule, env TestEnv, each func(TestResult)) TestReport {
+	rep := TestReport{Results: []TestResult{}}
+	add := func(r TestResult) {
+		if r.Details == nil {
+			r.Details = []string{}
+		}
+		switch r.Status {
+		case StatusOK:
+			rep.Passed++
+		case StatusFail:
+			rep.Failed++
+		case StatusUntested:
+			rep.Untested++
+		}
+		rep.Results = append(rep.Results, r)
+		if each != nil {
+			each(r)
+		}
+	}
 	for _, r := range rules {
 		probs := Lint(r)
 		fail := func(name string, body ...string) {
-			failed++
-			fmt.Fprintf(w, "FAIL %s: %s\n", r.ID, name)
+			res := TestResult{Rule: r.ID, Test: name, Status: StatusFail}
 			for _, b := range body {
 				for _, l := range strings.Split(b, "\n") { // engines' errors span lines
 					if strings.TrimSpace(l) != "" {
-						fmt.Fprintf(w, "    %s\n", l)
+						res.Details = append(res.Details, l)
 					}
 				}
 			}
+			add(res)
 		}
 		if r.Tests == nil {
-			fail("no tests", fmt.Sprintf("want %s, with a case expecting rows and one expecting []",
-				strings.TrimSuffix(r.Path, ".sql")+".test.yaml"))
+			add(TestResult{Rule: r.ID, Test: "no tests", Status: StatusUntested,
+				Details: []string{"want " + testFileOf(r) + ", with a case expecting rows and one expecting []"}})
 			continue
 		}
-		var pos, neg bool
-		for _, tc := range r.Tests.Tests {
-			pos = pos || len(tc.Expect) > 0
-			neg = neg || len(tc.Expect) == 0
-		}
-		switch {
-		case !pos && !neg:
-			fail("no tests", r.Tests.Path+": want a case expecting rows and one expecting []")
-		case !pos:
-			fail("no positive test", r.Tests.Path+": want a case that expects rows, to prove the rule can fire")
-		case !neg:
-			fail("no negative test", r.Tests.Path+": want a case that expects [], to prove the rule stays silent")
+		if test, p := coverage(r); test != "" {
+			fail(test, p.Path+": "+p.Reason)
 		}
 		for _, tc := range r.Tests.Tests {
 			if len(probs) > 0 {
@@ -84,12 +147,37 @@ func RunTests(ctx context.Context, rules []*Rule, env TestEnv, w io.Writer) (pas
 				fail(tc.Name, body...)
 				continue
 			}
-			passed++
-			fmt.Fprintf(w, "ok   %s: %s\n", r.ID, tc.Name)
+			add(TestResult{Rule: r.ID, Test: tc.Name, Status: StatusOK})
 		}
 	}
-	fmt.Fprintf(w, "%d passed, %d failed\n", passed, failed)
-	return passed, failed
+	return rep
+}
+
+// testFileOf is where a rule's tests belong.
+func testFileOf(r *Rule) string { return strings.TrimSuffix(r.Path, ".sql") + ".test.yaml" }
+
+// coverage says what a rule's tests lack, as a test name and a reason at
+// a file: a case that expects rows (the rule can fire) and one that expects
+// [] (it stays silent); "" when they have both.
+func coverage(r *Rule) (test string, p Problem) {
+	if r.Tests == nil {
+		return "no tests", Problem{r.Path, r.idLine, "no tests: want " + testFileOf(r) + ", with a case expecting rows and one expecting []"}
+	}
+	var pos, neg bool
+	for _, tc := range r.Tests.Tests {
+		pos = pos || len(tc.Expect) > 0
+		neg = neg || len(tc.Expect) == 0
+	}
+	at := func(test, reason string) (string, Problem) { return test, Problem{r.Tests.Path, 1, reason} }
+	switch {
+	case !pos && !neg:
+		return at("no tests", "want a case expecting rows and one expecting []")
+	case !pos:
+		return at("no positive test", "want a case that expects rows, to prove the rule can fire")
+	case !neg:
+		return at("no negative test", "want a case that expects [], to prove the rule stays silent")
+	}
+	return "", Problem{}
 }
 
 // runCase runs one test case in a fresh store and returns what went wrong,

@@ -26,8 +26,8 @@ func TestRunTestsGolden(t *testing.T) {
 	}
 	var out strings.Builder
 	passed, failed := RunTests(context.Background(), rs, duckEnv, &out)
-	if passed != 2 || failed != 6 {
-		t.Errorf("RunTests = %d passed, %d failed; want 2, 6", passed, failed)
+	if passed != 2 || failed != 5 {
+		t.Errorf("RunTests = %d passed, %d failed; want 2, 5", passed, failed)
 	}
 	const golden = "testdata/runner/report.golden"
 	if *update {

@@ -115,14 +115,18 @@ func parseTestFile(file string, data []byte) (*TestFile, error) {
 				fail(c.Now.Line, "now %q: want an RFC 3339 time, or one relative to the file's now such as +1h", c.Now.Value)
 			}
 		}
-		var err error
-		if tc.Input, err = parseInput(&c.Input, tc.Now); err != nil {
+		var perrs []error
+		tc.Input, perrs = parseInput(&c.Input, tc.Now)
+		for _, err := range perrs {
 			fail(lineOf(err, c.Input.Line), "input: %v", err)
 		}
 		if c.Expect.Kind == 0 || c.Expect.ShortTag() == "!!null" {
 			fail(tc.Line, "missing expect: the exact rows the rule returns, [] for none")
-		} else if tc.Expect, err = parseRows(&c.Expect, tc.Now); err != nil {
-			fail(lineOf(err, c.Expect.Line), "expect: %v", err)
+		} else {
+			tc.Expect, perrs = parseRows(&c.Expect, tc.Now)
+			for _, err := range perrs {
+				fail(lineOf(err, c.Expect.Line), "expect: %v", err)
+			}
 		}
 		tf.Tests = append(tf.Tests, tc)
 	}
@@ -161,70 +165,80 @@ func lineOf(err error, def int) int {
 	return def
 }
 
-// parseInput reads table: [rows...] in file order.
-func parseInput(n *yaml.Node, now time.Time) ([]TableRows, error) {
+// parseInput reads table: [rows...] in file order, and every problem.
+func parseInput(n *yaml.Node, now time.Time) ([]TableRows, []error) {
 	if n.Kind == 0 || n.ShortTag() == "!!null" {
 		return nil, nil
 	}
 	if n.Kind != yaml.MappingNode {
-		return nil, errAt(n, "want a mapping of table to rows")
+		return nil, []error{errAt(n, "want a mapping of table to rows")}
 	}
-	var out []TableRows
+	var (
+		out  []TableRows
+		errs []error
+	)
+tables:
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if !slices.Contains(store.Tables, k.Value) {
-			return nil, errAt(k, "unknown table %q (one of %s)", k.Value, strings.Join(store.Tables, ", "))
+			errs = append(errs, errAt(k, "unknown table %q (one of %s)", k.Value, strings.Join(store.Tables, ", ")))
+			continue
 		}
 		for _, prev := range out {
 			if prev.Table == k.Value {
-				return nil, errAt(k, "table %q twice, also at line %d", k.Value, prev.Line)
+				errs = append(errs, errAt(k, "table %q twice, also at line %d", k.Value, prev.Line))
+				continue tables
 			}
 		}
-		rows, err := parseRows(v, now)
-		if err != nil {
-			return nil, err
-		}
+		rows, rerrs := parseRows(v, now)
+		errs = append(errs, rerrs...)
 		tr := TableRows{Table: k.Value, Line: k.Line}
 		for _, r := range rows {
 			tr.Rows = append(tr.Rows, r.Values)
 		}
 		out = append(out, tr)
 	}
-	return out, nil
+	return out, errs
 }
 
-// parseRows reads a sequence of {column: value} mappings.
-func parseRows(n *yaml.Node, now time.Time) ([]Row, error) {
+// parseRows reads a sequence of {column: value} mappings, and every
+// problem.
+func parseRows(n *yaml.Node, now time.Time) ([]Row, []error) {
 	if n.ShortTag() == "!!null" {
 		return nil, nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		return nil, errAt(n, "want a list of rows ([] for none)")
+		return nil, []error{errAt(n, "want a list of rows ([] for none)")}
 	}
 	rows := make([]Row, 0, len(n.Content))
+	var errs []error
 	for _, item := range n.Content {
 		if item.Kind != yaml.MappingNode {
-			return nil, errAt(item, "want a row as {column: value, ...}")
+			errs = append(errs, errAt(item, "want a row as {column: value, ...}"))
+			continue
 		}
 		r := Row{Line: item.Line, Values: make(map[string]any, len(item.Content)/2)}
 		for i := 0; i+1 < len(item.Content); i += 2 {
 			k, v := item.Content[i], item.Content[i+1]
 			if k.Kind != yaml.ScalarNode || k.Value == "" {
-				return nil, errAt(k, "want a column name")
+				errs = append(errs, errAt(k, "want a column name"))
+				continue
 			}
 			if _, dup := r.Values[k.Value]; dup {
-				return nil, errAt(k, "column %q twice in one row", k.Value)
+				errs = append(errs, errAt(k, "column %q twice in one row", k.Value))
+				continue
 			}
 			val, err := scalar(v, now)
 			if err != nil {
-				return nil, errAt(v, "column %q: %v", k.Value, err)
+				errs = append(errs, errAt(v, "column %q: %v", k.Value, err))
+				continue
 			}
 			r.Columns = append(r.Columns, k.Value)
 			r.Values[k.Value] = val
 		}
 		rows = append(rows, r)
 	}
-	return rows, nil
+	return rows, errs
 }
 
 // scalar converts a YAML value: a string holding a relative time ("-2h",
