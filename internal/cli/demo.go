@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"time"
@@ -56,17 +58,28 @@ so you can go on exploring it with the other commands.`,
 			if err != nil {
 				return fmt.Errorf("write sample data: %w", err)
 			}
+			doc := demoReport{DataDir: e.dataDir}
 			e.say("== homesoc demo in %s\n\n== 1. ingest a router firewall log and a Zeek conn.log (no threat intel loaded yet)", e.dataDir)
-			if err := e.ingest(ctx, ingestOpts{format: "auto", tz: "UTC"}, []string{files.Firewall, files.ZeekConn}); err != nil {
+			if err := e.step(&doc.Ingest, func(e *env) error {
+				return e.ingest(ctx, ingestOpts{format: "auto", tz: "UTC"}, []string{files.Firewall, files.ZeekConn})
+			}); err != nil {
 				return err
 			}
 			e.say("\n== 2. load abuse.ch Feodo Tracker's blocklist: its retro-hunt looks back over what is stored")
-			rep, err := e.loadIntel(ctx, "feodo", "feodo", []string{files.Feodo})
-			if err != nil {
+			if err := e.step(&doc.IntelLoad, func(e *env) error {
+				rep, err := e.loadIntel(ctx, "feodo", "feodo", []string{files.Feodo})
+				if err != nil {
+					return err
+				}
+				if e.json {
+					return e.printJSON(rep)
+				}
+				e.say("feed feodo: %d added; retro-hunt: %d addresses matched, %d new sightings",
+					rep.Added, rep.Hunt.Matched, rep.Hunt.Sightings)
+				return nil
+			}); err != nil {
 				return err
 			}
-			e.say("feed feodo: %d added; retro-hunt: %d addresses matched, %d new sightings",
-				rep.Added, rep.Hunt.Matched, rep.Hunt.Sightings)
 			e.say("\n== 3. detect: run every rule")
 			rs, probs := loadRules(nil)
 			if len(probs) > 0 {
@@ -81,7 +94,7 @@ so you can go on exploring it with the other commands.`,
 			if err != nil {
 				return err
 			}
-			if err := e.printDetect(res); err != nil {
+			if err := e.step(&doc.Detect, func(e *env) error { return e.printDetect(res) }); err != nil {
 				return err
 			}
 			e.say("\n== 4. alerts")
@@ -89,19 +102,54 @@ so you can go on exploring it with the other commands.`,
 			if err != nil {
 				return err
 			}
-			if err := e.printAlerts(as); err != nil {
+			if err := e.step(&doc.Alerts, func(e *env) error { return e.printAlerts(as) }); err != nil {
 				return err
 			}
 			explore := "homesoc --data " + e.dataDir
 			if e.store != "duckdb" {
 				explore += " --store " + engine.Redacted(e.store)
 			}
-			e.say("\ndone in %.1fs. Explore: %s alerts list | rejects | intel list", time.Since(start).Seconds(), explore)
+			doc.Seconds = time.Since(start).Seconds()
+			if e.json {
+				return e.printJSON(doc)
+			}
+			e.say("\ndone in %.1fs. Explore: %s alerts list | rejects | intel list", doc.Seconds, explore)
 			return nil
 		},
 	}
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the sample data")
 	return cmd
+}
+
+// demoReport is what demo --json prints: one document holding what each
+// step's command prints with --json.
+type demoReport struct {
+	DataDir   string          `json:"data_dir"`
+	Ingest    json.RawMessage `json:"ingest"`     // as homesoc --json ingest prints it
+	IntelLoad json.RawMessage `json:"intel_load"` // as homesoc --json intel load
+	Detect    json.RawMessage `json:"detect"`     // as homesoc --json detect
+	Alerts    json.RawMessage `json:"alerts"`     // as homesoc --json alerts list
+	Seconds   float64         `json:"seconds"`
+}
+
+// step runs fn, a step of the demo that prints what its command prints.
+// With --json, fn prints into a buffer that becomes *into, so that the demo
+// prints one document.
+func (e *env) step(into *json.RawMessage, fn func(*env) error) error {
+	if !e.json {
+		return fn(e)
+	}
+	var buf bytes.Buffer
+	sub := *e
+	sub.stdout = &buf
+	if err := fn(&sub); err != nil {
+		return err
+	}
+	if !json.Valid(buf.Bytes()) {
+		return fmt.Errorf("demo: a step printed no single JSON document: %.200q", buf.String())
+	}
+	*into = bytes.TrimSpace(buf.Bytes())
+	return nil
 }
 
 // requireEmptyStore fails unless the store holds nothing yet, so that what

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -151,6 +152,34 @@ func feedRejects(file, format string, rs []intel.Rejected) []event.Reject {
 	return out
 }
 
+// indicatorJSON is an indicator as intel list --json prints it.
+type indicatorJSON struct {
+	ID         string          `json:"id"`
+	Type       string          `json:"type"`
+	Value      string          `json:"value"`
+	Feed       string          `json:"feed"`
+	Threat     string          `json:"threat"`
+	Confidence int             `json:"confidence"`
+	FirstSeen  time.Time       `json:"first_seen"`
+	LastSeen   time.Time       `json:"last_seen"`
+	Active     bool            `json:"active"`
+	Fields     json.RawMessage `json:"fields"` // the feed's own fields, as an object
+}
+
+func newIndicatorJSON(in event.Indicator) indicatorJSON {
+	j := indicatorJSON{ID: in.ID, Type: in.Type, Value: in.Value, Feed: in.Feed, Threat: in.Threat,
+		Confidence: in.Confidence, FirstSeen: in.FirstSeen.UTC(), LastSeen: in.LastSeen.UTC(), Active: in.Active,
+		Fields: json.RawMessage(in.Fields)}
+	if in.Fields == "" {
+		j.Fields = json.RawMessage("{}")
+	} else if !json.Valid(j.Fields) {
+		// Stored by a feed loader, so an object; keep anything else as text
+		// rather than fail the listing.
+		j.Fields, _ = json.Marshal(map[string]string{"text": in.Fields})
+	}
+	return j
+}
+
 func intelListCmd(e *env) *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
@@ -165,7 +194,11 @@ func intelListCmd(e *env) *cobra.Command {
 					return err
 				}
 				if e.json {
-					return e.printJSON(inds)
+					out := make([]indicatorJSON, 0, len(inds))
+					for _, in := range inds {
+						out = append(out, newIndicatorJSON(in))
+					}
+					return e.printJSON(out)
 				}
 				tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 				fmt.Fprintln(tw, "TYPE\tVALUE\tFEED\tTHREAT\tCONFIDENCE\tFIRST SEEN\tLAST SEEN\tACTIVE")

@@ -176,6 +176,7 @@ func (e *env) withStore(ctx context.Context, fn func(store.Store) error) error {
 func (e *env) printJSON(v any) error {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // SQL and raw lines read better with < > & as they are
 	return enc.Encode(v)
 }
 

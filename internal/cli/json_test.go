@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+// jsonCase is how TestEveryCommandJSON runs one command.
+type jsonCase struct {
+	args      []string // after the command's path; "$DATA" is the prepared data directory
+	freshData bool     // run on a new empty data directory instead of the prepared one
+	ndjson    bool     // the command streams one JSON document per line (its --help says so)
+}
+
+// jsonCases has an entry for EVERY command that does something (each leaf of
+// the command tree), keyed by its path below homesoc. A new command must be
+// added here: the test fails on a command missing from this table.
+var jsonCases = map[string]jsonCase{
+	"demo":        {freshData: true},
+	"ingest":      {args: []string{"$DATA/router-firewall.log", "$DATA/conn.log"}},
+	"intel load":  {args: []string{"--feed", "feodo", "$DATA/feodo-ipblocklist.json"}},
+	"intel list":  {args: []string{"--all"}},
+	"detect":      {},
+	"alerts list": {},
+	"rejects":     {},
+	"rules test":  {},
+	"rules lint":  {},
+	"rules list":  {},
+	"version":     {},
+}
+
+// snakeCase is the form of every JSON key homesoc prints.
+var snakeCase = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+
+// TestEveryCommandJSON walks the whole command tree and runs every command
+// with --json on a data directory the demo filled: each must exit 0 and
+// print exactly one JSON document whose keys are snake_case.
+func TestEveryCommandJSON(t *testing.T) {
+	data := t.TempDir()
+	if out, code := runMain(t, "--store", "duckdb", "--data", data, "demo"); code != 0 {
+		t.Fatalf("demo to prepare the data directory: exit %d\n%s", code, out)
+	}
+	leaves := leafCommands(newRoot(&env{}))
+	for name := range jsonCases {
+		if !slices.Contains(leaves, name) {
+			t.Errorf("jsonCases has %q, which is no command: remove it", name)
+		}
+	}
+	for _, name := range leaves {
+		t.Run(strings.ReplaceAll(name, " ", "_"), func(t *testing.T) {
+			c, ok := jsonCases[name]
+			if !ok {
+				t.Fatalf("homesoc %s is not in jsonCases (json_test.go): add it with the arguments it needs, so that its --json output is checked", name)
+			}
+			dir := data
+			if c.freshData {
+				dir = filepath.Join(t.TempDir(), "data")
+			}
+			args := append([]string{"--store", "duckdb", "--data", dir, "--json"}, strings.Fields(name)...)
+			for _, a := range c.args {
+				args = append(args, strings.ReplaceAll(a, "$DATA", data))
+			}
+			out, code := runMain(t, args...)
+			if code != 0 {
+				t.Fatalf("homesoc %s: exit %d\n%s", strings.Join(args, " "), code, out)
+			}
+			docs := []string{out.stdout}
+			if c.ndjson {
+				docs = strings.SplitAfter(strings.TrimSuffix(out.stdout, "\n"), "\n")
+			}
+			for i, doc := range docs {
+				if err := checkOneDocument(doc); err != nil {
+					t.Fatalf("homesoc %s: document %d: %v\nstdout:\n%.2000s", strings.Join(args, " "), i+1, err, out.stdout)
+				}
+			}
+		})
+	}
+}
+
+// leafCommands lists the path (below the root) of every command that has no
+// subcommands.
+func leafCommands(root *cobra.Command) []string {
+	var out []string
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		if !c.HasSubCommands() {
+			out = append(out, strings.TrimPrefix(c.CommandPath(), root.Name()+" "))
+			return
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	return out
+}
+
+type output struct{ stdout, stderr string }
+
+func (o output) String() string { return "stdout:\n" + o.stdout + "\nstderr:\n" + o.stderr }
+
+func runMain(t *testing.T, args ...string) (output, int) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Main(t.Context(), args, strings.NewReader(""), &stdout, &stderr)
+	return output{stdout.String(), stderr.String()}, code
+}
+
+// checkOneDocument checks that s is exactly one JSON value (an object or a
+// list) with snake_case keys throughout.
+func checkOneDocument(s string) error {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return fmt.Errorf("not JSON: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("more than one JSON document (or trailing text) at byte %d", dec.InputOffset())
+	}
+	switch v.(type) {
+	case map[string]any, []any:
+	default:
+		return fmt.Errorf("a bare %T, want an object or a list", v)
+	}
+	return checkKeys(v, "")
+}
+
+func checkKeys(v any, at string) error {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if !snakeCase.MatchString(k) {
+				return fmt.Errorf("key %q at %s is not snake_case", k, at)
+			}
+			if err := checkKeys(val, at+"."+k); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, val := range x {
+			if err := checkKeys(val, fmt.Sprintf("%s[%d]", at, i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// TestCheckOneDocument checks the checker: several documents, text and Go
+// field names fail.
+func TestCheckOneDocument(t *testing.T) {
+	for _, tt := range []struct{ in, err string }{
+		{`{"a_b": [1, {"c": null}]}` + "\n", ""},
+		{"[]\n", ""},
+		{`{"a": 1}` + "\n" + `{"b": 2}`, "more than one JSON document"},
+		{`{"a": 1}` + "\ndone\n", "more than one JSON document"},
+		{"3 passed, 0 failed\n", "more than one JSON document"},
+		{"ok   rule: test\n", "not JSON"},
+		{`{"ID": "x"}`, `key "ID" at  is not snake_case`},
+		{`[{"a": {"FirstSeen": 1}}]`, `key "FirstSeen" at [0].a is not snake_case`},
+	} {
+		err := checkOneDocument(tt.in)
+		if (err == nil) != (tt.err == "") || err != nil && !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("checkOneDocument(%q) = %v; want %q", tt.in, err, tt.err)
+		}
+	}
+}
