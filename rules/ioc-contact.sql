@@ -23,8 +23,9 @@
 --      intervals (beaconing) and bytes sent out point to an infection.
 --   4. If infected: isolate the host, collect its EDR triage, block the
 --      indicator at the router, then reimage or clean and reset credentials.
---   5. A false positive (shared hosting, sinkhole, stale indicator): add a
---      suppression with the reason and an expiry.
+--   5. A false positive (shared hosting, sinkhole, stale indicator): note
+--      it with the reason; alerts cannot be suppressed yet, so further
+--      contacts keep updating this alert while the indicator is active.
 SELECT
     s.peer_ip AS host,
     i.value AS indicator,

@@ -15,11 +15,13 @@
 -- runbook: |
 --   1. Is the source ours? An internal scanner nobody runs means a
 --      compromised or rogue device: find its owner (DHCP, EDR) and isolate it.
---   2. An outside source: check what answered (action = allow) - those
---      ports are exposed; homesoc scan them to see what a scanner sees.
+--   2. An outside source: check what answered - its events in
+--      network_events with action = allow: those ports are exposed to the
+--      internet; close or firewall what need not be.
 --   3. Repeated scans from one network: block it at the router.
---   4. A known tool (monitoring, vulnerability scanner): suppress its
---      address with the reason.
+--   4. A known tool (monitoring, vulnerability scanner): note it with the
+--      reason; alerts cannot be suppressed yet, so its scans keep
+--      updating this alert.
 SELECT
     src_ip AS source,
     count(DISTINCT dst_port) AS ports,

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -109,11 +110,14 @@ so you can go on exploring it with the other commands.`,
 			if e.store != "duckdb" {
 				explore += " --store " + engine.Redacted(e.store)
 			}
-			doc.Seconds = time.Since(start).Seconds()
+			doc.ElapsedS = time.Since(start).Seconds()
 			if e.json {
 				return e.printJSON(doc)
 			}
-			e.say("\ndone in %.1fs. Explore: %s alerts list | rejects | intel list", doc.Seconds, explore)
+			e.say("\ndone in %.1fs. Explore: %s alerts list | rejects | intel list", doc.ElapsedS, explore)
+			if _, err := exec.LookPath("homesoc"); err != nil {
+				e.say("(homesoc is not on your PATH: go install ./cmd/homesoc, see README.md)")
+			}
 			return nil
 		},
 	}
@@ -129,7 +133,7 @@ type demoReport struct {
 	IntelLoad json.RawMessage `json:"intel_load"` // as homesoc --json intel load
 	Detect    json.RawMessage `json:"detect"`     // as homesoc --json detect
 	Alerts    json.RawMessage `json:"alerts"`     // as homesoc --json alerts list
-	Seconds   float64         `json:"seconds"`
+	ElapsedS  float64         `json:"elapsed_s"`  // seconds the whole demo took
 }
 
 // step runs fn, a step of the demo that prints what its command prints.
