@@ -176,3 +176,29 @@ func TestCheckOneDocument(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryCommandRejectsUnknownWords walks the whole command tree: every
+// command fails on a word it does not know (a parent with cobra's message
+// and a hint, never its help and exit 0), whoever added it.
+func TestEveryCommandRejectsUnknownWords(t *testing.T) {
+	data := t.TempDir()
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		path := strings.Fields(c.CommandPath())[1:]
+		args := append(append([]string{"--store", "duckdb", "--data", data}, path...), "frob")
+		out, code := runMain(t, args...)
+		if code == 0 {
+			t.Errorf("homesoc %s frob: exit 0; want a failure\n%s", strings.Join(path, " "), out)
+		}
+		if c.HasSubCommands() {
+			want := fmt.Sprintf("homesoc: unknown command \"frob\" for %q; run '%s --help' for usage\n", c.CommandPath(), c.CommandPath())
+			if out.stderr != want || out.stdout != "" {
+				t.Errorf("homesoc %s frob:\n%s\nwant stderr %q and no stdout", strings.Join(path, " "), out, want)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRoot(&env{}))
+}
