@@ -98,6 +98,7 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 	root.SetErr(e.stderr)
 	root.AddCommand(ingestCmd(e), intelCmd(e), rulesCmd(e), detectCmd(e), alertsCmd(e), rejectsCmd(e), demoCmd(e))
 	root.AddCommand(versionCmd(e))
+	root.InitDefaultCompletionCmd() // now rather than at Execute, so that rejectUnknown covers it
 	rejectUnknown(root)
 	return root
 }

@@ -52,7 +52,13 @@ type Source struct {
 }
 
 // DirSource is a directory of the local file system.
-func DirSource(dir string) Source { return Source{FS: os.DirFS(dir), Dir: ".", Name: dir} }
+func DirSource(dir string) Source {
+	name := dir
+	if name == "" {
+		name = `""` // say which: an empty --rules, not the current directory
+	}
+	return Source{FS: os.DirFS(dir), Dir: ".", Name: name}
+}
 
 // Builtin is the rules compiled into homesoc (the repository's rules/).
 func Builtin() Source { return Source{FS: builtin.FS, Dir: ".", Name: "builtin"} }
