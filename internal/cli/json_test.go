@@ -39,6 +39,7 @@ var jsonCases = map[string]jsonCase{
 	"rules list":  {},
 	"version":     {},
 
+	"help":                  {notJSON: "prints a command's help"},
 	"completion bash":       {notJSON: "prints a script for the shell to load"},
 	"completion fish":       {notJSON: "prints a script for the shell to load"},
 	"completion powershell": {notJSON: "prints a script for the shell to load"},

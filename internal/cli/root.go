@@ -98,7 +98,10 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 	root.SetErr(e.stderr)
 	root.AddCommand(ingestCmd(e), intelCmd(e), rulesCmd(e), detectCmd(e), alertsCmd(e), rejectsCmd(e), demoCmd(e))
 	root.AddCommand(versionCmd(e))
-	root.InitDefaultCompletionCmd() // now rather than at Execute, so that rejectUnknown covers it
+	// cobra adds help and completion at Execute; add them now, so that
+	// rejectUnknown covers them too.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
 	rejectUnknown(root)
 	return root
 }
@@ -121,7 +124,10 @@ func rejectUnknown(cmd *cobra.Command) {
 		cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	}
 	check := cmd.Args
-	if check == nil {
+	switch {
+	case cmd.Name() == "help" && cmd.Parent() == cmd.Root(): // cobra's help command
+		check = helpTopic
+	case check == nil:
 		check = noArgs
 	}
 	cmd.Args = func(cmd *cobra.Command, args []string) error {
@@ -133,6 +139,15 @@ func rejectUnknown(cmd *cobra.Command) {
 	for _, c := range cmd.Commands() {
 		rejectUnknown(c)
 	}
+}
+
+// helpTopic is the Args check of "homesoc help COMMAND...": cobra prints
+// the root's help and exits 0 for a topic it does not know.
+func helpTopic(cmd *cobra.Command, args []string) error {
+	if c, rest, err := cmd.Root().Find(args); err != nil || len(rest) > 0 {
+		return fmt.Errorf("unknown help topic %q: %w", strings.Join(args, " "), noArgs(c, rest))
+	}
+	return nil
 }
 
 // noArgs is the Args check of commands that declare none.
