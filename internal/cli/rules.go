@@ -31,24 +31,26 @@ Without DIR arguments the commands work on the built-in rules.`,
 // loadRules loads the built-in rules and those in dirs: every rule that
 // loads, and the problems of those that did not (see rules.LoadAll).
 func loadRules(dirs []string) ([]*rules.Rule, []rules.Problem) {
-	srcs := []rules.Source{rules.Builtin()}
-	for _, d := range dirs {
-		srcs = append(srcs, rules.DirSource(d))
-	}
-	rs, err := rules.LoadAll(srcs...)
-	return rs, rules.Problems(err)
+	return load(append([]rules.Source{rules.Builtin()}, dirSources(dirs)...))
 }
 
 // rulesIn loads the rules of dirs, or the built-in ones when there are none.
 func rulesIn(dirs []string) ([]*rules.Rule, []rules.Problem) {
 	if len(dirs) == 0 {
-		rs, err := rules.LoadAll(rules.Builtin())
-		return rs, rules.Problems(err)
+		return load([]rules.Source{rules.Builtin()})
 	}
+	return load(dirSources(dirs))
+}
+
+func dirSources(dirs []string) []rules.Source {
 	srcs := make([]rules.Source, 0, len(dirs))
 	for _, d := range dirs {
 		srcs = append(srcs, rules.DirSource(d))
 	}
+	return srcs
+}
+
+func load(srcs []rules.Source) ([]*rules.Rule, []rules.Problem) {
 	rs, err := rules.LoadAll(srcs...)
 	return rs, rules.Problems(err)
 }
