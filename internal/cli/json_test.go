@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -211,4 +212,18 @@ func TestEveryCommandRejectsUnknownWords(t *testing.T) {
 		}
 	}
 	walk(newRoot(&env{}))
+}
+
+func TestDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		24 * time.Hour: "24h", 10 * time.Minute: "10m", 90 * time.Minute: "1h30m", 30 * time.Second: "30s",
+		time.Hour + 30*time.Second: "1h0m30s", 0: "0s", 7 * 24 * time.Hour: "168h",
+	} {
+		if got := duration(d); got != want {
+			t.Errorf("duration(%v) = %q; want %q", d, got, want)
+		}
+		if back, err := time.ParseDuration(want); err != nil || back != d {
+			t.Errorf("%q does not parse back to %v: %v, %v", want, d, back, err)
+		}
+	}
 }
