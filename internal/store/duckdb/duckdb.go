@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -74,13 +76,13 @@ var _ store.Store = (*Store)(nil)
 func Open(ctx context.Context, path string) (*Store, error) {
 	c, err := connector(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("open duckdb %q: %w", path, err)
+		return nil, fmt.Errorf("open duckdb %q: %w", path, lockError(path, err))
 	}
 	db := sql.OpenDB(c)
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open duckdb %q: %w", path, err)
+		return nil, fmt.Errorf("open duckdb %q: %w", path, lockError(path, err))
 	}
 	s := &Store{db: db, conn: conn}
 	if err := s.migrate(ctx); err != nil {
@@ -92,6 +94,39 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open duckdb %q: %w", path, err)
 	}
 	return s, nil
+}
+
+// LockError is the error of Open when another process holds the database
+// file: DuckDB lets one process at a time open a file for writing.
+type LockError struct {
+	Path    string // the database file
+	PID     int    // the process that holds it, 0 if DuckDB did not say
+	Program string // the holder's executable, as DuckDB names it
+	Err     error  // DuckDB's own error
+}
+
+func (e *LockError) Error() string { return e.Err.Error() }
+
+func (e *LockError) Unwrap() error { return e.Err }
+
+// lockHolder finds the holder in DuckDB's lock message: 'Could not set lock
+// on file "F": Conflicting lock is held in /usr/bin/homesoc (PID 8248) by
+// user ...'.
+var lockHolder = regexp.MustCompile(`Conflicting lock is held in (.*?) \(PID (\d+)\)`)
+
+// lockError returns err as a *LockError if it says another process holds
+// the file at path, else err.
+func lockError(path string, err error) error {
+	msg := err.Error()
+	if !strings.Contains(msg, "Could not set lock on file") {
+		return err
+	}
+	le := &LockError{Path: path, Err: err}
+	if m := lockHolder.FindStringSubmatch(msg); m != nil {
+		le.Program = m[1]
+		le.PID, _ = strconv.Atoi(m[2])
+	}
+	return le
 }
 
 // Dialect implements store.Store.
