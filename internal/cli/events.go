@@ -110,7 +110,10 @@ func (e *env) events(ctx context.Context, o eventsOpts) error {
 					evs[i][c] = jsonValue(row[j])
 				}
 			}
-			return e.printJSON(map[string]any{"total": total, "events": evs})
+			return e.printJSON(struct {
+				Total  int64            `json:"total"`
+				Events []map[string]any `json:"events"`
+			}{total, evs})
 		case o.csv:
 			return writeCSV(e.stdout, res.Columns, res.Rows)
 		}

@@ -105,7 +105,10 @@ func (e *env) query(ctx context.Context, o queryOpts, sql string) error {
 			for i, r := range res.Rows {
 				rows[i] = jsonRow(r)
 			}
-			return e.printJSON(map[string]any{"columns": nonNil(res.Columns), "rows": rows})
+			return e.printJSON(struct {
+				Columns []string `json:"columns"`
+				Rows    [][]any  `json:"rows"`
+			}{nonNil(res.Columns), rows})
 		case o.csv:
 			return writeCSV(e.stdout, res.Columns, res.Rows)
 		default:
