@@ -108,7 +108,7 @@ func (e *env) query(ctx context.Context, o queryOpts, sql string) error {
 			return e.printJSON(struct {
 				Columns []string `json:"columns"`
 				Rows    [][]any  `json:"rows"`
-			}{nonNil(res.Columns), rows})
+			}{orEmpty(res.Columns), rows})
 		case o.csv:
 			return writeCSV(e.stdout, res.Columns, res.Rows)
 		default:
@@ -154,8 +154,8 @@ func parseAgo(s string) (time.Duration, error) {
 	return d, err
 }
 
-// nonNil is s, or an empty list for JSON's [].
-func nonNil[T any](s []T) []T {
+// orEmpty is s, or an empty list for JSON's [] (main has the same as nonNil, in jsonout.go).
+func orEmpty[T any](s []T) []T {
 	if s == nil {
 		return []T{}
 	}

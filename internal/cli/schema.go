@@ -22,9 +22,9 @@ DuckDB store; with a ClickHouse --store, that server's tables and types.`,
 			}
 			if e.json {
 				for i := range tables {
-					tables[i].Columns = nonNil(tables[i].Columns)
+					tables[i].Columns = orEmpty(tables[i].Columns)
 				}
-				return e.printJSON(map[string]any{"tables": nonNil(tables)})
+				return e.printJSON(map[string]any{"tables": orEmpty(tables)})
 			}
 			_, err = e.stdout.Write([]byte(engine.SchemaMarkdown(tables)))
 			return err
