@@ -101,7 +101,7 @@ new evidence for them (count).`,
 		Example: "  homesoc alerts list\n  homesoc --json alerts list",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return e.withStore(cmd.Context(), func(st store.Store) error {
+			return e.readStore(cmd.Context(), func(st store.Store) error {
 				as, err := st.Alerts(cmd.Context())
 				if err != nil {
 					return err

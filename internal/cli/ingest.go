@@ -89,12 +89,12 @@ func (e *env) ingest(ctx context.Context, o ingestOpts, files []string) error {
 	}
 	st, err := e.openStore(ctx)
 	if err != nil {
-		return err
+		return interrupted(ctx, 0, err)
 	}
 	defer st.Close()
 	matcher, err := loadMatcher(ctx, st)
 	if err != nil {
-		return err
+		return interrupted(ctx, 0, err)
 	}
 	start := time.Now()
 	var rep ingestReport
@@ -106,7 +106,7 @@ func (e *env) ingest(ctx context.Context, o ingestOpts, files []string) error {
 		fr := fileReport{File: name, Stats: s}
 		if err != nil {
 			if ctx.Err() != nil {
-				return err
+				return interrupted(ctx, rep.Stored+s.Stored, err)
 			}
 			failed++
 			fr.Error = err.Error()
@@ -123,6 +123,24 @@ func (e *env) ingest(ctx context.Context, o ingestOpts, files []string) error {
 		return exitError{code: 1, msg: fmt.Sprintf("%d of %d inputs failed", failed, len(files))}
 	}
 	return nil
+}
+
+// exitInterrupted is the exit code of a command stopped by Ctrl-C (SIGINT),
+// as shells report it: 128 + 2.
+const exitInterrupted = 130
+
+// interrupted turns the error of an ingest stopped by its context into the
+// one line a user needs: how many events are stored, and that running the
+// same command again is safe. Stats.Stored counts the batches whose writes
+// returned; the write that the stop interrupted is rolled back, so nothing
+// else is stored, and the events a re-run reads again are recognised by
+// their ids and skipped. An err while ctx is live is returned as it is.
+func interrupted(ctx context.Context, stored int64, err error) error {
+	if ctx.Err() == nil {
+		return err
+	}
+	return exitError{code: exitInterrupted, msg: fmt.Sprintf(
+		"interrupted: %d new events stored; run the same command again to resume (stored events are recognised by their ids and skipped)", stored)}
 }
 
 // loadMatcher builds the ingest-time matcher from the active indicators.

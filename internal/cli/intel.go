@@ -188,7 +188,7 @@ func intelListCmd(e *env) *cobra.Command {
 		Example: "  homesoc intel list\n  homesoc --json intel list --all",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return e.withStore(cmd.Context(), func(st store.Store) error {
+			return e.readStore(cmd.Context(), func(st store.Store) error {
 				inds, err := st.Indicators(cmd.Context(), !all)
 				if err != nil {
 					return err

@@ -39,6 +39,9 @@ var jsonCases = map[string]jsonCase{
 	"rules lint":  {},
 	"rules list":  {},
 	"version":     {},
+	"events":      {},
+	"query":       {args: []string{"SELECT count(*) AS n FROM network_events"}},
+	"schema":      {},
 
 	"help":                  {notJSON: "prints a command's help"},
 	"completion bash":       {notJSON: "prints a script for the shell to load"},

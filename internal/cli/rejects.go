@@ -29,7 +29,7 @@ from (file and line number), the format tried, the reason, and the line itself.`
 			if since > 0 {
 				from = time.Now().Add(-since)
 			}
-			return e.withStore(cmd.Context(), func(st store.Store) error {
+			return e.readStore(cmd.Context(), func(st store.Store) error {
 				return e.printRejects(cmd.Context(), st, from, limit)
 			})
 		},

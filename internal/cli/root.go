@@ -11,18 +11,19 @@ import (
 	"log/slog"
 	"os"
 	"runtime/pprof"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/homesoc/homesoc/internal/store"
 	"github.com/homesoc/homesoc/internal/store/engine"
 )
 
 // env is what every command shares: global flags and the streams.
 type env struct {
 	dataDir string
-	store   string // --store URL
+	store   string        // --store URL
+	wait    time.Duration // --wait: for another process to release the data directory
 	json    bool
 	stdin   io.Reader
 	stdout  io.Writer
@@ -79,6 +80,7 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 	}
 	root.PersistentFlags().StringVar(&e.store, "store", defStore, "where events are kept: "+engine.Usage+" (default $HOMESOC_STORE, else duckdb)")
 	root.PersistentFlags().BoolVar(&e.json, "json", false, "print the result as one JSON document: snake_case keys, RFC 3339 times, [] for none")
+	root.PersistentFlags().DurationVar(&e.wait, "wait", defaultWait, "how long to wait for another process to release the data directory")
 	var cpuProfile string
 	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
@@ -96,8 +98,8 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
-	root.AddCommand(ingestCmd(e), intelCmd(e), rulesCmd(e), detectCmd(e), alertsCmd(e), rejectsCmd(e), demoCmd(e))
-	root.AddCommand(versionCmd(e))
+	root.AddCommand(ingestCmd(e), intelCmd(e), rulesCmd(e), detectCmd(e), alertsCmd(e), rejectsCmd(e), demoCmd(e),
+		eventsCmd(e), queryCmd(e), schemaCmd(e), versionCmd(e))
 	finishTree(root)
 	return root
 }
@@ -110,21 +112,6 @@ type exitError struct {
 }
 
 func (e exitError) Error() string { return e.msg }
-
-// openStore opens the store --store names, creating it.
-func (e *env) openStore(ctx context.Context) (store.Store, error) {
-	return engine.Open(ctx, e.store, e.dataDir)
-}
-
-// withStore runs fn with the store open, and closes it.
-func (e *env) withStore(ctx context.Context, fn func(store.Store) error) error {
-	st, err := e.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return fn(st)
-}
 
 // printJSON writes v as indented JSON.
 func (e *env) printJSON(v any) error {

@@ -48,6 +48,21 @@ type Store interface {
 
 	// Query runs a read-only SQL statement, as rules do.
 	Query(ctx context.Context, sql string) (*Result, error)
+	// ReadQuery runs one SELECT statement from a source that is not
+	// trusted (a user's "homesoc query", later an API client) in a
+	// sandbox: it refuses, with an error that says so, anything but a
+	// single SELECT, any write or schema change, any change of settings,
+	// and any access to files, the network or other databases from SQL
+	// (table functions such as read_csv, file, url, remote; COPY, ATTACH,
+	// INSTALL, LOAD). The caller bounds its time with ctx.
+	ReadQuery(ctx context.Context, sql string) (*Result, error)
+	// Events returns the stored network events f selects, the most recent
+	// first, at most f.Limit of them, with every column of network_events
+	// (as Query returns them), and how many f selects in all.
+	Events(ctx context.Context, f EventFilter) (*Result, int64, error)
+	// Schema describes the tables and views the store's migrations made,
+	// the tables of Tables first, in that order, then the others by name.
+	Schema(ctx context.Context) ([]TableSchema, error)
 	// LoadRows inserts rows given as column -> value into a table, filling
 	// omitted columns with their defaults; rule tests load fixtures with it.
 	LoadRows(ctx context.Context, table string, rows []map[string]any) error

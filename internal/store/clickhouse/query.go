@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/google/uuid"
 
 	"github.com/homesoc/homesoc/internal/event"
@@ -20,7 +21,12 @@ import (
 // uniq) as int64, UUIDs as their text, times in UTC, Nullable values as the
 // value or nil.
 func (s *Store) Query(ctx context.Context, query string) (*store.Result, error) {
-	rows, err := s.conn.Query(ctx, query)
+	return s.result(ctx, query)
+}
+
+// result runs query with args and reads every row as Query returns them.
+func (s *Store) result(ctx context.Context, query string, args ...any) (*store.Result, error) {
+	rows, err := s.conn.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -42,6 +48,97 @@ func (s *Store) Query(ctx context.Context, query string) (*store.Result, error) 
 		res.Rows = append(res.Rows, row)
 	}
 	return res, rows.Err()
+}
+
+// ReadQuery implements store.Store: the query runs with readonly = 1, which
+// makes the server refuse any write, DDL, change of settings and every table
+// function (file, url, remote, numbers, ...), the ways ClickHouse SQL has to
+// reach files and the network. The native protocol takes one statement per
+// query.
+func (s *Store) ReadQuery(ctx context.Context, query string) (*store.Result, error) {
+	query = strings.TrimSpace(query)
+	if q, ok := strings.CutSuffix(query, ";"); ok && !strings.Contains(q, ";") {
+		query = q // 18.16 takes no trailing ";"
+	}
+	return s.result(ch.Context(ctx, ch.WithSettings(ch.Settings{"readonly": 1})), query)
+}
+
+// Events implements store.Store.
+func (s *Store) Events(ctx context.Context, f store.EventFilter) (*store.Result, int64, error) {
+	q, args, cq, cargs := f.EventsQueries()
+	var total uint64
+	if err := s.conn.QueryRow(ctx, cq, cargs...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count events: %w", err)
+	}
+	res, err := s.result(ctx, q, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read events: %w", err)
+	}
+	return res, int64(total), nil
+}
+
+// Schema implements store.Store. On a cluster it lists the tables as rules
+// read them, without the shards' <name>_local tables and the Distributed
+// <name>_all tables under views.
+func (s *Store) Schema(ctx context.Context) ([]store.TableSchema, error) {
+	kinds := map[string]string{}
+	rows, err := s.conn.Query(ctx, `SELECT name, engine FROM system.tables WHERE database = ?`, s.db)
+	if err != nil {
+		return nil, fmt.Errorf("read schema: %w", err)
+	}
+	for rows.Next() {
+		var name, engine string
+		if err := rows.Scan(&name, &engine); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read schema: %w", err)
+		}
+		if s.cluster != "" && (strings.HasSuffix(name, "_local") || strings.HasSuffix(name, "_all")) {
+			continue
+		}
+		kinds[name] = "table"
+		if engine == "View" {
+			kinds[name] = "view"
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema: %w", err)
+	}
+	// system.columns lists each table's columns in their order.
+	rows, err = s.conn.Query(ctx, `SELECT table, name, type, default_expression FROM system.columns WHERE database = ?`, s.db)
+	if err != nil {
+		return nil, fmt.Errorf("read schema: %w", err)
+	}
+	defer rows.Close()
+	byName := map[string]*store.TableSchema{}
+	var names []string
+	for rows.Next() {
+		var table string
+		var c store.ColumnSchema
+		if err := rows.Scan(&table, &c.Name, &c.Type, &c.Default); err != nil {
+			return nil, fmt.Errorf("read schema: %w", err)
+		}
+		kind, ok := kinds[table]
+		if !ok {
+			continue
+		}
+		t := byName[table]
+		if t == nil {
+			t = &store.TableSchema{Name: table, Kind: kind}
+			byName[table] = t
+			names = append(names, table)
+		}
+		t.Columns = append(t.Columns, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema: %w", err)
+	}
+	out := make([]store.TableSchema, 0, len(names))
+	for _, n := range names {
+		out = append(out, *byName[n])
+	}
+	store.SortTables(out)
+	return out, nil
 }
 
 // plain converts a scanned value to the type DuckDB's driver would give.

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -44,18 +46,47 @@ const rowGroupRows = 16384
 // settings go in the DSN, once: without insertion order to keep, DuckDB
 // inserts the rows of one statement on all its threads; what exceeds the
 // memory limit spills to path.tmp, as for a database DuckDB opens itself.
+// The rest are set by lockDown, once the first connection is made.
 func connector(ctx context.Context, path string) (*duckdb.Connector, error) {
 	cfg := url.Values{"memory_limit": {memoryLimit}, "preserve_insertion_order": {"false"}}
-	init := "SET TimeZone = 'UTC'"
+	init := ""
 	if path != "" {
 		cfg.Set("temp_directory", path+".tmp")
-		init += fmt.Sprintf("; ATTACH IF NOT EXISTS '%s' AS homesoc (ROW_GROUP_SIZE %d); USE homesoc",
-			strings.ReplaceAll(path, "'", "''"), rowGroupRows)
+		init = fmt.Sprintf("ATTACH IF NOT EXISTS %s AS homesoc (ROW_GROUP_SIZE %d); USE homesoc", quote(path), rowGroupRows)
 	}
 	return duckdb.NewConnector("?"+cfg.Encode(), func(execer driver.ExecerContext) error {
+		if init == "" {
+			return nil
+		}
 		_, err := execer.ExecContext(ctx, init, nil)
 		return err
 	})
+}
+
+// quote is s as an SQL string literal.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// lockDown applies the database-wide settings that the DSN cannot carry,
+// then shuts SQL out of everything but the store's own files: external
+// access off (no read_csv of other files, no COPY TO, ATTACH, INSTALL or
+// LOAD), except for the database file and its WAL, and the configuration
+// locked so that no statement turns it back on. Every statement on the store
+// runs so, rules and ReadQuery included: homesoc itself needs no more.
+// TimeZone is set GLOBAL, for the connections to come, which the lock keeps
+// from setting anything; it needs the ICU extension, which the DSN cannot
+// load.
+func lockDown(ctx context.Context, conn *sql.Conn, path string) error {
+	stmts := []string{"SET GLOBAL TimeZone = 'UTC'", "SET TimeZone = 'UTC'"}
+	if path != "" {
+		stmts = append(stmts, fmt.Sprintf("SET allowed_paths = [%s, %s]", quote(path), quote(path+".wal")))
+	}
+	stmts = append(stmts, "SET enable_external_access = false", "SET lock_configuration = true")
+	for _, st := range stmts {
+		if _, err := conn.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("%s: %w", st, err)
+		}
+	}
+	return nil
 }
 
 // Store is a DuckDB-backed store.Store.
@@ -74,15 +105,19 @@ var _ store.Store = (*Store)(nil)
 func Open(ctx context.Context, path string) (*Store, error) {
 	c, err := connector(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("open duckdb %q: %w", path, err)
+		return nil, fmt.Errorf("open duckdb %q: %w", path, lockError(path, err))
 	}
 	db := sql.OpenDB(c)
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open duckdb %q: %w", path, err)
+		return nil, fmt.Errorf("open duckdb %q: %w", path, lockError(path, err))
 	}
 	s := &Store{db: db, conn: conn}
+	if err := lockDown(ctx, conn, path); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open duckdb %q: %w", path, err)
+	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("migrate duckdb %q: %w", path, err)
@@ -92,6 +127,39 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open duckdb %q: %w", path, err)
 	}
 	return s, nil
+}
+
+// LockError is the error of Open when another process holds the database
+// file: DuckDB lets one process at a time open a file for writing.
+type LockError struct {
+	Path    string // the database file
+	PID     int    // the process that holds it, 0 if DuckDB did not say
+	Program string // the holder's executable, as DuckDB names it
+	Err     error  // DuckDB's own error
+}
+
+func (e *LockError) Error() string { return e.Err.Error() }
+
+func (e *LockError) Unwrap() error { return e.Err }
+
+// lockHolder finds the holder in DuckDB's lock message: 'Could not set lock
+// on file "F": Conflicting lock is held in /usr/bin/homesoc (PID 8248) by
+// user ...'.
+var lockHolder = regexp.MustCompile(`Conflicting lock is held in (.*?) \(PID (\d+)\)`)
+
+// lockError returns err as a *LockError if it says another process holds
+// the file at path, else err.
+func lockError(path string, err error) error {
+	msg := err.Error()
+	if !strings.Contains(msg, "Could not set lock on file") {
+		return err
+	}
+	le := &LockError{Path: path, Err: err}
+	if m := lockHolder.FindStringSubmatch(msg); m != nil {
+		le.Program = m[1]
+		le.PID, _ = strconv.Atoi(m[2])
+	}
+	return le
 }
 
 // Dialect implements store.Store.

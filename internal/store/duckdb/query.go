@@ -2,6 +2,9 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -9,9 +12,19 @@ import (
 	"github.com/homesoc/homesoc/internal/store"
 )
 
+// queryer is a *sql.DB or *sql.Conn.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // Query implements store.Store.
 func (s *Store) Query(ctx context.Context, query string) (*store.Result, error) {
-	rows, err := s.db.QueryContext(ctx, query)
+	return result(ctx, s.db, query)
+}
+
+// result runs query on q and reads every row, UUIDs as their text.
+func result(ctx context.Context, q queryer, query string, args ...any) (*store.Result, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -42,6 +55,106 @@ func (s *Store) Query(ctx context.Context, query string) (*store.Result, error) 
 		res.Rows = append(res.Rows, row)
 	}
 	return res, rows.Err()
+}
+
+// ReadQuery implements store.Store. The store is locked down already (see
+// lockDown): no statement reaches files, the network or settings. On top,
+// ReadQuery takes only what DuckDB's parser calls a single SELECT (the
+// driver would run every statement before the last one while preparing
+// it), and runs it in a read-only transaction on a connection of its own.
+func (s *Store) ReadQuery(ctx context.Context, query string) (*store.Result, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if err := singleSelect(ctx, conn, query); err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION READ ONLY"); err != nil {
+		return nil, err
+	}
+	res, err := result(ctx, conn, query)
+	if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil && err == nil {
+		err = rbErr
+	}
+	return res, err
+}
+
+// singleSelect fails unless query is one SELECT statement, as DuckDB's
+// parser sees it: json_serialize_sql serializes SELECTs only, and any
+// number of them.
+func singleSelect(ctx context.Context, conn *sql.Conn, query string) error {
+	var text string
+	if err := conn.QueryRowContext(ctx, "SELECT CAST(json_serialize_sql(CAST(? AS VARCHAR)) AS VARCHAR)", query).Scan(&text); err != nil {
+		return fmt.Errorf("parse query: %w", err)
+	}
+	var parsed struct {
+		Error      bool              `json:"error"`
+		Message    string            `json:"error_message"`
+		Type       string            `json:"error_type"`
+		Statements []json.RawMessage `json:"statements"`
+	}
+	if err := json.Unmarshal([]byte(text), &parsed); err != nil {
+		return fmt.Errorf("parse query: %w", err)
+	}
+	switch {
+	case parsed.Error && parsed.Type == "not implemented":
+		return errors.New("refused: only a single SELECT statement may run here (read-only; no writes, schema changes, settings, COPY, ATTACH, INSTALL or LOAD)")
+	case parsed.Error:
+		return fmt.Errorf("%s error: %s", parsed.Type, parsed.Message)
+	case len(parsed.Statements) != 1:
+		return fmt.Errorf("refused: only a single SELECT statement may run here, not %d statements", len(parsed.Statements))
+	}
+	return nil
+}
+
+// Events implements store.Store.
+func (s *Store) Events(ctx context.Context, f store.EventFilter) (*store.Result, int64, error) {
+	q, args, cq, cargs := f.EventsQueries()
+	var total int64
+	if err := s.db.QueryRowContext(ctx, cq, cargs...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count events: %w", err)
+	}
+	res, err := result(ctx, s.db, q, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read events: %w", err)
+	}
+	return res, total, nil
+}
+
+// Schema implements store.Store.
+func (s *Store) Schema(ctx context.Context) ([]store.TableSchema, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT t.table_name, t.table_type, c.column_name, c.data_type, coalesce(c.column_default, '')
+		FROM information_schema.tables AS t
+		JOIN information_schema.columns AS c USING (table_catalog, table_schema, table_name)
+		WHERE t.table_catalog = current_database() AND t.table_schema = 'main'
+		ORDER BY t.table_name, c.ordinal_position`)
+	if err != nil {
+		return nil, fmt.Errorf("read schema: %w", err)
+	}
+	defer rows.Close()
+	var out []store.TableSchema
+	for rows.Next() {
+		var table, kind string
+		var c store.ColumnSchema
+		if err := rows.Scan(&table, &kind, &c.Name, &c.Type, &c.Default); err != nil {
+			return nil, fmt.Errorf("read schema: %w", err)
+		}
+		if n := len(out); n == 0 || out[n-1].Name != table {
+			t := store.TableSchema{Name: table, Kind: "table"}
+			if strings.Contains(kind, "VIEW") {
+				t.Kind = "view"
+			}
+			out = append(out, t)
+		}
+		out[len(out)-1].Columns = append(out[len(out)-1].Columns, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema: %w", err)
+	}
+	store.SortTables(out)
+	return out, nil
 }
 
 // LoadRows implements store.Store; rows are completed by store.FixtureRow.

@@ -4,11 +4,14 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/homesoc/homesoc/internal/store"
 	"github.com/homesoc/homesoc/internal/store/clickhouse"
@@ -25,16 +28,69 @@ const DuckDBFile = "homesoc.duckdb"
 // Open opens the store url names, creating it if needed; dataDir holds the
 // embedded store.
 func Open(ctx context.Context, url, dataDir string) (store.Store, error) {
+	return OpenWith(ctx, url, dataDir, Options{})
+}
+
+// Options say how OpenWith opens a store.
+type Options struct {
+	// Wait is how long to wait for another process to release the embedded
+	// store's file, which DuckDB lets one process open at a time; 0 fails at
+	// once. The error is then a *duckdb.LockError.
+	Wait time.Duration
+	// MustExist fails with a *NoDataError, instead of creating the embedded
+	// store, when the data directory holds none: a command that only reads
+	// has nothing to read there, and should not leave an empty store behind.
+	MustExist bool
+}
+
+// NoDataError is the error of OpenWith with MustExist when the data
+// directory holds no embedded store.
+type NoDataError struct {
+	Dir  string // the data directory
+	File string // the database file it lacks
+}
+
+func (e *NoDataError) Error() string {
+	return fmt.Sprintf("no homesoc data in %s (%s does not exist)", e.Dir, e.File)
+}
+
+// lockRetry is the longest pause between two attempts to open a locked
+// embedded store.
+const lockRetry = 250 * time.Millisecond
+
+// OpenWith opens the store url names as o says; dataDir holds the embedded
+// store.
+func OpenWith(ctx context.Context, url, dataDir string, o Options) (store.Store, error) {
 	switch kind, err := kindOf(url); {
 	case err != nil:
 		return nil, err
 	case kind == "clickhouse":
 		return clickhouse.Open(ctx, url)
-	default:
-		if err := os.MkdirAll(dataDir, 0o750); err != nil {
-			return nil, fmt.Errorf("data directory: %w", err)
+	}
+	path := filepath.Join(dataDir, DuckDBFile)
+	if o.MustExist {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, &NoDataError{Dir: dataDir, File: path}
 		}
-		return duckdb.Open(ctx, filepath.Join(dataDir, DuckDBFile))
+	} else if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	deadline := time.Now().Add(o.Wait)
+	pause := 20 * time.Millisecond
+	for {
+		st, err := duckdb.Open(ctx, path)
+		var locked *duckdb.LockError
+		if err == nil || !errors.As(err, &locked) || !time.Now().Before(deadline) {
+			return st, err
+		}
+		t := time.NewTimer(min(pause, time.Until(deadline)))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+		pause = min(2*pause, lockRetry)
 	}
 }
 

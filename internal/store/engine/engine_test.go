@@ -2,6 +2,9 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,4 +35,26 @@ func TestOpenDuckDBInDataDir(t *testing.T) {
 	if m, _ := filepath.Glob(filepath.Join(dir, DuckDBFile)); len(m) != 1 {
 		t.Errorf("no %s in the data directory", DuckDBFile)
 	}
+}
+
+func TestOpenMustExist(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	_, err := OpenWith(context.Background(), "duckdb", dir, Options{MustExist: true})
+	var none *NoDataError
+	if !errors.As(err, &none) || none.Dir != dir || none.File != filepath.Join(dir, DuckDBFile) {
+		t.Fatalf("error %v, want a NoDataError for %s", err, dir)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the data directory was created: %v", err)
+	}
+	st, err := Open(context.Background(), "duckdb", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	st, err = OpenWith(context.Background(), "duckdb", dir, Options{MustExist: true})
+	if err != nil {
+		t.Fatalf("once created: %v", err)
+	}
+	st.Close()
 }

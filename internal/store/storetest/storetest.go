@@ -45,6 +45,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LoadRowsDefaults", testLoadRowsDefaults},
 		{"LoadRowsUnknownTable", testLoadRowsUnknownTable},
 		{"Counts", testCounts},
+		{"ReadQuery", testReadQuery},
+		{"Events", testEvents},
+		{"Schema", testSchema},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,128 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/homesoc/homesoc/internal/store"
+)
+
+// Schema describes the tables of the store url names: for ClickHouse its
+// server's (with ClickHouse's types); for the embedded DuckDB a fresh
+// in-memory store's, whose migrations are those a data directory gets, so
+// that describing needs no data directory and takes no lock on one.
+func Schema(ctx context.Context, url string) ([]store.TableSchema, error) {
+	var st store.Store
+	var err error
+	if kind, kerr := kindOf(url); kerr == nil && kind == "clickhouse" {
+		st, err = Open(ctx, url, "")
+	} else {
+		st, err = OpenTemp(ctx, url)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return st.Schema(ctx)
+}
+
+// tableDocs say what each table holds, for SchemaMarkdown. A table without
+// one is listed all the same.
+var tableDocs = map[string]string{
+	"network_events": "Every connection-level record: firewall log lines, flows (Zeek conn, flow JSON), one row per input record. " +
+		"`event_id` is a hash of the record, so the same line ingested twice is stored once.",
+	"rejects":            "Input lines that no parser could read (the dead-letter table), with where they came from and why; see `homesoc rejects`.",
+	"indicators":         "Threat-intel indicators from every feed, one row per feed, type and value; see `homesoc intel list`.",
+	"sightings":          "Events that matched an indicator, at ingest or by a retro-hunt when the indicator arrived later.",
+	"alerts":             "Findings of detection rules, one row per rule and group_by values, updated as new evidence arrives; see `homesoc alerts list`.",
+	"schema_migrations":  "The migrations applied to this database.",
+	"indicator_versions": "(ClickHouse) Every version of every indicator; the view `indicators` reads the latest.",
+	"alert_versions":     "(ClickHouse) Every version of every alert; the view `alerts` reads the latest.",
+}
+
+// columnDocs say what a column means where its name does not, keyed
+// "table.column". TestSchemaDoc fails for a key that names no column, so a
+// note cannot outlive its column.
+var columnDocs = map[string]string{
+	"network_events.event_id":   "a hash of the record's identity: the same record always gets the same id",
+	"network_events.time":       "start of the flow, or the time of the log line (UTC, whole seconds)",
+	"network_events.end_time":   "end of the flow; the same as time for single-packet records",
+	"network_events.kind":       "flow, firewall or endpoint",
+	"network_events.action":     "what the device did, lower case: allow, drop, reject, ...",
+	"network_events.direction":  "inbound, outbound, internal, external or unknown",
+	"network_events.protocol":   "tcp, udp, icmp, ... (lower case)",
+	"network_events.src_ip":     "canonical text of the address (IPv4 unmapped); '' when the record has none",
+	"network_events.bytes_out":  "bytes from source to destination",
+	"network_events.bytes_in":   "bytes from destination to source",
+	"network_events.tcp_flags":  "as the source spells them, e.g. 'SYN' or 'SYN ACK'",
+	"network_events.nat_ip":     "the translated address, or an agent's public address",
+	"network_events.sensor":     "the host or tool that reported the record",
+	"network_events.format":     "the parser that read it (see `homesoc ingest --help`)",
+	"network_events.status":     "the source's own state, e.g. Zeek's conn_state",
+	"network_events.raw":        "the input record as received (invalid UTF-8 replaced by U+FFFD)",
+	"rejects.time":              "when it was rejected",
+	"rejects.source":            "the file name, '-' for stdin",
+	"rejects.line":              "1-based line number within source",
+	"rejects.format":            "the format tried",
+	"indicators.id":             "deterministic id of feed, type and value",
+	"indicators.type":           "ip, cidr, domain, url or hash",
+	"indicators.value":          "canonical: address text, masked prefix, lower-case domain",
+	"indicators.active":         "1 while the feed lists it",
+	"indicators.fields":         "the feed's own fields, as a JSON object",
+	"indicators.loaded_at":      "when a load last wrote it",
+	"sightings.time":            "the event's time",
+	"sightings.matched_ip":      "the event's address that matched",
+	"sightings.peer_ip":         "the other side of the event: ours",
+	"sightings.port":            "the port on the indicator's side",
+	"sightings.source":          "ingest or retro-hunt",
+	"sightings.found_at":        "when it was found",
+	"sightings.peer_is_src":     "1 when our side initiated (the indicator is the destination)",
+	"alerts.alert_id":           "hash of rule_id and the group_by values: the same finding is one alert",
+	"alerts.group_json":         "the rule's group_by columns and their values, as a JSON object",
+	"alerts.count":              "how many detections found new evidence for it",
+	"alerts.events":             "events behind the latest detection",
+	"alerts.detail":             "every column the rule returned, as a JSON object",
+	"alerts.updated_at":         "when a detection last changed it",
+	"schema_migrations.version": "the number of a migration, in the order they are applied",
+}
+
+// SchemaMarkdown renders tables (as Schema returns them) as the Markdown of
+// docs/schema.md.
+func SchemaMarkdown(tables []store.TableSchema) string {
+	var b strings.Builder
+	b.WriteString(`# The tables homesoc keeps
+
+<!-- Generated from the migrations of the embedded DuckDB store: do not edit.
+     Regenerate with: go test ./internal/store/engine -run TestSchemaDoc -update -->
+
+This is the schema of the default, embedded DuckDB store, as its migrations
+build it; rules (` + "`rules/*.sql`" + `) and ` + "`homesoc query`" + ` read these tables. ClickHouse
+keeps the same tables and columns with ClickHouse types (` + "`indicators`" + ` and
+` + "`alerts`" + ` are views there over versioned tables):
+` + "`homesoc --store clickhouse://HOST:9000/DB schema`" + ` prints them. Every column
+is NOT NULL: an omitted value takes its default. Times are UTC at whole
+seconds; IP addresses are canonical text.
+`)
+	for _, t := range tables {
+		fmt.Fprintf(&b, "\n## %s\n\n", t.Name)
+		if t.Kind != "table" {
+			fmt.Fprintf(&b, "(a %s)\n\n", t.Kind)
+		}
+		if d := tableDocs[t.Name]; d != "" {
+			b.WriteString(d + "\n\n")
+		}
+		b.WriteString("| column | type | default | meaning |\n|---|---|---|---|\n")
+		for _, c := range t.Columns {
+			def := ""
+			if c.Default != "" {
+				def = "`" + cell(c.Default) + "`"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", c.Name, c.Type, def, cell(columnDocs[t.Name+"."+c.Name]))
+		}
+	}
+	return b.String()
+}
+
+// cell is s fit for a Markdown table cell.
+func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
