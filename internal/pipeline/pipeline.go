@@ -195,7 +195,8 @@ func parseLine(line []byte, n int64, name, format string, p parse.Parser, cfg Co
 		}
 		return nil
 	}
-	orig := line // a reject keeps the line's own bytes: event.NewReject encodes them
+	// A reject keeps the line's own bytes: event.NewReject encodes them.
+	orig := line
 	if !utf8.Valid(line) { // stores keep text; junk keeps its shape
 		line = bytes.ToValidUTF8(line, []byte("\uFFFD"))
 	}
