@@ -81,6 +81,18 @@ type Rejected struct {
 	Raw string
 }
 
+// BrokenError is a Loader's error for a feed it could not read past a line
+// (broken JSON syntax): what came before is in its LoadResult.
+type BrokenError struct {
+	Line int // the 1-based line of the break
+	Err  error
+}
+
+func brokenAt(line int, err error) error { return &BrokenError{Line: line, Err: err} }
+
+func (e *BrokenError) Error() string { return e.Err.Error() }
+func (e *BrokenError) Unwrap() error { return e.Err }
+
 // Error formats the rejection as "line N: reason".
 func (r Rejected) Error() string { return fmt.Sprintf("line %d: %s", r.Line, r.Reason) }
 
