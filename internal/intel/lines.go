@@ -132,7 +132,9 @@ func (f *fieldSplitter) split(line []byte) ([]string, error) {
 
 // fieldsJSON renders a feed entry's own fields as a compact JSON object with
 // sorted keys, without the HTML escaping encoding/json does by default (a
-// feed's "&" stays "&").
+// feed's "&" stays "&"). Bytes that are not UTF-8 become U+FFFD, as in
+// cleanText: strings are encoded so, but a json.RawMessage is copied as the
+// feed wrote it.
 func fieldsJSON(fields any) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -142,7 +144,7 @@ func fieldsJSON(fields any) string {
 		// always encode; keep the indicator rather than lose it.
 		return "{}"
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return strings.ToValidUTF8(strings.TrimSuffix(b.String(), "\n"), "\uFFFD")
 }
 
 // parseTime parses a feed's time, at second resolution in UTC. It takes the
