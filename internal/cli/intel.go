@@ -12,6 +12,7 @@ import (
 
 	"github.com/homesoc/homesoc/internal/event"
 	"github.com/homesoc/homesoc/internal/intel"
+	"github.com/homesoc/homesoc/internal/pipeline"
 	"github.com/homesoc/homesoc/internal/store"
 )
 
@@ -37,8 +38,10 @@ type intelLoadReport struct {
 	Unchanged int              `json:"unchanged"`
 	Hunt      intel.HuntResult `json:"retro_hunt"`
 	DurationS float64          `json:"duration_s"`
-	// Rejects are the rejected entries as the rejects command shows them.
-	Rejects []event.Reject `json:"rejects"`
+	// FirstRejects are the first pipeline.MaxRejectSamples rejected
+	// entries, as ingest and the rejects command show them; all of them are
+	// in the store.
+	FirstRejects []event.Reject `json:"first_rejects"`
 }
 
 func intelLoadCmd(e *env) *cobra.Command {
@@ -71,8 +74,11 @@ Feed formats (--feed):
 			if e.json {
 				return e.printJSON(rep)
 			}
-			for _, r := range rep.Rejects {
+			for _, r := range rep.FirstRejects {
 				fmt.Fprintf(e.stderr, "%s: line %d: %s\n", rep.Feed, r.Line, shownText(r.Reason))
+			}
+			if more := rep.Rejected - len(rep.FirstRejects); more > 0 {
+				fmt.Fprintf(e.stderr, "... and %d more rejected entries: see homesoc rejects\n", more)
 			}
 			fmt.Fprintf(e.stdout, "feed %s: %d entries, %d rejected, %d skipped; indicators: %d added, %d updated, %d unchanged\n",
 				rep.Feed, rep.Entries, rep.Rejected, rep.Skipped, rep.Added, rep.Updated, rep.Unchanged)
@@ -89,7 +95,7 @@ Feed formats (--feed):
 
 func (e *env) loadIntel(ctx context.Context, format, name string, files []string) (intelLoadReport, error) {
 	start := time.Now()
-	rep := intelLoadReport{Feed: name, Files: files, Rejects: []event.Reject{}}
+	rep := intelLoadReport{Feed: name, Files: files, FirstRejects: []event.Reject{}}
 	if rep.Feed == "" {
 		rep.Feed = format
 	}
@@ -114,7 +120,7 @@ func (e *env) loadIntel(ctx context.Context, format, name string, files []string
 		rep.Added += imp.Written.Added
 		rep.Updated += imp.Written.Updated
 		rep.Unchanged += imp.Written.Unchanged
-		rep.Rejects = append(rep.Rejects, imp.Rejects...)
+		rep.FirstRejects = append(rep.FirstRejects, imp.Rejects[:min(len(imp.Rejects), pipeline.MaxRejectSamples-len(rep.FirstRejects))]...)
 		inds = append(inds, imp.Indicators...)
 	}
 	if rep.Added+rep.Updated > 0 {
