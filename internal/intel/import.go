@@ -29,10 +29,10 @@ type Imported struct {
 // Import loads one feed file of format from r into st: every entry that is
 // an indicator is written, every rejected one kept in the dead-letter table
 // with its reason and its bytes, whatever they are (source names the file
-// there). A feed the loader cannot read to its end (broken JSON syntax)
-// keeps what it loaded before the break, and the break itself is kept as a
-// reject; only a failure to read r or to write to st is an error, and then
-// nothing of the file is written.
+// there). A feed the loader cannot read to its end (a BrokenError: broken
+// JSON syntax) keeps what it loaded before the break, and the break itself is
+// kept as a reject with its reason and no bytes. Only a failure to read r (then
+// nothing of the file is written) or to write to st is an error.
 func Import(ctx context.Context, st ImportStore, format, source string, r io.Reader, opts LoadOptions) (Imported, error) {
 	opts = opts.withDefaults(format)
 	er := &errReader{r: r}

@@ -26,9 +26,9 @@ const (
 )
 
 // Loader reads one feed file in its format. It returns an error only when the
-// input as a whole cannot be read further (an I/O error, broken JSON syntax);
-// the result then holds what was loaded before the error. Malformed entries
-// are reported in LoadResult.Rejected instead.
+// input as a whole cannot be read further: an I/O error, or a *BrokenError
+// (broken JSON syntax); the result then holds what was loaded before the
+// error. Malformed entries are reported in LoadResult.Rejected instead.
 type Loader func(r io.Reader, opts LoadOptions) (LoadResult, error)
 
 // LoadOptions tell a Loader about the feed it reads.
