@@ -28,10 +28,11 @@ the line itself.
 
 A line is shown quoted, with control characters and bytes that are not UTF-8
 escaped (\x1b, \xff), and cut after ` + strconv.Itoa(maxShownRaw) + ` bytes with a note of how many
-bytes were not shown. The store keeps every line whole, byte for byte, and
---json prints it whole: "raw" is the line as text, and "raw_encoding" says
-how: "text" (the line as received) or "escaped" (the line was not valid
-UTF-8: each invalid byte is written \xNN and each backslash \\).`,
+bytes were not shown. The store keeps each line byte for byte as it was read
+(of a line too long to read, its start; the reason says so), and --json
+prints it whole: "raw" is the line as text, and "raw_encoding" says how:
+"text" (the line as received) or "escaped" (the line was not valid UTF-8:
+each invalid byte is written \xNN and each backslash \\).`,
 		Example: `  homesoc rejects
   homesoc rejects --since 1h --limit 500
   homesoc --json rejects`,
