@@ -13,6 +13,7 @@ import (
 
 	"github.com/homesoc/homesoc/internal/event"
 	"github.com/homesoc/homesoc/internal/intel"
+	"github.com/homesoc/homesoc/internal/pipeline"
 	"github.com/homesoc/homesoc/internal/store"
 )
 
@@ -25,6 +26,8 @@ func intelCmd(e *env) *cobra.Command {
 	return cmd
 }
 
+// intelLoadReport is what intel load did, printed as one JSON document with
+// --json.
 type intelLoadReport struct {
 	Feed      string           `json:"feed"`
 	Files     []string         `json:"files"`
@@ -35,8 +38,11 @@ type intelLoadReport struct {
 	Updated   int              `json:"updated"`
 	Unchanged int              `json:"unchanged"`
 	Hunt      intel.HuntResult `json:"retro_hunt"`
-	Seconds   float64          `json:"seconds"`
-	Rejects   []intel.Rejected `json:"rejects,omitempty"`
+	DurationS float64          `json:"duration_s"`
+	// FirstRejects are the first pipeline.MaxRejectSamples rejected
+	// entries, as ingest and the rejects command show them; all of them are
+	// in the store.
+	FirstRejects []event.Reject `json:"first_rejects"`
 }
 
 func intelLoadCmd(e *env) *cobra.Command {
@@ -69,13 +75,16 @@ Feed formats (--feed):
 			if e.json {
 				return e.printJSON(rep)
 			}
-			for _, r := range rep.Rejects {
-				fmt.Fprintf(e.stderr, "%s: %v\n", rep.Feed, r)
+			for _, r := range rep.FirstRejects {
+				fmt.Fprintf(e.stderr, "%s: line %d: %s\n", rep.Feed, r.Line, shownText(r.Reason))
+			}
+			if more := rep.Rejected - len(rep.FirstRejects); more > 0 {
+				fmt.Fprintf(e.stderr, "... and %d more rejected entries: see homesoc rejects\n", more)
 			}
 			fmt.Fprintf(e.stdout, "feed %s: %d entries, %d rejected, %d skipped; indicators: %d added, %d updated, %d unchanged\n",
 				rep.Feed, rep.Entries, rep.Rejected, rep.Skipped, rep.Added, rep.Updated, rep.Unchanged)
 			fmt.Fprintf(e.stdout, "retro-hunt: %d indicators over %d addresses: %d matched, %d new sightings (%.2fs)\n",
-				rep.Hunt.Indicators, rep.Hunt.Addresses, rep.Hunt.Matched, rep.Hunt.Sightings, rep.Seconds)
+				rep.Hunt.Indicators, rep.Hunt.Addresses, rep.Hunt.Matched, rep.Hunt.Sightings, rep.DurationS)
 			return nil
 		},
 	}
@@ -87,7 +96,7 @@ Feed formats (--feed):
 
 func (e *env) loadIntel(ctx context.Context, format, name string, files []string) (intelLoadReport, error) {
 	start := time.Now()
-	rep := intelLoadReport{Feed: name, Files: files}
+	rep := intelLoadReport{Feed: name, Files: files, FirstRejects: []event.Reject{}}
 	if rep.Feed == "" {
 		rep.Feed = format
 	}
@@ -100,56 +109,39 @@ func (e *env) loadIntel(ctx context.Context, format, name string, files []string
 	}
 	defer st.Close()
 	var inds []event.Indicator
+	opts := intel.LoadOptions{Feed: rep.Feed, Now: store.Now()}
 	for _, file := range files {
-		res, err := loadFeedFile(format, rep.Feed, file)
+		imp, err := importFeedFile(ctx, st, format, file, opts)
 		if err != nil {
 			return rep, err
 		}
-		rep.Entries += len(res.Indicators) + res.Duplicates + len(res.Rejected)
-		rep.Rejected += len(res.Rejected)
-		rep.Skipped += res.Skipped
-		rep.Rejects = append(rep.Rejects, res.Rejected...)
-		inds = append(inds, res.Indicators...)
-		if err := st.WriteRejects(ctx, feedRejects(file, format, res.Rejected)); err != nil {
-			return rep, err
-		}
+		rep.Entries += len(imp.Indicators) + imp.Duplicates + len(imp.Rejected)
+		rep.Rejected += len(imp.Rejected)
+		rep.Skipped += imp.Skipped
+		rep.Added += imp.Written.Added
+		rep.Updated += imp.Written.Updated
+		rep.Unchanged += imp.Written.Unchanged
+		rep.FirstRejects = append(rep.FirstRejects, imp.Rejects[:min(len(imp.Rejects), pipeline.MaxRejectSamples-len(rep.FirstRejects))]...)
+		inds = append(inds, imp.Indicators...)
 	}
-	c, err := st.WriteIndicators(ctx, inds)
-	if err != nil {
-		return rep, err
-	}
-	rep.Added, rep.Updated, rep.Unchanged = c.Added, c.Updated, c.Unchanged
-	if c.Added+c.Updated > 0 {
+	if rep.Added+rep.Updated > 0 {
 		// Hunting for every loaded indicator keeps this simple; sightings
 		// already recorded are skipped by the store.
 		if rep.Hunt, err = intel.RetroHunt(ctx, st, inds); err != nil {
 			return rep, err
 		}
 	}
-	rep.Seconds = time.Since(start).Seconds()
+	rep.DurationS = time.Since(start).Seconds()
 	return rep, nil
 }
 
-func loadFeedFile(format, feed, file string) (intel.LoadResult, error) {
+func importFeedFile(ctx context.Context, st store.Store, format, file string, opts intel.LoadOptions) (intel.Imported, error) {
 	f, err := os.Open(file)
 	if err != nil {
-		return intel.LoadResult{}, err
+		return intel.Imported{}, err
 	}
 	defer f.Close()
-	res, err := intel.Load(format, f, intel.LoadOptions{Feed: feed})
-	if err != nil {
-		return res, fmt.Errorf("%s: %w", file, err)
-	}
-	return res, nil
-}
-
-func feedRejects(file, format string, rs []intel.Rejected) []event.Reject {
-	out := make([]event.Reject, 0, len(rs))
-	now := store.Now()
-	for _, r := range rs {
-		out = append(out, event.Reject{Time: now, Source: file, Line: int64(r.Line), Format: format, Reason: r.Reason, Raw: r.Raw})
-	}
-	return out
+	return intel.Import(ctx, st, format, file, f, opts)
 }
 
 // indicatorJSON is an indicator as intel list --json prints it.

@@ -92,7 +92,10 @@ type Network struct {
 }
 
 // Reject is an input record that could not be parsed. It is kept with its
-// reason in the dead-letter table; it never stops a run.
+// reason in the dead-letter table; it never stops a run. A record may hold
+// any bytes, so Raw is always valid UTF-8 and RawEncoding says how it holds
+// the record (see reject.go): make one with NewReject, and stores keep
+// r.Stored().
 type Reject struct {
 	Time   time.Time `json:"time"`   // when it was rejected
 	Source string    `json:"source"` // file name, "-" for stdin, or a listener address
@@ -100,6 +103,9 @@ type Reject struct {
 	Format string    `json:"format"`
 	Reason string    `json:"reason"`
 	Raw    string    `json:"raw"`
+	// RawEncoding is RawText (Raw is the record as received) or RawEscaped
+	// (the record was not valid UTF-8; RawBytes gives back its bytes).
+	RawEncoding string `json:"raw_encoding"`
 }
 
 // Sighting is a network event that touched an indicator.

@@ -52,7 +52,7 @@ func LoadCSV(r io.Reader, opts LoadOptions) (LoadResult, error) {
 			return c.res, fmt.Errorf("csv feed: %w", err)
 		}
 		if tooLong {
-			c.reject(lr.n, fmt.Sprintf("line too long: over %d bytes", maxLine), string(line))
+			c.reject(lr.n, lr.tooLong(), string(line))
 			continue
 		}
 		if blank, comment := lineKind(line); blank || comment {

@@ -123,7 +123,7 @@ func TestLoadCSV(t *testing.T) {
 			name:         "line too long",
 			input:        "203.0.113.1\n" + strings.Repeat("a", maxLine+10) + "\n198.51.100.1\n",
 			wantValues:   []string{"203.0.113.1", "198.51.100.1"},
-			wantRejected: []Rejected{{Line: 2, Reason: "line too long: over 65536 bytes"}},
+			wantRejected: []Rejected{{Line: 2, Reason: "line too long: 65546 bytes, over 65536; the first 65536 kept"}},
 		},
 		{
 			name:       "no final newline, byte-order mark",

@@ -81,7 +81,7 @@ func loadFeodoCSV(lr *lineReader, opts LoadOptions, c *collector) error {
 			return fmt.Errorf("feodo csv: %w", err)
 		}
 		if tooLong {
-			c.reject(lr.n, fmt.Sprintf("line too long: over %d bytes", maxLine), string(line))
+			c.reject(lr.n, lr.tooLong(), string(line))
 			continue
 		}
 		blank, comment := lineKind(line)

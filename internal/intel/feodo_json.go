@@ -17,16 +17,18 @@ func loadFeodoJSON(r io.Reader, opts LoadOptions, c *collector) error {
 	dec := json.NewDecoder(lc)
 	tok, err := dec.Token()
 	if err != nil {
-		return fmt.Errorf("feodo json: line %d: %w", lc.errorLine(err), err)
+		line := lc.errorLine(err)
+		return brokenAt(line, fmt.Errorf("feodo json: line %d: %w", line, err))
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return fmt.Errorf("feodo json: want an array of entries, got %s", jsonKind(tok))
+		return brokenAt(1, fmt.Errorf("feodo json: want an array of entries, got %s", jsonKind(tok)))
 	}
 	var compact bytes.Buffer
 	for n := 1; dec.More(); n++ {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return fmt.Errorf("feodo json: entry %d: line %d: %w", n, lc.errorLine(err), err)
+			line := lc.errorLine(err)
+			return brokenAt(line, fmt.Errorf("feodo json: entry %d: line %d: %w", n, line, err))
 		}
 		line := lc.lineAt(dec.InputOffset() - int64(len(raw)))
 		compact.Reset()
@@ -42,10 +44,12 @@ func loadFeodoJSON(r io.Reader, opts LoadOptions, c *collector) error {
 		c.add(ind)
 	}
 	if _, err := dec.Token(); err != nil { // the closing ']'
-		return fmt.Errorf("feodo json: line %d: %w", lc.errorLine(err), err)
+		line := lc.errorLine(err)
+		return brokenAt(line, fmt.Errorf("feodo json: line %d: %w", line, err))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return fmt.Errorf("feodo json: line %d: data after the array", lc.lineAt(dec.InputOffset()))
+		line := lc.lineAt(dec.InputOffset())
+		return brokenAt(line, fmt.Errorf("feodo json: line %d: data after the array", line))
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/homesoc/homesoc/internal/event"
 )
@@ -90,6 +91,13 @@ func checkFuzzResult(t *testing.T, data []byte, res LoadResult, err error, load 
 	for _, ind := range res.Indicators {
 		if err := checkIndicator(ind); err != nil {
 			t.Errorf("invalid indicator %+v: %v", ind, err)
+		}
+		// Stores keep text: what FuzzImport checks through a store, at the
+		// speed of a loader.
+		for _, s := range []string{ind.ID, ind.Type, ind.Value, ind.Feed, ind.Threat, ind.Fields} {
+			if !utf8.ValidString(s) {
+				t.Errorf("indicator %+v: %q is not valid UTF-8", ind, s)
+			}
 		}
 		if ids[ind.ID] {
 			t.Errorf("ID %s twice", ind.ID)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/homesoc/homesoc/internal/event"
 )
@@ -218,9 +219,13 @@ func canonicalDomain(s string) (string, bool) {
 }
 
 // validURL accepts scheme://rest with a well-formed scheme, a non-empty rest
-// and no spaces or control characters. URLs are otherwise kept as the feed
-// wrote them: normalising them would change what they match.
+// and no spaces, control characters or bytes that are not UTF-8. URLs are
+// otherwise kept as the feed wrote them: normalising them would change what
+// they match.
 func validURL(s string) bool {
+	if !utf8.ValidString(s) {
+		return false // stores keep text; a URL on the wire is percent-encoded
+	}
 	i := strings.Index(s, "://")
 	if i <= 0 || i+3 == len(s) {
 		return false

@@ -26,9 +26,9 @@ const (
 )
 
 // Loader reads one feed file in its format. It returns an error only when the
-// input as a whole cannot be read further (an I/O error, broken JSON syntax);
-// the result then holds what was loaded before the error. Malformed entries
-// are reported in LoadResult.Rejected instead.
+// input as a whole cannot be read further: an I/O error, or a *BrokenError
+// (broken JSON syntax); the result then holds what was loaded before the
+// error. Malformed entries are reported in LoadResult.Rejected instead.
 type Loader func(r io.Reader, opts LoadOptions) (LoadResult, error)
 
 // LoadOptions tell a Loader about the feed it reads.
@@ -80,6 +80,18 @@ type Rejected struct {
 	// Raw is the entry as it appeared in the feed (compacted for JSON).
 	Raw string
 }
+
+// BrokenError is a Loader's error for a feed it could not read past a line
+// (broken JSON syntax): what came before is in its LoadResult.
+type BrokenError struct {
+	Line int // the 1-based line of the break
+	Err  error
+}
+
+func brokenAt(line int, err error) error { return &BrokenError{Line: line, Err: err} }
+
+func (e *BrokenError) Error() string { return e.Err.Error() }
+func (e *BrokenError) Unwrap() error { return e.Err }
 
 // Error formats the rejection as "line N: reason".
 func (r Rejected) Error() string { return fmt.Sprintf("line %d: %s", r.Line, r.Reason) }

@@ -22,6 +22,14 @@ type lineReader struct {
 	br   *bufio.Reader
 	n    int    // number of the line last returned, 1-based
 	long []byte // assembles lines longer than br's buffer
+	// length is the length of the last line returned, without its line
+	// ending, when it is too long.
+	length int
+}
+
+// tooLong is the reason of a rejected line over maxLine bytes.
+func (lr *lineReader) tooLong() string {
+	return fmt.Sprintf("line too long: %d bytes, over %d; the first %d kept", lr.length, maxLine, maxLine)
 }
 
 func newLineReader(r io.Reader) *lineReader {
@@ -38,6 +46,7 @@ func newLineReader(r io.Reader) *lineReader {
 // valid until the next call.
 func (lr *lineReader) next() (line []byte, tooLong bool, err error) {
 	line, err = lr.br.ReadSlice('\n')
+	lr.length = 0
 	if err == bufio.ErrBufferFull {
 		// Keep at most maxLine bytes plus a line ending; read past the rest.
 		total := len(line)
@@ -49,6 +58,7 @@ func (lr *lineReader) next() (line []byte, tooLong bool, err error) {
 				lr.long = append(lr.long, line[:min(room, len(line))]...)
 			}
 		}
+		lr.length = total - (len(line) - len(bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))))
 		line = lr.long
 		tooLong = total > maxLine+2
 	}
@@ -68,6 +78,7 @@ func (lr *lineReader) next() (line []byte, tooLong bool, err error) {
 		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
 	}
 	if len(line) > maxLine {
+		lr.length = max(lr.length, len(line))
 		line, tooLong = line[:maxLine], true
 	}
 	return line, tooLong, nil
@@ -132,7 +143,9 @@ func (f *fieldSplitter) split(line []byte) ([]string, error) {
 
 // fieldsJSON renders a feed entry's own fields as a compact JSON object with
 // sorted keys, without the HTML escaping encoding/json does by default (a
-// feed's "&" stays "&").
+// feed's "&" stays "&"). Bytes that are not UTF-8 become U+FFFD, as in
+// cleanText: strings are encoded so, but a json.RawMessage is copied as the
+// feed wrote it.
 func fieldsJSON(fields any) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -142,7 +155,7 @@ func fieldsJSON(fields any) string {
 		// always encode; keep the indicator rather than lose it.
 		return "{}"
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return strings.ToValidUTF8(strings.TrimSuffix(b.String(), "\n"), "\uFFFD")
 }
 
 // parseTime parses a feed's time, at second resolution in UTC. It takes the

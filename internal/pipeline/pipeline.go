@@ -195,6 +195,8 @@ func parseLine(line []byte, n int64, name, format string, p parse.Parser, cfg Co
 		}
 		return nil
 	}
+	// A reject keeps the line's own bytes: event.NewReject encodes them.
+	orig := line
 	if !utf8.Valid(line) { // stores keep text; junk keeps its shape
 		line = bytes.ToValidUTF8(line, []byte("\uFFFD"))
 	}
@@ -212,7 +214,7 @@ func parseLine(line []byte, n int64, name, format string, p parse.Parser, cfg Co
 	default:
 		b.events = b.events[:len(b.events)-1]
 		st.Rejected++
-		b.rejects = append(b.rejects, reject(cfg, name, n, format, err.Error(), line))
+		b.rejects = append(b.rejects, reject(cfg, name, n, format, err.Error(), orig))
 		if len(st.FirstRejects) < MaxRejectSamples {
 			st.FirstRejects = append(st.FirstRejects, b.rejects[len(b.rejects)-1])
 		}
@@ -221,7 +223,7 @@ func parseLine(line []byte, n int64, name, format string, p parse.Parser, cfg Co
 }
 
 func reject(cfg Config, source string, line int64, format, reason string, raw []byte) event.Reject {
-	return event.Reject{Time: cfg.Now(), Source: source, Line: line, Format: format, Reason: reason, Raw: string(raw)}
+	return event.NewReject(cfg.Now(), source, line, format, reason, raw)
 }
 
 // readLine returns the next line, however long; a final line without a

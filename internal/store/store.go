@@ -21,10 +21,13 @@ type Store interface {
 	// WriteNetwork stores events, skipping any whose ID is already stored
 	// or repeats within evs, and reports how many were new.
 	WriteNetwork(ctx context.Context, evs []event.Network) (stored int, err error)
-	// WriteRejects keeps input records that could not be parsed.
+	// WriteRejects keeps input records that could not be parsed, whatever
+	// bytes their Raw holds: it stores r.Stored() of each, which no caller
+	// can forget.
 	WriteRejects(ctx context.Context, rs []event.Reject) error
 	// Rejects returns up to limit records rejected since a time, in input
-	// order, and how many there are in all.
+	// order, and how many there are in all; each as Stored() returns it, so
+	// RawBytes gives back the record's exact bytes.
 	Rejects(ctx context.Context, since time.Time, limit int) ([]event.Reject, int, error)
 
 	// WriteIndicators adds new indicators and refreshes known ones.

@@ -143,7 +143,8 @@ func (s *Store) insertNetwork(ctx context.Context, evs []event.Network, rows []i
 
 // WriteRejects implements store.Store. A line rejected again (the same
 // source, line number and text, as when a file is ingested twice) is kept
-// once.
+// once. A String holds any bytes, so raw keeps the line's own bytes and
+// Rejects encodes them as DuckDB stores them (event.EncodeRaw).
 func (s *Store) WriteRejects(ctx context.Context, rs []event.Reject) error {
 	if len(rs) == 0 {
 		return nil
@@ -160,6 +161,10 @@ func (s *Store) WriteRejects(ctx context.Context, rs []event.Reject) error {
 	var lines []int64
 	var fresh []event.Reject
 	for _, r := range rs {
+		r = r.Stored()
+		if r.RawEncoding == event.RawEscaped {
+			r.Raw = string(r.RawBytes())
+		}
 		k := key{r.Source, r.Line, r.Raw}
 		if _, dup := seen[k]; dup {
 			continue
@@ -228,6 +233,7 @@ func (s *Store) Rejects(ctx context.Context, since time.Time, limit int) ([]even
 			return nil, 0, fmt.Errorf("read rejects: %w", err)
 		}
 		r.Time = r.Time.UTC()
+		r.Raw, r.RawEncoding = event.EncodeRaw(r.Raw)
 		out = append(out, r)
 	}
 	return out, int(total), rows.Err()

@@ -113,7 +113,8 @@ func (s *Store) WriteRejects(ctx context.Context, rs []event.Reject) error {
 	}
 	err := s.appendRows(ctx, "temp", "stage_rejects", func(a *duckdb.Appender) error {
 		for _, r := range rs {
-			if err := a.AppendRow(event.SecondsUTC(r.Time), r.Source, r.Line, r.Format, r.Reason, r.Raw); err != nil {
+			r = r.Stored() // VARCHARs take valid UTF-8 only
+			if err := a.AppendRow(r.Time, r.Source, r.Line, r.Format, r.Reason, r.Raw, r.RawEncoding); err != nil {
 				return fmt.Errorf("append reject: %w", err)
 			}
 		}
@@ -135,7 +136,7 @@ func (s *Store) Rejects(ctx context.Context, since time.Time, limit int) ([]even
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM rejects WHERE time >= ?`, since).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count rejects: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT time, source, line, format, reason, raw FROM rejects
+	rows, err := s.db.QueryContext(ctx, `SELECT time, source, line, format, reason, raw, raw_encoding FROM rejects
 		WHERE time >= ? ORDER BY time, source, line LIMIT ?`, since, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read rejects: %w", err)
@@ -144,7 +145,7 @@ func (s *Store) Rejects(ctx context.Context, since time.Time, limit int) ([]even
 	var out []event.Reject
 	for rows.Next() {
 		var r event.Reject
-		if err := rows.Scan(&r.Time, &r.Source, &r.Line, &r.Format, &r.Reason, &r.Raw); err != nil {
+		if err := rows.Scan(&r.Time, &r.Source, &r.Line, &r.Format, &r.Reason, &r.Raw, &r.RawEncoding); err != nil {
 			return nil, 0, fmt.Errorf("read rejects: %w", err)
 		}
 		out = append(out, r)

@@ -88,4 +88,10 @@ var migrations = []string{
 		status     VARCHAR   NOT NULL DEFAULT 'open',
 		updated_at TIMESTAMP NOT NULL
 	);`,
+	// rejects.raw_encoding: a rejected line may hold any bytes, a VARCHAR
+	// only valid UTF-8, so raw holds the line as text and raw_encoding says
+	// how ('text': as received; 'escaped': invalid bytes as \xNN, see
+	// event.RawEscaped). Rows before it are text.
+	`ALTER TABLE rejects ADD COLUMN raw_encoding VARCHAR DEFAULT 'text';
+	ALTER TABLE rejects ALTER COLUMN raw_encoding SET NOT NULL;`,
 }

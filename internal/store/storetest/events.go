@@ -196,7 +196,7 @@ func testWriteNetworkCancel(t *testing.T, s store.Store) {
 func testRejects(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	r := func(line int64, raw string, at time.Time) event.Reject {
-		return event.Reject{Time: at, Source: "fw.log", Line: line, Format: "netfilter", Reason: "no SRC=", Raw: raw}
+		return event.Reject{Time: at, Source: "fw.log", Line: line, Format: "netfilter", Reason: "no SRC=", Raw: raw, RawEncoding: event.RawText}
 	}
 	first := []event.Reject{r(7, "bad 7", T0.Add(time.Minute)), r(3, "bad 3", T0), r(7, "bad 7", T0.Add(time.Minute)), r(9, "bad 9", T0.Add(time.Minute))}
 	if err := s.WriteRejects(ctx, first); err != nil {

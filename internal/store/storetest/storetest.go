@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"WriteNetworkConcurrent", testWriteNetworkConcurrent},
 		{"WriteNetworkCancel", testWriteNetworkCancel},
 		{"Rejects", testRejects},
+		{"RejectsAnyBytes", testRejectsAnyBytes},
 		{"Indicators", testIndicators},
 		{"IndicatorsAndSightings", testIndicatorsAndSightings},
 		{"WriteSightings", testWriteSightings},
