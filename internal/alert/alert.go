@@ -26,6 +26,53 @@ type Alert struct {
 	Detail    map[string]string `json:"detail"`     // every column the rule returned
 	Status    string            `json:"status"`     // "open"
 	UpdatedAt time.Time         `json:"updated_at"` // when a detection last changed it
+
+	// Detections are, for a finding of one detection pass (not a stored
+	// alert), the last_seen of each of its detections that brought newer
+	// evidence than the one before, ascending: a pass that steps a rule's
+	// window across new data may find the same thing several times. Empty
+	// means one detection, at LastSeen.
+	Detections []time.Time `json:"-"`
+}
+
+// detections returns the last_seen times of a finding's detections.
+func (a *Alert) detections() []time.Time {
+	if len(a.Detections) == 0 {
+		return []time.Time{a.LastSeen}
+	}
+	return a.Detections
+}
+
+// Open returns the alert a finding opens: counted once per detection.
+func Open(f Alert) Alert {
+	a := f
+	a.Count, a.Status, a.Detections = int64(len(f.detections())), "open", nil
+	return a
+}
+
+// Apply merges a finding into the stored alert a and reports whether a
+// changed. Each detection with evidence newer than a.LastSeen adds one to the
+// count, and the finding then sets last_seen, events and detail and may move
+// first_seen back. A finding with no newer evidence (the same window
+// evaluated again, or older data) changes nothing, so re-running a rule never
+// inflates an alert.
+func (a *Alert) Apply(f Alert) bool {
+	var n int64
+	for _, t := range f.detections() {
+		if t.After(a.LastSeen) {
+			n++
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	a.Count += n
+	if f.FirstSeen.Before(a.FirstSeen) {
+		a.FirstSeen = f.FirstSeen
+	}
+	a.LastSeen, a.Events, a.Detail = f.LastSeen, f.Events, f.Detail
+	a.Title, a.Severity, a.UpdatedAt = f.Title, f.Severity, f.UpdatedAt
+	return true
 }
 
 // Identity is an alert's deterministic id: a hash of the rule id and the

@@ -41,10 +41,31 @@ type Store interface {
 	// stored events that carry a matched address, skipping known ones.
 	SightingsFromMatches(ctx context.Context, ms []AddrMatch, source string) (added int, err error)
 
-	// UpsertAlerts opens new alerts and updates known ones (by ID).
+	// UpsertAlerts opens new alerts and updates known ones (by ID), as
+	// alert.Alert.Apply merges a finding into the stored alert.
 	UpsertAlerts(ctx context.Context, as []alert.Alert) (AlertCounts, error)
 	// Alerts lists alerts, the most recently seen first.
 	Alerts(ctx context.Context) ([]alert.Alert, error)
+
+	// IngestedSince returns the ingest spans recorded after sequence number
+	// seq, by sequence number then time. WriteNetwork, WriteSightings and
+	// SightingsFromMatches record the spans of the rows they store, under a
+	// number higher than any recorded before (on ClickHouse: the writer's
+	// clock in nanoseconds, as versions are), and nothing when they store
+	// nothing new.
+	IngestedSince(ctx context.Context, seq int64) ([]IngestSpan, error)
+	// Watermarks returns the saved watermarks by name.
+	Watermarks(ctx context.Context) (map[string]Watermark, error)
+	// SaveWatermark saves a watermark, replacing the one of its name.
+	SaveWatermark(ctx context.Context, w Watermark) error
+	// IndicatorsLoadedSince returns the active indicators added or changed
+	// (re-activated included) after t (loaded_at, at whole seconds; the
+	// zero t means all), as Indicators does, and the latest load time among
+	// them (t when there are none). A retro-hunt that saves that time hunts
+	// each load once: a load in the same second as the hunt's read comes
+	// from the same process on DuckDB; on ClickHouse another process's load
+	// in that second could be missed.
+	IndicatorsLoadedSince(ctx context.Context, t time.Time) ([]event.Indicator, time.Time, error)
 
 	// Query runs a read-only SQL statement, as rules do.
 	Query(ctx context.Context, sql string) (*Result, error)

@@ -175,6 +175,36 @@ var migrations = []migration{
 		{"alerts", `SELECT alert_id, rule_id, title, severity, group_json, first_seen, last_seen, count, events,
 			detail, status, updated_at FROM {db}.alert_versions FINAL`},
 	}},
+	// 2: ingest tracking, for detection by what was ingested rather than by
+	// the wall clock (store/ingest.go): the spans of event time each write
+	// stored rows in, numbered by an ingest sequence (the writer's clock in
+	// nanoseconds), and the watermarks of the rules and the retro-hunt, a
+	// version per save.
+	{tables: []table{
+		{
+			name: "ingest_spans",
+			columns: `seq        Int64,
+				table_name String,
+				min_time   DateTime('UTC'),
+				max_time   DateTime('UTC'),
+				rows       Int64,
+				added_at   DateTime('UTC')`,
+			engine: "MergeTree",
+			order:  "seq",
+			shard:  "seq",
+		},
+		{
+			name: "watermarks",
+			columns: `name       String,
+				seq        Int64,
+				mark_time  DateTime('UTC'),
+				updated_at DateTime('UTC'),
+				version    UInt64`,
+			engine: "ReplacingMergeTree(version)",
+			order:  "name",
+			shard:  "cityHash64(name)",
+		},
+	}},
 }
 
 // versioned maps the mutable tables, which are views, to the tables that

@@ -88,4 +88,23 @@ var migrations = []string{
 		status     VARCHAR   NOT NULL DEFAULT 'open',
 		updated_at TIMESTAMP NOT NULL
 	);`,
+	// 2: ingest tracking, for detection by what was ingested rather than by
+	// the wall clock (store/ingest.go): the spans of event time each write
+	// stored rows in, numbered by an ingest sequence, and the watermarks of
+	// the rules (how far through that sequence each has evaluated) and of
+	// the retro-hunt (up to which indicator load time it has hunted).
+	`CREATE TABLE ingest_spans (
+		seq        BIGINT    NOT NULL,
+		table_name VARCHAR   NOT NULL,
+		min_time   TIMESTAMP NOT NULL,
+		max_time   TIMESTAMP NOT NULL,
+		rows       BIGINT    NOT NULL DEFAULT 0,
+		added_at   TIMESTAMP NOT NULL
+	);
+	CREATE TABLE watermarks (
+		name       VARCHAR   NOT NULL,
+		seq        BIGINT    NOT NULL DEFAULT 0,
+		mark_time  TIMESTAMP NOT NULL DEFAULT TIMESTAMP '1970-01-01 00:00:00',
+		updated_at TIMESTAMP NOT NULL
+	);`,
 }

@@ -45,6 +45,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LoadRowsDefaults", testLoadRowsDefaults},
 		{"LoadRowsUnknownTable", testLoadRowsUnknownTable},
 		{"Counts", testCounts},
+		{"IngestSpans", testIngestSpans},
+		{"Watermarks", testWatermarks},
+		{"IndicatorsLoadedSince", testIndicatorsLoadedSince},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
