@@ -119,9 +119,9 @@ func (e *env) loadIntel(ctx context.Context, format, name string, files []string
 	}
 	rep.Added, rep.Updated, rep.Unchanged = c.Added, c.Updated, c.Unchanged
 	if c.Added+c.Updated > 0 {
-		// Hunting for every loaded indicator keeps this simple; sightings
-		// already recorded are skipped by the store.
-		if rep.Hunt, err = intel.RetroHunt(ctx, st, inds); err != nil {
+		// The indicators added or changed since the last hunt (these, and
+		// any an earlier load left unhunted); detect then has none to hunt.
+		if rep.Hunt, err = intel.HuntNew(ctx, st); err != nil {
 			return rep, err
 		}
 	}
