@@ -106,5 +106,11 @@ var migrations = []string{
 		seq        BIGINT    NOT NULL DEFAULT 0,
 		mark_time  TIMESTAMP NOT NULL DEFAULT TIMESTAMP '1970-01-01 00:00:00',
 		updated_at TIMESTAMP NOT NULL
-	);`,
+	);
+	-- Data stored before: one span per hour, as if ingested at once, so
+	-- that every rule evaluates it on its first detect.
+	INSERT INTO ingest_spans SELECT 1, 'network_events', min(time), max(time), count(*), CAST(now() AS TIMESTAMP)
+		FROM network_events GROUP BY date_trunc('hour', time);
+	INSERT INTO ingest_spans SELECT 1, 'sightings', min(time), max(time), count(*), CAST(now() AS TIMESTAMP)
+		FROM sightings GROUP BY date_trunc('hour', time);`,
 }
