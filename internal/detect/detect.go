@@ -201,6 +201,10 @@ func findings(ctx context.Context, st store.Store, r *rules.Rule, steps []Step) 
 		rows int
 	)
 	now := store.Now()
+	var step time.Duration // 0 for one evaluation at a given time
+	if len(steps) > 1 || steps[0].Stepped {
+		step = StepOf(r.Window)
+	}
 	for _, s := range steps {
 		as, err := evaluate(ctx, st, r, s, now)
 		if err != nil {
@@ -210,7 +214,7 @@ func findings(ctx context.Context, st store.Store, r *rules.Rule, steps []Step) 
 		for _, a := range as {
 			i, ok := byID[a.ID]
 			if !ok {
-				a.Detections = []time.Time{a.LastSeen}
+				a.Detections, a.Step = []time.Time{a.LastSeen}, step
 				byID[a.ID] = len(out)
 				out = append(out, a)
 				continue

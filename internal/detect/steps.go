@@ -12,6 +12,7 @@ import (
 type Step struct {
 	At               time.Time
 	DataFrom, DataTo time.Time
+	Stepped          bool // on the grid of Steps, not at a time given
 }
 
 // StepOf is how far apart the evaluations of a rule with a window are: half
@@ -53,7 +54,7 @@ func Steps(spans []store.IngestSpan, window time.Duration) []Step {
 			t = t.Add(step)
 		}
 		for end := cur.to.Add(window); !t.After(end); t = t.Add(step) {
-			out = append(out, Step{At: t, DataFrom: cur.from, DataTo: cur.to})
+			out = append(out, Step{At: t, DataFrom: cur.from, DataTo: cur.to, Stepped: true})
 		}
 	}
 	return out
