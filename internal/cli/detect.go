@@ -148,7 +148,7 @@ new evidence for them (count).`,
 				return e.printAlerts(as)
 			})
 		},
-	})
+	}, alertsShowCmd(e))
 	return cmd
 }
 
