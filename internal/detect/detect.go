@@ -205,8 +205,16 @@ func findings(ctx context.Context, st store.Store, r *rules.Rule, steps []Step) 
 	if len(steps) > 1 || steps[0].Stepped {
 		step = StepOf(r.Window)
 	}
-	for _, s := range steps {
-		as, err := evaluate(ctx, st, r, s, now)
+	times := make([]time.Time, len(steps))
+	for i, s := range steps {
+		times[i] = s.At
+	}
+	results, err := r.EvalAt(ctx, st, times)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i, s := range steps {
+		as, err := toAlerts(r, s, results[i], now)
 		if err != nil {
 			return nil, rows, err
 		}
@@ -230,15 +238,11 @@ func findings(ctx context.Context, st store.Store, r *rules.Rule, steps []Step) 
 	return out, rows, nil
 }
 
-// evaluate runs a rule at one step and turns its rows into alerts. An alert's
-// first and last seen are the data's times: the rule's first_seen and
-// last_seen columns, or, for a rule without them, its window clipped to the
-// data the step covers.
-func evaluate(ctx context.Context, st store.Store, r *rules.Rule, s Step, now time.Time) ([]alert.Alert, error) {
-	out, err := r.Eval(ctx, st, s.At)
-	if err != nil {
-		return nil, err
-	}
+// toAlerts turns the rows of a rule's evaluation at one step into alerts.
+// An alert's first and last seen are the data's times: the rule's first_seen
+// and last_seen columns, or, for a rule without them, its window clipped to
+// the data the step covers.
+func toAlerts(r *rules.Rule, s Step, out *store.Result, now time.Time) ([]alert.Alert, error) {
 	first, last := maxTime(s.At.Add(-r.Window), s.DataFrom), minTime(s.At, s.DataTo)
 	as := make([]alert.Alert, 0, len(out.Rows))
 	for _, row := range out.Rows {
