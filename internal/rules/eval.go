@@ -40,19 +40,28 @@ func (r *Rule) Eval(ctx context.Context, q Querier, now time.Time) (*store.Resul
 // queries over 256 KiB by default.
 const maxBatchSQL = 128 << 10
 
-// maxBatchSteps is the most evaluations EvalAt runs in one query: enough to
-// amortise a query's fixed cost (planning, a round trip), which dominates a
-// short window's evaluation, without making one query hold much.
-const maxBatchSteps = 64
-
 // stepColumn is the column EvalAt adds to tell the evaluations apart.
 const stepColumn = "homesoc_step"
 
 // EvalAt evaluates the rule at each of times, as Eval would one by one, and
 // returns the results in the same order. The evaluations run batched, as one
-// UNION ALL of the rule rendered at each time, so that stepping a short
-// window across days of data costs a few queries rather than thousands.
+// UNION ALL of the rule rendered at several times, as many as the engine
+// runs best in one query (dialect.batch; with a test batch if not zero), so
+// that an engine whose every query costs a round trip steps a short window
+// across days of data in fewer queries.
 func (r *Rule) EvalAt(ctx context.Context, q Querier, times []time.Time) ([]*store.Result, error) {
+	return r.evalAt(ctx, q, times, 0)
+}
+
+func (r *Rule) evalAt(ctx context.Context, q Querier, times []time.Time, batch int) ([]*store.Result, error) {
+	d, ok := dialects[q.Dialect()]
+	if !ok {
+		return nil, fmt.Errorf("rule %q: unknown SQL dialect %q (one of %s)", r.ID, q.Dialect(), strings.Join(Dialects(), ", "))
+	}
+	maxBatchSteps := d.batch
+	if batch > 0 {
+		maxBatchSteps = batch
+	}
 	out := make([]*store.Result, 0, len(times))
 	for len(times) > 0 {
 		var b strings.Builder
