@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"IngestSpans", testIngestSpans},
 		{"Watermarks", testWatermarks},
 		{"IndicatorsLoadedSince", testIndicatorsLoadedSince},
+		{"UpsertManyAlerts", testUpsertManyAlerts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/homesoc/homesoc/internal/alert"
 	"github.com/homesoc/homesoc/internal/event"
 	"github.com/homesoc/homesoc/internal/store"
 )
@@ -150,5 +151,31 @@ func testIndicatorsLoadedSince(t *testing.T, s store.Store) {
 	back, later, err := s.IndicatorsLoadedSince(ctx, latest)
 	if err != nil || formatIndicators(back) != formatIndicators([]event.Indicator{off}) || !later.After(latest) {
 		t.Fatalf("re-activated: %v, %v, %v; want %v loaded after %v", back, later, err, off, latest)
+	}
+}
+
+// testUpsertManyAlerts: a detection pass over much history may bring
+// thousands of findings at once; they open, then update, in one call each.
+func testUpsertManyAlerts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const n = 3000
+	as := make([]alert.Alert, n)
+	for i := range as {
+		g := map[string]string{"host": fmt.Sprintf("10.0.%d.%d", i/250, i%250)}
+		as[i] = alert.Alert{ID: alert.Identity("r", []string{"host"}, g), RuleID: "r", Title: "t", Severity: "low",
+			Group: g, FirstSeen: T0, LastSeen: T0.Add(time.Minute), Events: 1, Detail: g, UpdatedAt: T0}
+	}
+	if c, err := s.UpsertAlerts(ctx, as); err != nil || c.Opened != n {
+		t.Fatalf("open: %+v, %v", c, err)
+	}
+	for i := range as {
+		as[i].LastSeen = T0.Add(time.Hour)
+	}
+	if c, err := s.UpsertAlerts(ctx, as); err != nil || c.Updated != n {
+		t.Fatalf("update: %+v, %v", c, err)
+	}
+	got, err := s.Alerts(ctx)
+	if err != nil || len(got) != n || got[0].Count != 2 {
+		t.Fatalf("%d alerts, %v; want %d with count 2", len(got), err, n)
 	}
 }
