@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/homesoc/homesoc/internal/alert"
 	"github.com/homesoc/homesoc/internal/detect"
 	"github.com/homesoc/homesoc/internal/event"
+	"github.com/homesoc/homesoc/internal/intel"
+	"github.com/homesoc/homesoc/internal/pipeline"
 	"github.com/homesoc/homesoc/internal/rules"
 	"github.com/homesoc/homesoc/internal/store"
 	"github.com/homesoc/homesoc/internal/store/duckdb"
@@ -219,5 +222,50 @@ func TestDetectAt(t *testing.T) {
 	}
 	if res = run(t, st, rs); res.UpToDate || res.Opened+res.Updated != 0 {
 		t.Fatalf("then over the data: %+v; want it evaluated, the alert unchanged", res)
+	}
+}
+
+// TestDetectHuntNewOnly: events stored after an indicator was loaded were
+// matched at ingest, so the pass that follows hunts nothing, and
+// ioc-contact still finds the contact; only a newly loaded indicator is
+// hunted, over all history.
+func TestDetectHuntNewOnly(t *testing.T) {
+	ctx := context.Background()
+	st, rs := openStore(t), builtin(t)
+	host := netip.MustParseAddr("192.168.1.23")
+	ind := func(v string) event.Indicator {
+		return event.Indicator{ID: event.IndicatorID("feodo", event.IndicatorIP, v), Type: event.IndicatorIP,
+			Value: v, Feed: "feodo", Threat: "QakBot", Active: true}
+	}
+	if _, err := st.WriteIndicators(ctx, []event.Indicator{ind("198.51.100.77")}); err != nil {
+		t.Fatal(err)
+	}
+	if res := run(t, st, rs); res.Hunt.Indicators != 1 {
+		t.Fatalf("first pass: %+v; want the indicator hunted", res.Hunt)
+	}
+	inds, err := st.Indicators(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := ""
+	for i, dst := range []string{"198.51.100.77", "198.51.100.78"} {
+		log += fmt.Sprintf("2025-03-01T0%d:00:00 router kernel: ACCEPT IN=br0 OUT=ppp0 SRC=%s DST=%s LEN=60 TTL=64 ID=1 PROTO=TCP SPT=50000 DPT=443 SYN\n",
+			i+3, host, dst)
+	}
+	stats, err := pipeline.Run(ctx, st, pipeline.Source{Name: "fw.log", R: strings.NewReader(log), ModTime: day},
+		pipeline.Config{Format: "netfilter", Location: time.UTC, BatchSize: 100, Matcher: intel.NewMatcher(inds)})
+	if err != nil || stats.Stored != 2 || stats.Sightings != 1 {
+		t.Fatalf("ingest: %+v, %v; want 2 events stored, 1 sighting at ingest", stats, err)
+	}
+	res := run(t, st, rs)
+	if res.Hunt.Indicators != 0 || res.Opened != 1 {
+		t.Fatalf("after the ingest: %+v; want nothing hunted, the contact found", res)
+	}
+	if _, err := st.WriteIndicators(ctx, []event.Indicator{ind("198.51.100.78")}); err != nil {
+		t.Fatal(err)
+	}
+	res = run(t, st, rs)
+	if res.Hunt.Indicators != 1 || res.Hunt.Sightings != 1 || res.Opened != 1 {
+		t.Fatalf("a new indicator: %+v; want it alone hunted, its old contact found", res)
 	}
 }

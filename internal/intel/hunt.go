@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"time"
 
 	"github.com/homesoc/homesoc/internal/event"
 	"github.com/homesoc/homesoc/internal/store"
@@ -19,13 +18,13 @@ type HuntStore interface {
 // NewHuntStore is what a hunt of the new indicators needs of the store.
 type NewHuntStore interface {
 	HuntStore
-	IndicatorsLoadedSince(ctx context.Context, t time.Time) ([]event.Indicator, time.Time, error)
+	IndicatorsChangedSince(ctx context.Context, after int64) ([]event.Indicator, int64, error)
 	Watermarks(ctx context.Context) (map[string]store.Watermark, error)
 	SaveWatermark(ctx context.Context, w store.Watermark) error
 }
 
-// HuntWatermark names the retro-hunt's watermark: the load time of the
-// latest indicator it has hunted for.
+// HuntWatermark names the retro-hunt's watermark: the load number of the
+// latest indicators it has hunted for.
 const HuntWatermark = "retro-hunt"
 
 // HuntNew retro-hunts the active indicators added or changed (re-activated
@@ -44,16 +43,19 @@ func HuntNew(ctx context.Context, st NewHuntStore) (HuntResult, error) {
 	if err != nil {
 		return HuntResult{}, fmt.Errorf("retro-hunt: %w", err)
 	}
-	since := ws[HuntWatermark].Time
-	inds, latest, err := st.IndicatorsLoadedSince(ctx, since)
+	after := int64(-1) // never hunted: every indicator
+	if w, ok := ws[HuntWatermark]; ok {
+		after = w.Seq
+	}
+	inds, latest, err := st.IndicatorsChangedSince(ctx, after)
 	if err != nil {
 		return HuntResult{}, fmt.Errorf("retro-hunt: %w", err)
 	}
 	res, err := RetroHunt(ctx, st, inds)
-	if err != nil || !latest.After(since) {
+	if err != nil || latest == after {
 		return res, err
 	}
-	if err := st.SaveWatermark(ctx, store.Watermark{Name: HuntWatermark, Time: latest}); err != nil {
+	if err := st.SaveWatermark(ctx, store.Watermark{Name: HuntWatermark, Seq: latest}); err != nil {
 		return res, fmt.Errorf("retro-hunt: %w", err)
 	}
 	return res, nil

@@ -26,13 +26,12 @@ type IngestSpan struct {
 	AddedAt time.Time `json:"added_at"` // when the write was recorded
 }
 
-// Watermark is how far a consumer of the stored data has got: a rule, through
-// the ingest sequence (Seq), or the retro-hunt, through the indicators'
-// load times (Time).
+// Watermark is how far a consumer of the stored data has got: a rule,
+// through the ingest sequence, or the retro-hunt, through the indicators'
+// load numbers (see Store.IndicatorsChangedSince).
 type Watermark struct {
 	Name      string    `json:"name"`
 	Seq       int64     `json:"seq"`
-	Time      time.Time `json:"time"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
@@ -111,44 +110,31 @@ func Through(seq int64, spans []IngestSpan) int64 {
 	return seq
 }
 
-// IndicatorsLoadedQuery lists the active indicators loaded after since, as
-// Store.IndicatorsLoadedSince returns them, with the query's arguments; every
-// engine keeps loaded_at, set when an indicator is added or its content
-// changes. The zero since lists them all, fixtures loaded with the epoch too.
-func IndicatorsLoadedQuery(since time.Time) (string, []any) {
-	q := "SELECT " + IndicatorColumns + ", loaded_at FROM indicators WHERE active = 1"
-	if since.IsZero() {
-		return q + " ORDER BY id", nil
-	}
-	return q + " AND loaded_at > ? ORDER BY id", []any{since.UTC().Truncate(time.Second)}
-}
-
-// ScanIndicatorsLoaded reads every row of IndicatorsLoadedQuery, and returns
-// the latest load time among them, or since when there are none.
-func ScanIndicatorsLoaded(rows Rows, since time.Time) ([]event.Indicator, time.Time, error) {
+// ScanIndicatorsChanged reads rows of IndicatorColumns and a load number,
+// as IndicatorsChangedSince returns them, and returns the highest load
+// number among them, or after when there are none.
+func ScanIndicatorsChanged(rows Rows, after int64) ([]event.Indicator, int64, error) {
 	var out []event.Indicator
-	latest := since
+	latest := after
 	for rows.Next() {
-		var loaded time.Time
-		in, err := ScanIndicator(withLoaded{rows, &loaded})
+		var seq int64
+		in, err := ScanIndicator(withSeq{rows, &seq})
 		if err != nil {
-			return nil, since, fmt.Errorf("read indicators: %w", err)
+			return nil, after, fmt.Errorf("read indicators: %w", err)
 		}
-		if loaded.After(latest) {
-			latest = loaded.UTC()
-		}
+		latest = max(latest, seq)
 		out = append(out, in)
 	}
 	return out, latest, rows.Err()
 }
 
-// withLoaded scans a row of IndicatorColumns plus loaded_at.
-type withLoaded struct {
-	rows   Rows
-	loaded *time.Time
+// withSeq scans a row of IndicatorColumns plus a load number.
+type withSeq struct {
+	rows Rows
+	seq  *int64
 }
 
-func (w withLoaded) Scan(dest ...any) error { return w.rows.Scan(append(dest, w.loaded)...) }
+func (w withSeq) Scan(dest ...any) error { return w.rows.Scan(append(dest, w.seq)...) }
 
 // ScanIngestSpans reads rows of seq, table_name, min_time, max_time, rows,
 // added_at.
@@ -165,19 +151,15 @@ func ScanIngestSpans(rows Rows) ([]IngestSpan, error) {
 	return out, rows.Err()
 }
 
-// ScanWatermarks reads rows of name, seq, mark_time, updated_at. An epoch
-// time reads as the zero time.
+// ScanWatermarks reads rows of name, seq, updated_at.
 func ScanWatermarks(rows Rows) (map[string]Watermark, error) {
 	out := map[string]Watermark{}
 	for rows.Next() {
 		var w Watermark
-		if err := rows.Scan(&w.Name, &w.Seq, &w.Time, &w.UpdatedAt); err != nil {
+		if err := rows.Scan(&w.Name, &w.Seq, &w.UpdatedAt); err != nil {
 			return nil, fmt.Errorf("read watermarks: %w", err)
 		}
-		w.Time, w.UpdatedAt = w.Time.UTC(), w.UpdatedAt.UTC()
-		if w.Time.Unix() == 0 {
-			w.Time = time.Time{}
-		}
+		w.UpdatedAt = w.UpdatedAt.UTC()
 		out[w.Name] = w
 	}
 	return out, rows.Err()

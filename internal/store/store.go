@@ -58,14 +58,14 @@ type Store interface {
 	Watermarks(ctx context.Context) (map[string]Watermark, error)
 	// SaveWatermark saves a watermark, replacing the one of its name.
 	SaveWatermark(ctx context.Context, w Watermark) error
-	// IndicatorsLoadedSince returns the active indicators added or changed
-	// (re-activated included) after t (loaded_at, at whole seconds; the
-	// zero t means all), as Indicators does, and the latest load time among
-	// them (t when there are none). A retro-hunt that saves that time hunts
-	// each load once: a load in the same second as the hunt's read comes
-	// from the same process on DuckDB; on ClickHouse another process's load
-	// in that second could be missed.
-	IndicatorsLoadedSince(ctx context.Context, t time.Time) ([]event.Indicator, time.Time, error)
+	// IndicatorsChangedSince returns the active indicators whose load
+	// number is above after, as Indicators does, and the highest load
+	// number among them (after when there are none). A write of indicators
+	// numbers the ones it adds or changes (re-activation included) above
+	// every earlier load: the clock in nanoseconds, as versions are. An
+	// after of -1 returns every active indicator, those stored before load
+	// numbers (0) and fixtures included.
+	IndicatorsChangedSince(ctx context.Context, after int64) ([]event.Indicator, int64, error)
 
 	// Query runs a read-only SQL statement, as rules do.
 	Query(ctx context.Context, sql string) (*Result, error)

@@ -197,7 +197,6 @@ var migrations = []migration{
 			name: "watermarks",
 			columns: `name       String,
 				seq        Int64,
-				mark_time  DateTime('UTC'),
 				updated_at DateTime('UTC'),
 				version    UInt64`,
 			engine: "ReplacingMergeTree(version)",

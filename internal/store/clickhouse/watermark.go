@@ -46,7 +46,7 @@ func (s *Store) IngestedSince(ctx context.Context, seq int64) ([]store.IngestSpa
 
 // Watermarks implements store.Store.
 func (s *Store) Watermarks(ctx context.Context) (map[string]store.Watermark, error) {
-	rows, err := s.conn.Query(ctx, `SELECT name, seq, mark_time, updated_at FROM watermarks FINAL`)
+	rows, err := s.conn.Query(ctx, `SELECT name, seq, updated_at FROM watermarks FINAL`)
 	if err != nil {
 		return nil, fmt.Errorf("read watermarks: %w", err)
 	}
@@ -58,23 +58,29 @@ func (s *Store) Watermarks(ctx context.Context) (map[string]store.Watermark, err
 func (s *Store) SaveWatermark(ctx context.Context, w store.Watermark) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.insertColumns(ctx, "watermarks", "name, seq, mark_time, updated_at, version",
-		[]string{w.Name}, []int64{w.Seq}, []int64{storedTime(w.Time).Unix()}, []int64{store.Now().Unix()},
+	if err := s.insertColumns(ctx, "watermarks", "name, seq, updated_at, version",
+		[]string{w.Name}, []int64{w.Seq}, []int64{store.Now().Unix()},
 		[]uint64{s.nextVersion(0)}); err != nil {
 		return fmt.Errorf("save watermark %s: %w", w.Name, err)
 	}
 	return nil
 }
 
-// IndicatorsLoadedSince implements store.Store.
-func (s *Store) IndicatorsLoadedSince(ctx context.Context, t time.Time) ([]event.Indicator, time.Time, error) {
-	q, args := store.IndicatorsLoadedQuery(t)
-	rows, err := s.conn.Query(ctx, q, args...)
+// IndicatorsChangedSince implements store.Store: an indicator's load number
+// is the version of its latest row.
+func (s *Store) IndicatorsChangedSince(ctx context.Context, after int64) ([]event.Indicator, int64, error) {
+	// The versions table, whose FINAL keeps each id's latest version.
+	q := "SELECT " + store.IndicatorColumns + ", toInt64(version) FROM indicator_versions FINAL WHERE active = 1"
+	var args []any
+	if after >= 0 {
+		q, args = q+" AND version > ?", []any{uint64(after)}
+	}
+	rows, err := s.conn.Query(ctx, q+" ORDER BY id", args...)
 	if err != nil {
-		return nil, t, fmt.Errorf("read indicators: %w", err)
+		return nil, after, fmt.Errorf("read indicators: %w", err)
 	}
 	defer rows.Close()
-	return store.ScanIndicatorsLoaded(rows, t)
+	return store.ScanIndicatorsChanged(rows, after)
 }
 
 // sightingSpans returns the ingest spans of sightings rows.

@@ -27,8 +27,12 @@ func (s *Store) WriteIndicators(ctx context.Context, ins []event.Indicator) (sto
 		return c, err
 	}
 	now := store.Now()
+	seq, err := s.nextLoadSeq(ctx)
+	if err != nil {
+		return c, err
+	}
 	seen := make(map[string]struct{}, len(ins))
-	err := s.appendRows(ctx, "temp", "stage_indicators", func(a *duckdb.Appender) error {
+	err = s.appendRows(ctx, "temp", "stage_indicators", func(a *duckdb.Appender) error {
 		for _, in := range ins {
 			if _, dup := seen[in.ID]; dup {
 				continue
@@ -39,7 +43,7 @@ func (s *Store) WriteIndicators(ctx context.Context, ins []event.Indicator) (sto
 				fields = "{}"
 			}
 			if err := a.AppendRow(in.ID, in.Type, in.Value, in.Feed, in.Threat, int32(in.Confidence),
-				event.SecondsUTC(in.FirstSeen), event.SecondsUTC(in.LastSeen), boolInt(in.Active), fields, now); err != nil {
+				event.SecondsUTC(in.FirstSeen), event.SecondsUTC(in.LastSeen), boolInt(in.Active), fields, now, seq); err != nil {
 				return fmt.Errorf("indicator %s %q: %w", in.Type, in.Value, err)
 			}
 		}
@@ -52,7 +56,7 @@ func (s *Store) WriteIndicators(ctx context.Context, ins []event.Indicator) (sto
 		res, err := tx.ExecContext(ctx, `UPDATE indicators AS i SET
 				threat = s.threat, confidence = s.confidence, active = s.active, fields = s.fields,
 				first_seen = least(i.first_seen, s.first_seen), last_seen = greatest(i.last_seen, s.last_seen),
-				loaded_at = s.loaded_at
+				loaded_at = s.loaded_at, load_seq = s.load_seq
 			FROM stage_indicators AS s
 			WHERE i.id = s.id AND (i.threat <> s.threat OR i.confidence <> s.confidence OR i.active <> s.active
 				OR i.fields <> s.fields OR s.first_seen < i.first_seen OR s.last_seen > i.last_seen)`)

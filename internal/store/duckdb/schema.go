@@ -92,7 +92,7 @@ var migrations = []string{
 	// the wall clock (store/ingest.go): the spans of event time each write
 	// stored rows in, numbered by an ingest sequence, and the watermarks of
 	// the rules (how far through that sequence each has evaluated) and of
-	// the retro-hunt (up to which indicator load time it has hunted).
+	// the retro-hunt (up to which indicator load it has hunted).
 	`CREATE TABLE ingest_spans (
 		seq        BIGINT    NOT NULL,
 		table_name VARCHAR   NOT NULL,
@@ -104,9 +104,13 @@ var migrations = []string{
 	CREATE TABLE watermarks (
 		name       VARCHAR   NOT NULL,
 		seq        BIGINT    NOT NULL DEFAULT 0,
-		mark_time  TIMESTAMP NOT NULL DEFAULT TIMESTAMP '1970-01-01 00:00:00',
 		updated_at TIMESTAMP NOT NULL
 	);
+	-- The load number of the write that added or last changed an indicator
+	-- (as ClickHouse's indicator versions are numbered), for the hunt's
+	-- watermark: loaded_at has whole seconds, too coarse to tell a load
+	-- from a hunt in the same second. 0 for indicators loaded before.
+	ALTER TABLE indicators ADD COLUMN load_seq BIGINT DEFAULT 0;
 	-- Data stored before: one span per hour, as if ingested at once, so
 	-- that every rule evaluates it on its first detect.
 	INSERT INTO ingest_spans SELECT 1, 'network_events', min(time), max(time), count(*), CAST(now() AS TIMESTAMP)

@@ -46,7 +46,7 @@ func (s *Store) IngestedSince(ctx context.Context, seq int64) ([]store.IngestSpa
 
 // Watermarks implements store.Store.
 func (s *Store) Watermarks(ctx context.Context) (map[string]store.Watermark, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name, seq, mark_time, updated_at FROM watermarks`)
+	rows, err := s.db.QueryContext(ctx, `SELECT name, seq, updated_at FROM watermarks`)
 	if err != nil {
 		return nil, fmt.Errorf("read watermarks: %w", err)
 	}
@@ -62,31 +62,34 @@ func (s *Store) SaveWatermark(ctx context.Context, w store.Watermark) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM watermarks WHERE name = ?`, w.Name); err != nil {
 			return fmt.Errorf("save watermark %s: %w", w.Name, err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO watermarks (name, seq, mark_time, updated_at) VALUES (?, ?, ?, ?)`,
-			w.Name, w.Seq, storedOrEpoch(w.Time), store.Now()); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO watermarks (name, seq, updated_at) VALUES (?, ?, ?)`,
+			w.Name, w.Seq, store.Now()); err != nil {
 			return fmt.Errorf("save watermark %s: %w", w.Name, err)
 		}
 		return nil
 	})
 }
 
-// IndicatorsLoadedSince implements store.Store.
-func (s *Store) IndicatorsLoadedSince(ctx context.Context, t time.Time) ([]event.Indicator, time.Time, error) {
-	q, args := store.IndicatorsLoadedQuery(t)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+// IndicatorsChangedSince implements store.Store.
+func (s *Store) IndicatorsChangedSince(ctx context.Context, after int64) ([]event.Indicator, int64, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+store.IndicatorColumns+`, load_seq FROM indicators
+		WHERE active = 1 AND load_seq > ? ORDER BY id`, after)
 	if err != nil {
-		return nil, t, fmt.Errorf("read indicators: %w", err)
+		return nil, after, fmt.Errorf("read indicators: %w", err)
 	}
 	defer rows.Close()
-	return store.ScanIndicatorsLoaded(rows, t)
+	return store.ScanIndicatorsChanged(rows, after)
 }
 
-// storedOrEpoch is t at whole seconds in UTC, or the epoch for the zero time.
-func storedOrEpoch(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Unix(0, 0).UTC()
+// nextLoadSeq returns the load number of a write of indicators: above any
+// stored, and the clock in nanoseconds as ClickHouse's versions are. The
+// caller holds s.mu.
+func (s *Store) nextLoadSeq(ctx context.Context) (int64, error) {
+	var last int64
+	if err := s.conn.QueryRowContext(ctx, `SELECT coalesce(max(load_seq), 0) FROM indicators`).Scan(&last); err != nil {
+		return 0, fmt.Errorf("number indicator load: %w", err)
 	}
-	return t.UTC().Truncate(time.Second)
+	return max(last+1, time.Now().UnixNano()), nil
 }
 
 // networkSpans returns the ingest spans of the events of b.

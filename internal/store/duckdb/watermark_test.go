@@ -22,7 +22,7 @@ func TestIngestSpansOfDataBefore(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Back to the schema of migration 1, data kept.
-	if _, err := s.conn.ExecContext(ctx, `DROP TABLE ingest_spans; DROP TABLE watermarks;
+	if _, err := s.conn.ExecContext(ctx, `DROP TABLE ingest_spans; DROP TABLE watermarks; ALTER TABLE indicators DROP COLUMN load_seq;
 		DELETE FROM schema_migrations WHERE version >= 2`); err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Counts", testCounts},
 		{"IngestSpans", testIngestSpans},
 		{"Watermarks", testWatermarks},
-		{"IndicatorsLoadedSince", testIndicatorsLoadedSince},
+		{"IndicatorsChangedSince", testIndicatorsChangedSince},
 		{"UpsertManyAlerts", testUpsertManyAlerts},
 	}
 	for _, tc := range tests {

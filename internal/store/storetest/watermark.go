@@ -111,7 +111,7 @@ func testWatermarks(t *testing.T, s store.Store) {
 	if got, err := s.Watermarks(ctx); err != nil || len(got) != 0 {
 		t.Fatalf("empty store: %v, %v", got, err)
 	}
-	for _, w := range []store.Watermark{{Name: "rule/a", Seq: 7}, {Name: "hunt", Time: T0}, {Name: "rule/a", Seq: 9}} {
+	for _, w := range []store.Watermark{{Name: "rule/a", Seq: 7}, {Name: "hunt", Seq: 1 << 62}, {Name: "rule/a", Seq: 9}} {
 		if err := s.SaveWatermark(ctx, w); err != nil {
 			t.Fatal(err)
 		}
@@ -121,36 +121,43 @@ func testWatermarks(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	a, h := got["rule/a"], got["hunt"]
-	if len(got) != 2 || a.Seq != 9 || !a.Time.IsZero() || h.Seq != 0 || !h.Time.Equal(T0) || a.UpdatedAt.IsZero() {
-		t.Errorf("watermarks %+v: want rule/a at 9, hunt at %v", got, T0)
+	if len(got) != 2 || a.Seq != 9 || h.Seq != 1<<62 || a.UpdatedAt.IsZero() {
+		t.Errorf("watermarks %+v: want rule/a at 9, hunt at 1<<62", got)
 	}
 }
 
-// testIndicatorsLoadedSince: the indicators added or changed after a load
-// time, the latest load time among them; re-activation counts as a change.
-func testIndicatorsLoadedSince(t *testing.T, s store.Store) {
+// testIndicatorsChangedSince: the indicators added or changed by loads
+// after a load number, the highest number among them; re-activation counts
+// as a change, and a load right after a hunt, in the same second, is new.
+func testIndicatorsChangedSince(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	a, b, off := indicator("feodo", "198.51.100.7"), indicator("feodo", "203.0.113.10"), indicator("feodo", "203.0.113.11")
 	off.Active = false
 	if _, err := s.WriteIndicators(ctx, []event.Indicator{a, b, off}); err != nil {
 		t.Fatal(err)
 	}
-	all, latest, err := s.IndicatorsLoadedSince(ctx, time.Time{})
-	if err != nil || formatIndicators(all) != formatIndicators([]event.Indicator{b, a}) || latest.IsZero() { // by id
-		t.Fatalf("all: %v, %v, %v; want the two active ones and their load time", all, latest, err)
+	all, first, err := s.IndicatorsChangedSince(ctx, -1)
+	if err != nil || formatIndicators(all) != formatIndicators([]event.Indicator{b, a}) || first <= 0 { // by id
+		t.Fatalf("all: %v, %v, %v; want the two active ones and their load number", all, first, err)
 	}
-	none, again, err := s.IndicatorsLoadedSince(ctx, latest)
-	if err != nil || len(none) != 0 || !again.Equal(latest) {
+	none, again, err := s.IndicatorsChangedSince(ctx, first)
+	if err != nil || len(none) != 0 || again != first {
 		t.Fatalf("since the last load: %v, %v, %v; want none", none, again, err)
 	}
-	time.Sleep(1100 * time.Millisecond) // load times have whole seconds
 	off.Active = true
+	c := indicator("feodo", "203.0.113.12")
 	if _, err := s.WriteIndicators(ctx, []event.Indicator{a, b, off}); err != nil {
 		t.Fatal(err)
 	}
-	back, later, err := s.IndicatorsLoadedSince(ctx, latest)
-	if err != nil || formatIndicators(back) != formatIndicators([]event.Indicator{off}) || !later.After(latest) {
-		t.Fatalf("re-activated: %v, %v, %v; want %v loaded after %v", back, later, err, off, latest)
+	if _, err := s.WriteIndicators(ctx, []event.Indicator{c}); err != nil {
+		t.Fatal(err)
+	}
+	back, later, err := s.IndicatorsChangedSince(ctx, first)
+	if err != nil || formatIndicators(back) != formatIndicators([]event.Indicator{off, c}) || later <= first {
+		t.Fatalf("re-activated and added: %v, %v, %v; want %v and %v numbered after %v", back, later, err, off, c, first)
+	}
+	if last, _, err := s.IndicatorsChangedSince(ctx, later-1); err != nil || formatIndicators(last) != formatIndicators([]event.Indicator{c}) {
+		t.Fatalf("the last load: %v, %v; want %v", last, err, c)
 	}
 }
 
