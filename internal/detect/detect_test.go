@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/homesoc/homesoc/internal/alert"
@@ -267,5 +268,31 @@ func TestDetectHuntNewOnly(t *testing.T) {
 	res = run(t, st, rs)
 	if res.Hunt.Indicators != 1 || res.Hunt.Sightings != 1 || res.Opened != 1 {
 		t.Fatalf("a new indicator: %+v; want it alone hunted, its old contact found", res)
+	}
+}
+
+// TestDetectRuleWithoutTimes: a rule that returns no first_seen/last_seen
+// gets the data's times all the same, its window clipped to the data, and
+// the windows stepping past the data find nothing newer.
+func TestDetectRuleWithoutTimes(t *testing.T) {
+	st := openStore(t)
+	rs, err := rules.Load(fstest.MapFS{"sources.sql": {Data: []byte(`-- id: sources
+-- title: t
+-- severity: low
+-- window: 10m
+-- group_by: [source]
+SELECT src_ip AS source, count(*) AS events FROM network_events
+WHERE time >= {{window_start}} AND time <= {{now}} GROUP BY src_ip
+`)}}, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, st, scan(scanner, day.Add(10*time.Hour+2*time.Minute), 1, 20))
+	if res := run(t, st, rs); res.Opened != 1 || res.Rules[0].Evaluations != 2 {
+		t.Fatalf("%+v: want two windows, one alert", res)
+	}
+	want := "sources {\"source\":\"192.0.2.200\"} 2025-03-01 10:02:00..2025-03-01 10:02:19 count 1 events 20; "
+	if got := alerts(t, st); got != want {
+		t.Fatalf("alerts\n got %s\nwant %s", got, want)
 	}
 }
