@@ -13,10 +13,16 @@ import (
 // under the next ingest sequence number: the writer's clock in nanoseconds,
 // as versions are (nextVersion), so processes writing at once number their
 // writes in the order they finish. The caller holds s.mu.
+//
+// It runs to the end when ctx is cancelled after the rows were written
+// (Ctrl-C during an ingest): rows without their span would never be
+// evaluated, as ingesting them again stores nothing. Only a crash between
+// the two inserts loses the span.
 func (s *Store) recordIngest(ctx context.Context, spans []store.IngestSpan) error {
 	if len(spans) == 0 {
 		return nil
 	}
+	ctx = context.WithoutCancel(ctx)
 	seq := int64(s.nextVersion(0))
 	now := store.Now().Unix()
 	n := len(spans)

@@ -13,10 +13,16 @@ import (
 // recordIngest records the spans of a write under the next ingest sequence
 // number. The caller holds s.mu, so numbers are handed out one at a time;
 // one process writes a DuckDB file.
+//
+// It runs after the write's rows are committed, and runs to the end when ctx
+// is cancelled then (Ctrl-C during an ingest): rows without their span would
+// never be evaluated, as ingesting them again stores nothing. Only a crash
+// between the two commits loses the span.
 func (s *Store) recordIngest(ctx context.Context, spans []store.IngestSpan) error {
 	if len(spans) == 0 {
 		return nil
 	}
+	ctx = context.WithoutCancel(ctx)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var seq int64
 		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM ingest_spans`).Scan(&seq); err != nil {
