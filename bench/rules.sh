@@ -33,8 +33,8 @@ for engine in $(stores); do
 	for run in $(seq "$RUNS"); do
 		# shellcheck disable=SC2086
 		"$out/homesoc" $flags --json detect --now "$now" > "$out/detect.json"
-		total=$(grep -E '^      "seconds"' "$out/detect.json" | tr -dc '0-9.\n' | awk '{ s += $1 } END { printf "%.2f", s }')
-		echo "$engine run $run: rules $total s ($(grep -E '"(rule|rows|seconds)"' "$out/detect.json" | tr -d ' \n'))"
+		total=$(grep -E '^      "elapsed_s"' "$out/detect.json" | tr -dc '0-9.\n' | awk '{ s += $1 } END { printf "%.2f", s }')
+		echo "$engine run $run: rules $total s ($(grep -E '"(rule|rows|elapsed_s)"' "$out/detect.json" | tr -d ' \n'))"
 		totals+=("$total")
 	done
 	echo "$engine median: all rules in $(median "${totals[@]}") s"

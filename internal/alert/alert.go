@@ -26,6 +26,84 @@ type Alert struct {
 	Detail    map[string]string `json:"detail"`     // every column the rule returned
 	Status    string            `json:"status"`     // "open"
 	UpdatedAt time.Time         `json:"updated_at"` // when a detection last changed it
+
+	// Detections are, for a finding of one detection pass (not a stored
+	// alert), the last_seen of each of its detections that brought newer
+	// evidence than the one before, ascending: a pass that steps a rule's
+	// window across new data may find the same thing several times. Empty
+	// means one detection, at LastSeen.
+	Detections []time.Time `json:"-"`
+	// Step is, for a finding, how far apart its rule's windows end (0 when
+	// evaluated once, at a time given): newer evidence counts as a new
+	// detection only when it falls in a later step than the evidence before
+	// it. Not stored.
+	Step time.Duration `json:"-"`
+}
+
+// detections returns the last_seen times of a finding's detections.
+func (a *Alert) detections() []time.Time {
+	if len(a.Detections) == 0 {
+		return []time.Time{a.LastSeen}
+	}
+	return a.Detections
+}
+
+// Open returns the alert a finding opens, counted as Apply would count its
+// detections.
+func Open(f Alert) Alert {
+	a := f
+	a.Count, a.Status, a.Detections, a.Step = 1, "open", nil, 0
+	ds := f.detections()
+	prev := ds[0]
+	for _, d := range ds[1:] {
+		if newStep(prev, d, f.Step) {
+			a.Count++
+		}
+		prev = d
+	}
+	return a
+}
+
+// newStep reports whether evidence at d, later than prev, falls in a later
+// step of the grid of windows (see detect.Steps) than prev: a window ending
+// at t holds the detections with last_seen in (t-step, t]. With no step,
+// all later evidence is new.
+func newStep(prev, d time.Time, step time.Duration) bool {
+	if step <= 0 {
+		return d.After(prev)
+	}
+	return d.Add(-time.Second).Truncate(step).After(prev.Add(-time.Second).Truncate(step))
+}
+
+// Apply merges a finding into the stored alert a and reports whether a
+// changed. Evidence newer than a.LastSeen updates last_seen, events and
+// detail (and may move first_seen back); each detection whose evidence
+// falls in a later step than the evidence before it adds one to the count,
+// so a window evaluated again with more of the same data does not. A
+// finding with no newer evidence (the same window evaluated again, or older
+// data) changes nothing, so re-running a rule never inflates an alert.
+func (a *Alert) Apply(f Alert) bool {
+	prev := a.LastSeen
+	changed := false
+	for _, d := range f.detections() {
+		if !d.After(prev) {
+			continue
+		}
+		changed = true
+		if newStep(prev, d, f.Step) {
+			a.Count++
+		}
+		prev = d
+	}
+	if !changed {
+		return false
+	}
+	if f.FirstSeen.Before(a.FirstSeen) {
+		a.FirstSeen = f.FirstSeen
+	}
+	a.LastSeen, a.Events, a.Detail = f.LastSeen, f.Events, f.Detail
+	a.Title, a.Severity, a.UpdatedAt = f.Title, f.Severity, f.UpdatedAt
+	return true
 }
 
 // Identity is an alert's deterministic id: a hash of the rule id and the

@@ -1,6 +1,9 @@
 package alert
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestIdentity(t *testing.T) {
 	by := []string{"host", "indicator"}
@@ -19,5 +22,40 @@ func TestIdentity(t *testing.T) {
 		if got := Identity(tc.rule, by, tc.values); (got == a) != tc.same {
 			t.Errorf("%s: identity %s vs %s, want same=%v", tc.name, got, a, tc.same)
 		}
+	}
+}
+
+func TestApplySteps(t *testing.T) {
+	t0 := time.Date(2026, 4, 6, 10, 0, 0, 0, time.UTC)
+	at := func(m, s int) time.Time { return t0.Add(time.Duration(m)*time.Minute + time.Duration(s)*time.Second) }
+	step := 5 * time.Minute
+	for _, tc := range []struct {
+		name    string
+		stored  time.Time // last_seen of the stored alert
+		ds      []time.Time
+		step    time.Duration
+		changed bool
+		count   int64
+	}{
+		{"same evidence", at(2, 0), []time.Time{at(2, 0)}, step, false, 1},
+		{"older evidence", at(2, 0), []time.Time{at(1, 0)}, step, false, 1},
+		{"newer, same step: more of one window", at(2, 0), []time.Time{at(4, 59)}, step, true, 1},
+		{"the step's last second is in it", at(2, 0), []time.Time{at(5, 0)}, step, true, 1},
+		{"next step", at(2, 0), []time.Time{at(5, 1)}, step, true, 2},
+		{"steps of a pass", at(2, 0), []time.Time{at(4, 0), at(7, 0), at(8, 0), at(12, 0)}, step, true, 3},
+		{"no step: all newer evidence counts", at(2, 0), []time.Time{at(2, 1)}, 0, true, 2},
+	} {
+		a := Alert{LastSeen: tc.stored, FirstSeen: tc.stored, Count: 1}
+		f := Alert{Detections: tc.ds, Step: tc.step, LastSeen: tc.ds[len(tc.ds)-1], FirstSeen: tc.ds[0], Events: 7}
+		if changed := a.Apply(f); changed != tc.changed || a.Count != tc.count {
+			t.Errorf("%s: changed %v, count %d; want %v, %d", tc.name, changed, a.Count, tc.changed, tc.count)
+		}
+		if tc.changed && (!a.LastSeen.Equal(f.LastSeen) || a.Events != 7) {
+			t.Errorf("%s: last seen %v, events %d; want the finding's", tc.name, a.LastSeen, a.Events)
+		}
+	}
+	opened := Open(Alert{Detections: []time.Time{at(1, 0), at(4, 0), at(6, 0)}, Step: step, LastSeen: at(6, 0)})
+	if opened.Count != 2 || opened.Status != "open" || opened.Detections != nil {
+		t.Errorf("opened %+v: want count 2 (two steps), open", opened)
 	}
 }

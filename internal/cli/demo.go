@@ -91,7 +91,7 @@ so you can go on exploring it with the other commands.`,
 				return err
 			}
 			defer st.Close()
-			res, err := detect.Run(ctx, st, rs, time.Now().UTC().Truncate(time.Second))
+			res, err := detect.Run(ctx, st, rs, time.Time{}) // over what was ingested
 			if err != nil {
 				return err
 			}

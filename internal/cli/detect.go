@@ -18,19 +18,31 @@ func detectCmd(e *env) *cobra.Command {
 	var dirs []string
 	cmd := &cobra.Command{
 		Use:   "detect [--now T] [--rules DIR]...",
-		Short: "Retro-hunt indicators over history, run every rule, and raise alerts",
+		Short: "Retro-hunt new indicators, run every rule over the newly ingested data, and raise alerts",
 		Long: `Run one detection pass over the stored data:
 
- 1. retro-hunt: every active indicator is matched against all stored events,
-    so events stored before an indicator was known become sightings;
- 2. every rule (the built-in ones and those in --rules directories) runs at
-    --now, and each row it returns becomes an alert.
+ 1. retro-hunt: the indicators added or changed since the last hunt are
+    matched against all stored events, so events stored before an indicator
+    was known become sightings (later events were matched at ingest);
+ 2. every rule (the built-in ones and those in --rules directories) runs over
+    the event times of the data ingested since it last ran, however old those
+    times are: a day-old log gets the alerts it would have got live. The
+    rule's window steps across that data half a window at a time, so a burst
+    is not missed at a step boundary, and the same evidence seen by two
+    windows counts once. A rule with no new data is not run; with no new
+    data at all, detect says so and changes nothing.
 
 An alert is identified by its rule and the values of the rule's group_by
-columns: finding the same thing again updates that alert (last seen, count)
-instead of opening another.`,
+columns: finding the same thing again with newer evidence updates that alert
+(last seen, count) instead of opening another. Its first and last seen are
+the data's times.
+
+--now evaluates every rule once, at that time, over the window before it,
+whatever was ingested when: for tests and one-off looks. It does not move
+the rules' watermarks.`,
 		Example: `  homesoc detect
-  homesoc detect --now 2026-01-10T12:00:00Z --rules ./my-rules
+  homesoc detect --rules ./my-rules
+  homesoc detect --now 2026-01-10T12:00:00Z
   homesoc --json detect`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -57,15 +69,15 @@ instead of opening another.`,
 			return loadErr
 		},
 	}
-	cmd.Flags().StringVar(&nowFlag, "now", "", "evaluate rules at this time (RFC 3339; default: now)")
+	cmd.Flags().StringVar(&nowFlag, "now", "", "evaluate every rule once at this time (RFC 3339) instead of over the newly ingested data")
 	cmd.Flags().StringArrayVar(&dirs, "rules", nil, "also run the rules in this directory (repeatable)")
 	return cmd
 }
 
-// parseNow reads --now: empty means the current time.
+// parseNow reads --now: empty means none, the zero time.
 func parseNow(s string) (time.Time, error) {
 	if s == "" {
-		return store.Now(), nil
+		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
@@ -78,15 +90,39 @@ func (e *env) printDetect(res detect.Result) error {
 	if e.json {
 		return e.printJSON(res)
 	}
-	fmt.Fprintf(e.stdout, "retro-hunt: %d indicators over %d addresses: %d matched, %d new sightings\n",
-		res.Hunt.Indicators, res.Hunt.Addresses, res.Hunt.Matched, res.Hunt.Sightings)
+	if h := res.Hunt; h.Indicators == 0 {
+		fmt.Fprintln(e.stdout, "retro-hunt: no indicators added or changed since the last hunt")
+	} else {
+		fmt.Fprintf(e.stdout, "retro-hunt: %d indicators over %d addresses: %d matched, %d new sightings\n",
+			h.Indicators, h.Addresses, h.Matched, h.Sightings)
+	}
+	if res.At == nil && res.UpToDate {
+		fmt.Fprintf(e.stdout, "no data ingested since the last detect: all %d rules up to date, alerts unchanged\n", len(res.Rules))
+		return nil
+	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RULE\tROWS\tOPENED\tUPDATED\tERROR")
+	fmt.Fprintln(tw, "RULE\tDATA\tEVALUATIONS\tROWS\tOPENED\tUPDATED\tERROR")
+	evaluated := 0
 	for _, r := range res.Rules {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", r.Rule, r.Rows, r.Opened, r.Updated, r.Error)
+		data := "up to date"
+		switch {
+		case r.DataFrom != nil:
+			data = r.DataFrom.Format(time.DateTime) + " .. " + r.DataTo.Format(time.DateTime)
+		case res.At != nil:
+			data = "at " + res.At.Format(time.DateTime)
+		}
+		if !r.UpToDate {
+			evaluated++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\n", r.Rule, data, r.Evaluations, r.Rows, r.Opened, r.Updated, r.Error)
 	}
 	tw.Flush()
-	fmt.Fprintf(e.stdout, "%d rules at %s: %d alerts opened, %d updated\n", len(res.Rules), res.Now.Format(time.RFC3339), res.Opened, res.Updated)
+	if res.At != nil {
+		fmt.Fprintf(e.stdout, "%d rules at %s: %d alerts opened, %d updated\n", len(res.Rules), res.At.Format(time.RFC3339), res.Opened, res.Updated)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "%d rules over newly ingested data (%d up to date): %d alerts opened, %d updated\n",
+		evaluated, len(res.Rules)-evaluated, res.Opened, res.Updated)
 	return nil
 }
 
@@ -109,7 +145,7 @@ new evidence for them (count).`,
 				return e.printAlerts(as)
 			})
 		},
-	})
+	}, alertsShowCmd(e))
 	return cmd
 }
 

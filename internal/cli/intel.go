@@ -108,7 +108,6 @@ func (e *env) loadIntel(ctx context.Context, format, name string, files []string
 		return rep, err
 	}
 	defer st.Close()
-	var inds []event.Indicator
 	opts := intel.LoadOptions{Feed: rep.Feed, Now: store.Now()}
 	for _, file := range files {
 		imp, err := importFeedFile(ctx, st, format, file, opts)
@@ -122,12 +121,11 @@ func (e *env) loadIntel(ctx context.Context, format, name string, files []string
 		rep.Updated += imp.Written.Updated
 		rep.Unchanged += imp.Written.Unchanged
 		rep.FirstRejects = append(rep.FirstRejects, imp.Rejects[:min(len(imp.Rejects), pipeline.MaxRejectSamples-len(rep.FirstRejects))]...)
-		inds = append(inds, imp.Indicators...)
 	}
 	if rep.Added+rep.Updated > 0 {
-		// Hunting for every loaded indicator keeps this simple; sightings
-		// already recorded are skipped by the store.
-		if rep.Hunt, err = intel.RetroHunt(ctx, st, inds); err != nil {
+		// The indicators added or changed since the last hunt (these, and
+		// any an earlier load left unhunted); detect then has none to hunt.
+		if rep.Hunt, err = intel.HuntNew(ctx, st); err != nil {
 			return rep, err
 		}
 	}

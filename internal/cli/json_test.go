@@ -18,7 +18,7 @@ import (
 
 // jsonCase is how TestEveryCommandJSON runs one command.
 type jsonCase struct {
-	args      []string // after the command's path; "$DATA" is the prepared data directory
+	args      []string // after the command's path; "$DATA" is the prepared data directory, "$ALERT" the id of one of its alerts
 	freshData bool     // run on a new empty data directory instead of the prepared one
 	ndjson    bool     // the command streams one JSON document per line (its --help says so)
 	notJSON   string   // why --json does not apply: the command is not run
@@ -34,6 +34,7 @@ var jsonCases = map[string]jsonCase{
 	"intel list":  {args: []string{"--all"}},
 	"detect":      {},
 	"alerts list": {},
+	"alerts show": {args: []string{"$ALERT"}},
 	"rejects":     {},
 	"rules test":  {},
 	"rules lint":  {},
@@ -61,6 +62,13 @@ func TestEveryCommandJSON(t *testing.T) {
 	if out, code := runMain(t, "--store", "duckdb", "--data", data, "demo"); code != 0 {
 		t.Fatalf("demo to prepare the data directory: exit %d\n%s", code, out)
 	}
+	out, code := runMain(t, "--store", "duckdb", "--data", data, "--json", "alerts", "list")
+	var alerts []struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(out.stdout), &alerts); code != 0 || err != nil || len(alerts) == 0 {
+		t.Fatalf("alerts list after the demo: exit %d, %v, want alerts:\n%s", code, err, out)
+	}
 	leaves := leafCommands(newRoot(&env{}))
 	for name := range jsonCases {
 		if !slices.Contains(leaves, name) {
@@ -82,7 +90,7 @@ func TestEveryCommandJSON(t *testing.T) {
 			}
 			args := append([]string{"--store", "duckdb", "--data", dir, "--json"}, strings.Fields(name)...)
 			for _, a := range c.args {
-				args = append(args, strings.ReplaceAll(a, "$DATA", data))
+				args = append(args, strings.NewReplacer("$DATA", data, "$ALERT", alerts[0].ID).Replace(a))
 			}
 			out, code := runMain(t, args...)
 			if code != 0 {

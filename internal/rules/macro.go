@@ -14,6 +14,14 @@ import (
 type dialect struct {
 	timestamp func(t time.Time) string // a literal of a UTC time at second resolution
 	hour, day func(expr string) string // truncation of a time expression
+	// batch is how many evaluations of a rule EvalAt runs in one query.
+	// Stepping port-scan-burst's 10-minute window across 1M events (336
+	// evaluations), measured on two busy cores: DuckDB runs them one query
+	// each in 3.5-4.7 s, batched 8 to a query in 4.9-6.9 s and 64 in
+	// 15-25 s (one query's branches contend); ClickHouse 18.16 in 2.9-4.4 s
+	// one by one, 1.9-2.1 s by 8, 2.1-3.0 s by 64, as each query costs it
+	// a round trip and a fixed start.
+	batch int
 }
 
 // dialects are the engines rules run on, keyed by store.Store.Dialect().
@@ -22,11 +30,13 @@ var dialects = map[string]dialect{
 		timestamp: func(t time.Time) string { return "TIMESTAMP '" + t.Format(time.DateTime) + "'" },
 		hour:      func(e string) string { return "date_trunc('hour', " + e + ")" },
 		day:       func(e string) string { return "date_trunc('day', " + e + ")" },
+		batch:     1,
 	},
 	"clickhouse": {
 		timestamp: func(t time.Time) string { return "toDateTime('" + t.Format(time.DateTime) + "', 'UTC')" },
 		hour:      func(e string) string { return "toStartOfHour(" + e + ")" },
 		day:       func(e string) string { return "toStartOfDay(" + e + ")" },
+		batch:     8,
 	},
 }
 

@@ -44,10 +44,31 @@ type Store interface {
 	// stored events that carry a matched address, skipping known ones.
 	SightingsFromMatches(ctx context.Context, ms []AddrMatch, source string) (added int, err error)
 
-	// UpsertAlerts opens new alerts and updates known ones (by ID).
+	// UpsertAlerts opens new alerts and updates known ones (by ID), as
+	// alert.Alert.Apply merges a finding into the stored alert.
 	UpsertAlerts(ctx context.Context, as []alert.Alert) (AlertCounts, error)
 	// Alerts lists alerts, the most recently seen first.
 	Alerts(ctx context.Context) ([]alert.Alert, error)
+
+	// IngestedSince returns the ingest spans recorded after sequence number
+	// seq, by sequence number then time. WriteNetwork, WriteSightings and
+	// SightingsFromMatches record the spans of the rows they store, under a
+	// number higher than any recorded before (on ClickHouse: the writer's
+	// clock in nanoseconds, as versions are), and nothing when they store
+	// nothing new.
+	IngestedSince(ctx context.Context, seq int64) ([]IngestSpan, error)
+	// Watermarks returns the saved watermarks by name.
+	Watermarks(ctx context.Context) (map[string]Watermark, error)
+	// SaveWatermark saves a watermark, replacing the one of its name.
+	SaveWatermark(ctx context.Context, w Watermark) error
+	// IndicatorsChangedSince returns the active indicators whose load
+	// number is above after, as Indicators does, and the highest load
+	// number among them (after when there are none). A write of indicators
+	// numbers the ones it adds or changes (re-activation included) above
+	// every earlier load: the clock in nanoseconds, as versions are. An
+	// after of -1 returns every active indicator, those stored before load
+	// numbers (0) and fixtures included.
+	IndicatorsChangedSince(ctx context.Context, after int64) ([]event.Indicator, int64, error)
 
 	// Query runs a read-only SQL statement, as rules do.
 	Query(ctx context.Context, sql string) (*Result, error)

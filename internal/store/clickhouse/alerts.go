@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
+	"slices"
 
 	"github.com/homesoc/homesoc/internal/alert"
 	"github.com/homesoc/homesoc/internal/store"
@@ -14,12 +14,9 @@ import (
 const alertColumns = `alert_id, rule_id, title, severity, group_json, first_seen, last_seen, count, events,
 	detail, status, updated_at, version`
 
-// UpsertAlerts implements store.Store. A known alert widens its first/last
-// seen, and its count grows only when the detection brings evidence newer
-// than what the alert already holds, so re-running a rule over the same
-// window does not inflate it. The alerts are applied in order to their
-// latest stored versions, in Go; each alert that changed gets one new
-// version.
+// UpsertAlerts implements store.Store: each finding is merged into the
+// latest stored version of its alert in Go (alert.Alert.Apply), in order;
+// each alert that changed gets one new version.
 func (s *Store) UpsertAlerts(ctx context.Context, as []alert.Alert) (store.AlertCounts, error) {
 	var c store.AlertCounts
 	if len(as) == 0 {
@@ -43,19 +40,24 @@ func (s *Store) UpsertAlerts(ctx context.Context, as []alert.Alert) (store.Alert
 	}
 	defer rows.Close()
 	type state struct {
-		row     alertRow
+		a       alert.Alert
 		version uint64 // the stored version, 0 if new
 		changed bool
 	}
 	known := make(map[string]*state)
 	for rows.Next() {
 		st := &state{}
-		r := &st.row
-		if err := rows.Scan(&r.id, &r.rule, &r.title, &r.severity, &r.group, &r.firstSeen, &r.lastSeen,
-			&r.count, &r.events, &r.detail, &r.status, &r.updatedAt, &st.version); err != nil {
+		a := &st.a
+		var group, detail string
+		if err := rows.Scan(&a.ID, &a.RuleID, &a.Title, &a.Severity, &group, &a.FirstSeen, &a.LastSeen,
+			&a.Count, &a.Events, &detail, &a.Status, &a.UpdatedAt, &st.version); err != nil {
 			return c, fmt.Errorf("read known alerts: %w", err)
 		}
-		known[r.id] = st
+		a.FirstSeen, a.LastSeen = a.FirstSeen.UTC(), a.LastSeen.UTC()
+		if err := json.Unmarshal([]byte(group), &a.Group); err != nil {
+			return c, fmt.Errorf("alert %s: group: %w", a.ID, err)
+		}
+		known[a.ID] = st
 	}
 	if err := rows.Err(); err != nil {
 		return c, fmt.Errorf("read known alerts: %w", err)
@@ -63,23 +65,20 @@ func (s *Store) UpsertAlerts(ctx context.Context, as []alert.Alert) (store.Alert
 	rows.Close()
 
 	var order []*state // alerts to write, in the order first changed
-	for _, a := range as {
-		detail, _ := json.Marshal(a.Detail) // a map[string]string always marshals
-		st, ok := known[a.ID]
+	for _, f := range as {
+		f.FirstSeen, f.LastSeen, f.UpdatedAt = storedTime(f.FirstSeen), storedTime(f.LastSeen), storedTime(f.UpdatedAt)
+		f.Detections = slices.Clone(f.Detections)
+		for i, t := range f.Detections {
+			f.Detections[i] = storedTime(t)
+		}
+		st, ok := known[f.ID]
 		switch {
 		case !ok:
 			c.Opened++
-			st = &state{row: alertRow{id: a.ID, rule: a.RuleID, title: a.Title, severity: a.Severity,
-				group: alert.GroupJSON(a.Group), firstSeen: storedTime(a.FirstSeen), lastSeen: storedTime(a.LastSeen),
-				count: 1, events: a.Events, detail: string(detail), status: "open", updatedAt: storedTime(a.UpdatedAt)}}
-			known[a.ID] = st
-		case st.row.lastSeen.Before(storedTime(a.LastSeen)):
+			st = &state{a: alert.Open(f)}
+			known[f.ID] = st
+		case st.a.Apply(f):
 			c.Updated++
-			r := &st.row
-			r.count++
-			r.firstSeen = minTime(r.firstSeen, storedTime(a.FirstSeen))
-			r.lastSeen, r.events, r.detail = storedTime(a.LastSeen), a.Events, string(detail)
-			r.title, r.severity, r.updatedAt = a.Title, a.Severity, storedTime(a.UpdatedAt)
 		default:
 			continue
 		}
@@ -100,24 +99,18 @@ func (s *Store) UpsertAlerts(ctx context.Context, as []alert.Alert) (store.Alert
 		versions                            = make([]uint64, n)
 	)
 	for i, st := range order {
-		r := &st.row
-		alertIDs[i], rules[i], titles[i], severities[i] = r.id, r.rule, r.title, r.severity
-		groups[i], details[i], statuses[i] = r.group, r.detail, r.status
-		firstSeen[i], lastSeen[i], updatedAt[i] = r.firstSeen.Unix(), r.lastSeen.Unix(), r.updatedAt.Unix()
-		counts[i], events[i], versions[i] = r.count, r.events, s.nextVersion(st.version)
+		a := &st.a
+		detail, _ := json.Marshal(a.Detail) // a map[string]string always marshals
+		alertIDs[i], rules[i], titles[i], severities[i] = a.ID, a.RuleID, a.Title, a.Severity
+		groups[i], details[i], statuses[i] = alert.GroupJSON(a.Group), string(detail), a.Status
+		firstSeen[i], lastSeen[i], updatedAt[i] = a.FirstSeen.Unix(), a.LastSeen.Unix(), a.UpdatedAt.Unix()
+		counts[i], events[i], versions[i] = a.Count, a.Events, s.nextVersion(st.version)
 	}
 	if err := s.insertColumns(ctx, "alert_versions", alertColumns, alertIDs, rules, titles, severities, groups,
 		firstSeen, lastSeen, counts, events, details, statuses, updatedAt, versions); err != nil {
 		return store.AlertCounts{}, fmt.Errorf("write alerts: %w", err)
 	}
 	return c, nil
-}
-
-// alertRow is an alert as stored.
-type alertRow struct {
-	id, rule, title, severity, group, detail, status string
-	firstSeen, lastSeen, updatedAt                   time.Time
-	count, events                                    int64
 }
 
 // Alerts implements store.Store.

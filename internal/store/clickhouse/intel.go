@@ -230,7 +230,10 @@ func (s *Store) insertNewSightings(ctx context.Context, rows []sighting) (int, e
 		peerPorts, ports, protocols, sources, found, actions, peerIsSrc); err != nil {
 		return 0, fmt.Errorf("insert sightings: %w", err)
 	}
-	return n, nil
+	return n, s.recordIngest(ctx, sightingSpans(uniq, func(r *sighting) bool {
+		_, ok := fresh[sightingKey{r.eventID, r.indicatorID}]
+		return ok
+	}))
 }
 
 // EventAddresses implements store.Store.

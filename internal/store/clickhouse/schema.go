@@ -175,6 +175,46 @@ var migrations = []migration{
 		{"alerts", `SELECT alert_id, rule_id, title, severity, group_json, first_seen, last_seen, count, events,
 			detail, status, updated_at FROM {db}.alert_versions FINAL`},
 	}},
+	// 2: ingest tracking, for detection by what was ingested rather than by
+	// the wall clock (store/ingest.go): the spans of event time each write
+	// stored rows in, numbered by an ingest sequence (the writer's clock in
+	// nanoseconds), and the watermarks of the rules and the retro-hunt, a
+	// version per save.
+	{tables: []table{
+		{
+			name: "ingest_spans",
+			columns: `seq        Int64,
+				table_name String,
+				min_time   DateTime('UTC'),
+				max_time   DateTime('UTC'),
+				rows       Int64,
+				added_at   DateTime('UTC')`,
+			engine: "MergeTree",
+			order:  "seq",
+			shard:  "seq",
+		},
+		{
+			name: "watermarks",
+			columns: `name       String,
+				seq        Int64,
+				updated_at DateTime('UTC'),
+				version    UInt64`,
+			engine: "ReplacingMergeTree(version)",
+			order:  "name",
+			shard:  "cityHash64(name)",
+		},
+	}, stmts: []string{
+		// Data stored before: one span per hour, as if ingested at once,
+		// so that every rule evaluates it on its first detect. Run again
+		// after an interruption, it repeats spans, which costs a detect
+		// some work and changes no alert.
+		`INSERT INTO {db}.ingest_spans (seq, table_name, min_time, max_time, rows, added_at)
+			SELECT 1, 'network_events', min(time), max(time), toInt64(count()), now()
+			FROM {db}.network_events GROUP BY toStartOfHour(time)`,
+		`INSERT INTO {db}.ingest_spans (seq, table_name, min_time, max_time, rows, added_at)
+			SELECT 1, 'sightings', min(time), max(time), toInt64(count()), now()
+			FROM {db}.sightings GROUP BY toStartOfHour(time)`,
+	}},
 }
 
 // versioned maps the mutable tables, which are views, to the tables that

@@ -6,48 +6,98 @@ import (
 	"encoding/json"
 	"fmt"
 
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
 	"github.com/homesoc/homesoc/internal/alert"
 	"github.com/homesoc/homesoc/internal/store"
 )
 
-// UpsertAlerts implements store.Store. A known alert widens its first/last
-// seen, and its count grows only when the detection brings evidence newer
-// than what the alert already holds, so re-running a rule over the same
-// window does not inflate it.
+// UpsertAlerts implements store.Store: the stored alerts among the
+// findings' ids are read in one query, each finding is merged into its alert
+// in Go (alert.Alert.Apply), and the alerts that changed are replaced in one
+// transaction, set-wise: a pass over much history may bring thousands.
 func (s *Store) UpsertAlerts(ctx context.Context, as []alert.Alert) (store.AlertCounts, error) {
 	var c store.AlertCounts
+	if len(as) == 0 {
+		return c, nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		for _, a := range as {
-			var known int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM alerts WHERE alert_id = ?`, a.ID).Scan(&known); err != nil {
+	if _, err := s.conn.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS stage_alert_ids (alert_id VARCHAR);
+		DELETE FROM stage_alert_ids`); err != nil {
+		return c, fmt.Errorf("prepare staging: %w", err)
+	}
+	if err := s.appendRows(ctx, "temp", "stage_alert_ids", func(a *duckdb.Appender) error {
+		for _, f := range as {
+			if err := a.AppendRow(f.ID); err != nil {
 				return err
 			}
+		}
+		return nil
+	}); err != nil {
+		return c, fmt.Errorf("stage alert ids: %w", err)
+	}
+	rows, err := s.conn.QueryContext(ctx, `SELECT * FROM (`+store.AlertsQuery+`)
+		WHERE alert_id IN (SELECT alert_id FROM stage_alert_ids)`)
+	if err != nil {
+		return c, fmt.Errorf("read known alerts: %w", err)
+	}
+	known, err := store.ScanAlerts(rows)
+	rows.Close()
+	if err != nil {
+		return c, err
+	}
+	byID := make(map[string]*alert.Alert, len(known))
+	for i := range known {
+		byID[known[i].ID] = &known[i]
+	}
+	var changed []*alert.Alert // in the order first changed
+	seen := map[string]bool{}
+	for _, f := range as {
+		a, ok := byID[f.ID]
+		switch {
+		case !ok:
+			c.Opened++
+			opened := alert.Open(f)
+			a = &opened
+			byID[f.ID] = a
+		case a.Apply(f):
+			c.Updated++
+		default:
+			continue
+		}
+		if !seen[a.ID] {
+			seen[a.ID] = true
+			changed = append(changed, a)
+		}
+	}
+	if len(changed) == 0 {
+		return c, nil
+	}
+	if err := s.stage(ctx, "stage_alerts", "alerts"); err != nil {
+		return c, err
+	}
+	if err := s.appendRows(ctx, "temp", "stage_alerts", func(ap *duckdb.Appender) error {
+		for _, a := range changed {
 			detail, _ := json.Marshal(a.Detail) // a map[string]string always marshals
-			if known == 0 {
-				c.Opened++
-				if _, err := tx.ExecContext(ctx, `INSERT INTO alerts (alert_id, rule_id, title, severity, group_json,
-					first_seen, last_seen, count, events, detail, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, 'open', ?)`,
-					a.ID, a.RuleID, a.Title, a.Severity, alert.GroupJSON(a.Group),
-					a.FirstSeen, a.LastSeen, a.Events, string(detail), a.UpdatedAt); err != nil {
-					return fmt.Errorf("open alert %s: %w", a.ID, err)
-				}
-				continue
+			if err := ap.AppendRow(a.ID, a.RuleID, a.Title, a.Severity, alert.GroupJSON(a.Group),
+				a.FirstSeen.UTC(), a.LastSeen.UTC(), a.Count, a.Events, string(detail), a.Status, a.UpdatedAt.UTC()); err != nil {
+				return fmt.Errorf("alert %s: %w", a.ID, err)
 			}
-			res, err := tx.ExecContext(ctx, `UPDATE alerts SET
-					count = count + 1, first_seen = least(first_seen, ?), last_seen = ?,
-					events = ?, detail = ?, title = ?, severity = ?, updated_at = ?
-				WHERE alert_id = ? AND last_seen < ?`,
-				a.FirstSeen, a.LastSeen, a.Events, string(detail), a.Title, a.Severity, a.UpdatedAt, a.ID, a.LastSeen)
-			if err != nil {
-				return fmt.Errorf("update alert %s: %w", a.ID, err)
-			}
-			c.Updated += rowsAffected(res)
+		}
+		return nil
+	}); err != nil {
+		return c, fmt.Errorf("stage alerts: %w", err)
+	}
+	return c, s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM alerts WHERE alert_id IN (SELECT alert_id FROM stage_alerts)`); err != nil {
+			return fmt.Errorf("write alerts: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO alerts SELECT * FROM stage_alerts`); err != nil {
+			return fmt.Errorf("write alerts: %w", err)
 		}
 		return nil
 	})
-	return c, err
 }
 
 // Alerts implements store.Store.

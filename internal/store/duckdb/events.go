@@ -62,6 +62,11 @@ func (s *Store) writeNetwork(ctx context.Context, evs []event.Network, maxJoined
 	if err != nil {
 		return 0, fmt.Errorf("insert network events: %w", err)
 	}
+	if n > 0 {
+		if err := s.recordIngest(ctx, networkSpans(b)); err != nil {
+			return int(n), err
+		}
+	}
 	return int(n), nil
 }
 

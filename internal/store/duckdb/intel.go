@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/netip"
+	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -26,8 +27,12 @@ func (s *Store) WriteIndicators(ctx context.Context, ins []event.Indicator) (sto
 		return c, err
 	}
 	now := store.Now()
+	seq, err := s.nextLoadSeq(ctx)
+	if err != nil {
+		return c, err
+	}
 	seen := make(map[string]struct{}, len(ins))
-	err := s.appendRows(ctx, "temp", "stage_indicators", func(a *duckdb.Appender) error {
+	err = s.appendRows(ctx, "temp", "stage_indicators", func(a *duckdb.Appender) error {
 		for _, in := range ins {
 			if _, dup := seen[in.ID]; dup {
 				continue
@@ -38,7 +43,7 @@ func (s *Store) WriteIndicators(ctx context.Context, ins []event.Indicator) (sto
 				fields = "{}"
 			}
 			if err := a.AppendRow(in.ID, in.Type, in.Value, in.Feed, in.Threat, int32(in.Confidence),
-				event.SecondsUTC(in.FirstSeen), event.SecondsUTC(in.LastSeen), boolInt(in.Active), fields, now); err != nil {
+				event.SecondsUTC(in.FirstSeen), event.SecondsUTC(in.LastSeen), boolInt(in.Active), fields, now, seq); err != nil {
 				return fmt.Errorf("indicator %s %q: %w", in.Type, in.Value, err)
 			}
 		}
@@ -51,7 +56,7 @@ func (s *Store) WriteIndicators(ctx context.Context, ins []event.Indicator) (sto
 		res, err := tx.ExecContext(ctx, `UPDATE indicators AS i SET
 				threat = s.threat, confidence = s.confidence, active = s.active, fields = s.fields,
 				first_seen = least(i.first_seen, s.first_seen), last_seen = greatest(i.last_seen, s.last_seen),
-				loaded_at = s.loaded_at
+				loaded_at = s.loaded_at, load_seq = s.load_seq
 			FROM stage_indicators AS s
 			WHERE i.id = s.id AND (i.threat <> s.threat OR i.confidence <> s.confidence OR i.active <> s.active
 				OR i.fields <> s.fields OR s.first_seen < i.first_seen OR s.last_seen > i.last_seen)`)
@@ -109,15 +114,34 @@ func (s *Store) WriteSightings(ctx context.Context, ss []event.Sighting) (int, e
 }
 
 // insertNewSightings inserts the sightings that query yields, once per event
-// and indicator, skipping those already stored.
+// and indicator, skipping those already stored, and records the spans of
+// their times as an ingest (see store.IngestSpan).
 func (s *Store) insertNewSightings(ctx context.Context, query string, args ...any) (int, error) {
-	res, err := s.conn.ExecContext(ctx, `INSERT INTO sightings
+	rows, err := s.conn.QueryContext(ctx, `INSERT INTO sightings
 		SELECT DISTINCT ON (n.event_id, n.indicator_id) n.* FROM (`+query+`) AS n
-		WHERE NOT EXISTS (SELECT 1 FROM sightings AS x WHERE x.event_id = n.event_id AND x.indicator_id = n.indicator_id)`, args...)
+		WHERE NOT EXISTS (SELECT 1 FROM sightings AS x WHERE x.event_id = n.event_id AND x.indicator_id = n.indicator_id)
+		RETURNING time`, args...)
 	if err != nil {
 		return 0, fmt.Errorf("insert sightings: %w", err)
 	}
-	return rowsAffected(res), nil
+	defer rows.Close()
+	var (
+		n     int
+		t     time.Time
+		spans store.SpanBuilder
+	)
+	for rows.Next() {
+		if err := rows.Scan(&t); err != nil {
+			return 0, fmt.Errorf("insert sightings: %w", err)
+		}
+		spans.Add(t)
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("insert sightings: %w", err)
+	}
+	rows.Close()
+	return n, s.recordIngest(ctx, spans.Spans("sightings"))
 }
 
 // EventAddresses implements store.Store.

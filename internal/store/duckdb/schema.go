@@ -88,10 +88,39 @@ var migrations = []string{
 		status     VARCHAR   NOT NULL DEFAULT 'open',
 		updated_at TIMESTAMP NOT NULL
 	);`,
-	// rejects.raw_encoding: a rejected line may hold any bytes, a VARCHAR
+	// 2: rejects.raw_encoding: a rejected line may hold any bytes, a VARCHAR
 	// only valid UTF-8, so raw holds the line as text and raw_encoding says
 	// how ('text': as received; 'escaped': invalid bytes as \xNN, see
 	// event.RawEscaped). Rows before it are text.
 	`ALTER TABLE rejects ADD COLUMN raw_encoding VARCHAR DEFAULT 'text';
 	ALTER TABLE rejects ALTER COLUMN raw_encoding SET NOT NULL;`,
+	// 3: ingest tracking, for detection by what was ingested rather than by
+	// the wall clock (store/ingest.go): the spans of event time each write
+	// stored rows in, numbered by an ingest sequence, and the watermarks of
+	// the rules (how far through that sequence each has evaluated) and of
+	// the retro-hunt (up to which indicator load it has hunted).
+	`CREATE TABLE ingest_spans (
+		seq        BIGINT    NOT NULL,
+		table_name VARCHAR   NOT NULL,
+		min_time   TIMESTAMP NOT NULL,
+		max_time   TIMESTAMP NOT NULL,
+		rows       BIGINT    NOT NULL DEFAULT 0,
+		added_at   TIMESTAMP NOT NULL
+	);
+	CREATE TABLE watermarks (
+		name       VARCHAR   NOT NULL,
+		seq        BIGINT    NOT NULL DEFAULT 0,
+		updated_at TIMESTAMP NOT NULL
+	);
+	-- The load number of the write that added or last changed an indicator
+	-- (as ClickHouse's indicator versions are numbered), for the hunt's
+	-- watermark: loaded_at has whole seconds, too coarse to tell a load
+	-- from a hunt in the same second. 0 for indicators loaded before.
+	ALTER TABLE indicators ADD COLUMN load_seq BIGINT DEFAULT 0;
+	-- Data stored before: one span per hour, as if ingested at once, so
+	-- that every rule evaluates it on its first detect.
+	INSERT INTO ingest_spans SELECT 1, 'network_events', min(time), max(time), count(*), CAST(now() AS TIMESTAMP)
+		FROM network_events GROUP BY date_trunc('hour', time);
+	INSERT INTO ingest_spans SELECT 1, 'sightings', min(time), max(time), count(*), CAST(now() AS TIMESTAMP)
+		FROM sightings GROUP BY date_trunc('hour', time);`,
 }

@@ -49,6 +49,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ReadQuery", testReadQuery},
 		{"Events", testEvents},
 		{"Schema", testSchema},
+		{"IngestSpans", testIngestSpans},
+		{"Watermarks", testWatermarks},
+		{"IndicatorsChangedSince", testIndicatorsChangedSince},
+		{"UpsertManyAlerts", testUpsertManyAlerts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,85 @@
+package rules
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/store/duckdb"
+)
+
+// TestEvalAt: evaluations batched into UNION ALL queries give what Eval
+// gives at each time, in order, past a batch's size, with the built-in rules
+// (one of them a JOIN). ClickHouse runs batches in production: the
+// testscripts run detect on it.
+func TestEvalAt(t *testing.T) {
+	ctx := context.Background()
+	s, err := duckdb.Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := DefaultTestNow
+	var evs, sightings []map[string]any
+	for i := range 300 {
+		at := now.Add(-time.Duration(i) * 17 * time.Second)
+		evs = append(evs, map[string]any{"time": at, "src_ip": fmt.Sprintf("192.0.2.%d", i%2), "dst_ip": "203.0.113.7",
+			"dst_port": i % 40})
+		sightings = append(sightings, map[string]any{"time": at, "indicator_id": "c2", "peer_ip": "192.168.1.2",
+			"peer_is_src": 1, "event_id": fmt.Sprintf("00000000-0000-0000-0000-%012d", i)})
+	}
+	for table, rows := range map[string][]map[string]any{"network_events": evs, "sightings": sightings,
+		"indicators": {{"id": "c2", "value": "198.51.100.77", "feed": "feodo"}}} {
+		if err := s.LoadRows(ctx, table, rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs, err := LoadAll(Builtin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var times []time.Time
+	const batch = 32
+	for i := range 2*batch + 10 {
+		times = append(times, now.Add(-time.Duration(i)*time.Minute))
+	}
+	for _, r := range rs {
+		got, err := r.evalAt(ctx, s, times, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(times) {
+			t.Fatalf("%s: %d results for %d times", r.ID, len(got), len(times))
+		}
+		nonEmpty := 0
+		for i, at := range times {
+			want, err := r.Eval(ctx, s, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got[i].Columns) != fmt.Sprint(want.Columns) || sortedRows(got[i]) != sortedRows(want) {
+				t.Fatalf("%s at %v: batched %v %s\nalone %v %s", r.ID, at, got[i].Columns, sortedRows(got[i]), want.Columns, sortedRows(want))
+			}
+			if len(want.Rows) > 0 {
+				nonEmpty++
+			}
+		}
+		if nonEmpty == 0 {
+			t.Errorf("%s: found nothing at any time; the test proves little", r.ID)
+		}
+	}
+}
+
+// sortedRows is rowsText with the rows sorted: UNION ALL keeps no order.
+func sortedRows(res *store.Result) string {
+	rows := make([]string, len(res.Rows))
+	for i, row := range res.Rows {
+		rows[i] = rowsText(&store.Result{Rows: [][]any{row}})
+	}
+	slices.Sort(rows)
+	return strings.Join(rows, "")
+}
