@@ -124,8 +124,9 @@ func Run(ctx context.Context, w Writer, src Source, cfg Config) (Stats, error) {
 	readErr := readLines(ctx, br, src, format.Name, p, cfg, &st, full, free)
 	close(full)
 	wr := <-written
-	st.Stored, st.Sightings = wr.stored, wr.sightings
-	st.Duplicates = st.Read - st.Skipped - st.Rejected - st.Stored
+	// Only what was written counts as stored or duplicate: after a failed
+	// or cancelled write the rest of the lines are neither.
+	st.Stored, st.Duplicates, st.Sightings = wr.stored, wr.duplicates, wr.sightings
 	st.Seconds = time.Since(start).Seconds()
 	if wr.err != nil {
 		return st, fmt.Errorf("%s: store: %w", src.Name, wr.err)
@@ -244,8 +245,8 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 }
 
 type writeResult struct {
-	stored, sightings int64
-	err               error
+	stored, duplicates, sightings int64
+	err                           error
 }
 
 // writeBatches stores each batch from full and hands it back to free.
@@ -266,6 +267,7 @@ func writeBatch(ctx context.Context, w Writer, b *batch, r *writeResult) error {
 		return err
 	}
 	r.stored += int64(n)
+	r.duplicates += int64(len(b.events) - n)
 	if err := w.WriteRejects(ctx, b.rejects); err != nil {
 		return err
 	}

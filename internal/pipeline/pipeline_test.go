@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -80,6 +81,42 @@ func TestRunMixedLog(t *testing.T) {
 	if len(res.Rows) != 3 || res.Rows[2][0] != "198.51.100.77" || res.Rows[2][2] != "block" ||
 		!strings.HasSuffix(res.Rows[2][4].(string), "SYN URGP=0") {
 		t.Errorf("stored rows: %v", res.Rows)
+	}
+}
+
+// failingWriter is a real store whose network writes fail after the first.
+type failingWriter struct {
+	pipeline.Writer
+	writes int
+}
+
+func (w *failingWriter) WriteNetwork(ctx context.Context, evs []event.Network) (int, error) {
+	if w.writes++; w.writes > 1 {
+		return 0, errors.New("disk full")
+	}
+	return w.Writer.WriteNetwork(ctx, evs)
+}
+
+// TestRunWriteFails: when a write fails, the lines it held and those after it
+// are not reported as duplicates: only what was written is counted.
+func TestRunWriteFails(t *testing.T) {
+	ctx := context.Background()
+	st, err := duckdb.Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var log strings.Builder
+	for i := range 10 {
+		fmt.Fprintf(&log, "2020-04-06T16:05:%02d router kernel: DROP IN=ppp0 OUT= MAC= SRC=180.188.12.%d DST=203.0.113.7 PROTO=TCP SPT=1 DPT=23\n", i, i)
+	}
+	got, err := pipeline.Run(ctx, &failingWriter{Writer: st}, pipeline.Source{Name: "fw.log", R: strings.NewReader(log.String())},
+		pipeline.Config{Format: "netfilter", BatchSize: 4})
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("err %v, want the write's", err)
+	}
+	if got.Read != 10 || got.Stored != 4 || got.Duplicates != 0 {
+		t.Errorf("read %d, stored %d, duplicates %d; want 10, 4, 0", got.Read, got.Stored, got.Duplicates)
 	}
 }
 

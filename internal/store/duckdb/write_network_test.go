@@ -132,3 +132,28 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// TestWriteNetworkDenseHour writes batches whose times all fall in the same
+// hour, so every batch's range holds everything stored before it: the
+// duplicate check must stay within the 64 MB buffer pool (it ran out at
+// 400,000 stored events when the INSERT joined up to 1M of them).
+func TestWriteNetworkDenseHour(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 600,000 events")
+	}
+	ctx := context.Background()
+	s := open(t)
+	t0 := time.Date(2026, 4, 6, 16, 0, 0, 0, time.UTC)
+	const batches, size = 6, 100_000
+	for b := range batches {
+		evs := make([]event.Network, size)
+		for j := range evs {
+			i := b*size + j
+			evs[j] = storetest.NetfilterEvent(i)
+			evs[j].Time = t0.Add(time.Duration(i*7919%3600) * time.Second)
+		}
+		if got, err := s.WriteNetwork(ctx, evs); err != nil || got != size {
+			t.Fatalf("batch %d: stored %d, %v; want %d", b+1, got, err, size)
+		}
+	}
+}
