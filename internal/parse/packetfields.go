@@ -13,6 +13,10 @@ import (
 func (p *netfilterParser) fields(b []byte, ev *event.Network) error {
 	var f packetFields
 	f.scan(b)
+	if f.junk > 0 {
+		t, _ := nextToken(b[f.junk-1:])
+		return fmt.Errorf("junk after the packet fields at %q: not a word the kernel writes", quote(t))
+	}
 	src, dst, spt, dpt, ttl := f.value(b, fSRC), f.value(b, fDST), f.value(b, fSPT), f.value(b, fDPT), f.value(b, fTTL)
 	var ok bool
 	switch {
@@ -52,10 +56,67 @@ func (p *netfilterParser) fields(b []byte, ev *event.Network) error {
 	ev.OutIface = p.strs.get(f.value(b, fOUT))
 	ev.Protocol = p.protocol(f.value(b, fPROTO))
 	ev.TCPFlags = p.strs.get(f.flags[:f.nflags])
+	p.extras(b, &f, ev)
 	return nil
 }
 
-// protocol lower-cases PROTO=; a numeric protocol stays the number.
+// extras reads the fields an analyst pivots on but no rule needs whole:
+// a value the kernel would not write is left out rather than failing the
+// line.
+func (p *netfilterParser) extras(b []byte, f *packetFields, ev *event.Network) {
+	if n, ok := parseUint(f.value(b, fLEN), 1<<32-1); ok {
+		ev.PacketLen = uint32(n)
+	}
+	// IPv4's ID= comes before PROTO=; an ID= after it is an ICMP echo's.
+	if f.seen&(1<<fPROTO) == 0 || f.at[fID][0] < f.at[fPROTO][0] {
+		if n, ok := parseUint(f.value(b, fID), 65535); ok {
+			ev.IPID = uint16(n)
+		}
+	}
+	if n, ok := parseUint(f.value(b, fWINDOW), 65535); ok {
+		ev.TCPWindow = uint16(n)
+	}
+	if ev.Protocol == "icmp" || ev.Protocol == "ipv6-icmp" {
+		if n, ok := parseUint(f.value(b, fTYPE), 255); ok {
+			ev.ICMPType = uint8(n)
+		}
+		if n, ok := parseUint(f.value(b, fCODE), 255); ok {
+			ev.ICMPCode = uint8(n)
+		}
+	}
+	// MAC= is the link-layer header: destination, source, EtherType.
+	if mac := f.value(b, fMAC); len(mac) >= 35 && mac[17] == ':' {
+		var buf [17]byte
+		if macText(&buf, mac[:17]) {
+			ev.DstMAC = p.strs.get(buf[:])
+		}
+		if macText(&buf, mac[18:35]) {
+			ev.SrcMAC = p.strs.get(buf[:])
+		}
+	}
+}
+
+// macText writes the MAC address "aa:bb:cc:dd:ee:ff" of b, any case, to buf
+// in lower case; false if b is not one.
+func macText(buf *[17]byte, b []byte) bool {
+	for i, c := range b {
+		switch {
+		case i%3 == 2:
+			if c != ':' {
+				return false
+			}
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f':
+		case 'A' <= c && c <= 'F':
+			c += 'a' - 'A'
+		default:
+			return false
+		}
+		buf[i] = c
+	}
+	return true
+}
+
+// protocol maps PROTO= to the protocol's IANA keyword.
 func (p *netfilterParser) protocol(b []byte) string {
 	switch string(b) {
 	case "TCP":
@@ -65,7 +126,7 @@ func (p *netfilterParser) protocol(b []byte) string {
 	case "ICMP":
 		return "icmp"
 	case "ICMPv6":
-		return "icmpv6"
+		return "ipv6-icmp"
 	}
 	return p.protos.get(b)
 }
@@ -80,6 +141,12 @@ const (
 	fSPT
 	fDPT
 	fTTL // TTL= or, for IPv6, HOPLIMIT=
+	fMAC
+	fID
+	fLEN
+	fTYPE
+	fCODE
+	fWINDOW
 	nFields
 )
 
@@ -92,6 +159,7 @@ type packetFields struct {
 	flags  [24]byte        // "URG ACK PSH RST SYN FIN" at most
 	nflags int
 	depth  int // nesting of [ ] around a quoted packet
+	junk   int // 1 + the offset of the first bare word the kernel never writes; 0 if none
 }
 
 // value returns field i of the scanned line b: nil if absent, non-nil but
@@ -200,9 +268,12 @@ func (f *packetFields) token(b []byte, start, end int) {
 	eq := bits.TrailingZeros64(m) >> 3 // 8 if none
 	var k int
 	switch {
-	case eq >= len(t): // no '=': a flag word
+	case eq >= len(t) || m == 0 && bytes.IndexByte(t[8:], '=') < 0: // no '=': a bare word
 		if len(t) == 3 {
 			f.flag(x & 0xffffff)
+		}
+		if f.junk == 0 && !kernelWord(t) {
+			f.junk = start + 1
 		}
 		return
 	case m != 0:
@@ -241,7 +312,8 @@ var keyTable = func() (t [64]keyEntry) {
 	for _, k := range [...]struct {
 		name  string
 		field int8
-	}{{"IN", fIN}, {"OUT", fOUT}, {"SRC", fSRC}, {"DST", fDST}, {"PROTO", fPROTO}, {"SPT", fSPT}, {"DPT", fDPT}, {"TTL", fTTL}} {
+	}{{"IN", fIN}, {"OUT", fOUT}, {"SRC", fSRC}, {"DST", fDST}, {"PROTO", fPROTO}, {"SPT", fSPT}, {"DPT", fDPT}, {"TTL", fTTL},
+		{"MAC", fMAC}, {"ID", fID}, {"LEN", fLEN}, {"TYPE", fTYPE}, {"CODE", fCODE}, {"WINDOW", fWINDOW}} {
 		var key uint64
 		for i := range len(k.name) {
 			key |= uint64(k.name[i]) << (8 * i)
@@ -254,6 +326,20 @@ var keyTable = func() (t [64]keyEntry) {
 	}
 	return t
 }()
+
+// kernelWord reports whether a bare word (no '=') is one the kernel may
+// write among packet fields: flags and markers in upper case (DF, CE, MF,
+// ECE, INCOMPLETE, FRAG:1480, OPT (0204...)), brackets. A word with a lower
+// case letter or a byte beyond ASCII comes from something else: another
+// line glued on, junk.
+func kernelWord(t []byte) bool {
+	for _, c := range t {
+		if 'a' <= c && c <= 'z' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
 
 // flag appends a TCP flag word (given as an integer) to the flags, in the
 // order they come. The kernel also logs IP flags (DF, MF, CE) and ECN bits

@@ -91,7 +91,7 @@ type zeekConnParser struct {
 	headerErr error      // why the last #fields header is unusable
 	vals      [][]byte   // the current line's columns, reused
 	strs      interner   // conn_state, history
-	protos    interner   // proto, lower-cased
+	protos    interner   // proto -> IANA keyword
 	rec       connFields // the current line's values, reused
 }
 
@@ -101,7 +101,7 @@ func newZeekConnParser() *zeekConnParser {
 		unset:  []byte("-"),
 		empty:  []byte("(empty)"),
 		strs:   newInterner(asIs),
-		protos: newInterner(lowered),
+		protos: newInterner(protocol),
 	}
 }
 
