@@ -41,11 +41,3 @@ func protocolOf(b []byte) string {
 	}
 	return name
 }
-
-// protocolNumber returns the keyword of protocol number n (Zeek's ip_proto).
-func protocolNumber(n uint64) string {
-	if k, ok := protocolKeywords[n]; ok {
-		return k
-	}
-	return strconv.FormatUint(n, 10)
-}
