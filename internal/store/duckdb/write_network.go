@@ -68,6 +68,16 @@ const (
 	colFormat
 	colStatus
 	colRaw
+	colRuleName
+	colICMPType
+	colICMPCode
+	colSrcMAC
+	colDstMAC
+	colIPID
+	colTCPWindow
+	colPacketLen
+	colFlowUID
+	colService
 	colRow // the row's index in the batch, for probes
 	numBatchCols
 )
@@ -108,13 +118,24 @@ var batchColumns = [numBatchCols]struct {
 	colFormat:     {"format", duckdb.TYPE_VARCHAR, ""},
 	colStatus:     {"status", duckdb.TYPE_VARCHAR, ""},
 	colRaw:        {"raw", duckdb.TYPE_VARCHAR, ""},
+	colRuleName:   {"rule_name", duckdb.TYPE_VARCHAR, ""},
+	colICMPType:   {"icmp_type", duckdb.TYPE_INTEGER, ""},
+	colICMPCode:   {"icmp_code", duckdb.TYPE_INTEGER, ""},
+	colSrcMAC:     {"src_mac", duckdb.TYPE_VARCHAR, ""},
+	colDstMAC:     {"dst_mac", duckdb.TYPE_VARCHAR, ""},
+	colIPID:       {"ip_id", duckdb.TYPE_INTEGER, ""},
+	colTCPWindow:  {"tcp_window", duckdb.TYPE_INTEGER, ""},
+	colPacketLen:  {"packet_len", duckdb.TYPE_BIGINT, ""},
+	colFlowUID:    {"flow_uid", duckdb.TYPE_VARCHAR, ""},
+	colService:    {"service", duckdb.TYPE_VARCHAR, ""},
 	colRow:        {"batch_row", duckdb.TYPE_INTEGER, ""},
 }
 
 // textCols is the set of VARCHAR columns (bit i for column i).
 const textCols = 1<<colKind | 1<<colAction | 1<<colDirection | 1<<colProtocol |
 	1<<colSrcIP | 1<<colDstIP | 1<<colTCPFlags | 1<<colInIface | 1<<colOutIface | 1<<colNATIP |
-	1<<colDeviceID | 1<<colHostname | 1<<colUserName | 1<<colSensor | 1<<colFormat | 1<<colStatus | 1<<colRaw
+	1<<colDeviceID | 1<<colHostname | 1<<colUserName | 1<<colSensor | 1<<colFormat | 1<<colStatus | 1<<colRaw |
+	1<<colRuleName | 1<<colSrcMAC | 1<<colDstMAC | 1<<colFlowUID | 1<<colService
 
 // networkBatch is a set of events that one statement reads through
 // networkBatchFunc: evs[rows[0]], evs[rows[1]], ...
@@ -123,15 +144,15 @@ type networkBatch struct {
 	rows []int32
 	// cols is the set of columns (bit i for column i) the function fills;
 	// the statement must not read any other.
-	cols uint32
+	cols uint64
 	// lo and hi bound the times of evs.
 	lo, hi time.Time
 }
 
 // textDiff returns the set of text columns whose values differ between a and
 // b. Addresses compare as values, which is equivalent to comparing their text.
-func textDiff(a, b *event.Network) uint32 {
-	var d uint32
+func textDiff(a, b *event.Network) uint64 {
+	var d uint64
 	if a.Kind != b.Kind {
 		d |= 1 << colKind
 	}
@@ -183,6 +204,21 @@ func textDiff(a, b *event.Network) uint32 {
 	if a.Raw != b.Raw {
 		d |= 1 << colRaw
 	}
+	if a.RuleName != b.RuleName {
+		d |= 1 << colRuleName
+	}
+	if a.SrcMAC != b.SrcMAC {
+		d |= 1 << colSrcMAC
+	}
+	if a.DstMAC != b.DstMAC {
+		d |= 1 << colDstMAC
+	}
+	if a.FlowUID != b.FlowUID {
+		d |= 1 << colFlowUID
+	}
+	if a.Service != b.Service {
+		d |= 1 << colService
+	}
 	return d
 }
 
@@ -223,6 +259,16 @@ func text(ev *event.Network, c int) string {
 		return ev.Status
 	case colRaw:
 		return ev.Raw
+	case colRuleName:
+		return ev.RuleName
+	case colSrcMAC:
+		return ev.SrcMAC
+	case colDstMAC:
+		return ev.DstMAC
+	case colFlowUID:
+		return ev.FlowUID
+	case colService:
+		return ev.Service
 	}
 	panic(fmt.Sprintf("column %d is not a text column", c))
 }
@@ -239,7 +285,7 @@ func text(ev *event.Network, c int) string {
 // The dedup is a NOT IN, which DuckDB runs as a MARK join that holds the
 // stored ids, never the batch, in memory.
 func (b *networkBatch) insertStatement(dedup bool) (string, []any) {
-	var varying uint32
+	var varying uint64
 	first := &b.evs[b.rows[0]]
 	for _, i := range b.rows[1:] {
 		if varying |= textDiff(first, &b.evs[i]); varying == textCols {
@@ -416,6 +462,16 @@ func (src *networkSource) FillChunk(_ any, chunk duckdb.DataChunk) error {
 		w.text(b.cols, colFormat, ev.Format)
 		w.text(b.cols, colStatus, ev.Status)
 		w.text(b.cols, colRaw, ev.Raw)
+		w.text(b.cols, colRuleName, ev.RuleName)
+		setCol(&w, colICMPType, int32(ev.ICMPType))
+		setCol(&w, colICMPCode, int32(ev.ICMPCode))
+		w.text(b.cols, colSrcMAC, ev.SrcMAC)
+		w.text(b.cols, colDstMAC, ev.DstMAC)
+		setCol(&w, colIPID, int32(ev.IPID))
+		setCol(&w, colTCPWindow, int32(ev.TCPWindow))
+		setCol(&w, colPacketLen, int64(ev.PacketLen))
+		w.text(b.cols, colFlowUID, ev.FlowUID)
+		w.text(b.cols, colService, ev.Service)
 		if w.err != nil {
 			return fmt.Errorf("event %d: %w", i, w.err)
 		}
@@ -440,7 +496,7 @@ func setCol[T any](w *chunkWriter, c int, v T) {
 }
 
 // text writes s to text column c if c is in cols.
-func (w *chunkWriter) text(cols uint32, c int, s string) {
+func (w *chunkWriter) text(cols uint64, c int, s string) {
 	if cols&(1<<c) != 0 {
 		setCol(w, c, s)
 	}
