@@ -10,7 +10,7 @@ const internCap = 4096
 // sighting. A small direct-mapped cache of recent entries sits in front of
 // the map: comparing bytes with a string is cheaper than hashing them.
 type interner struct {
-	kind   int // what it derives from a key: asIs, protocol, action, ruleName
+	kind   int // what it derives from a key: asIs, protocol, action, ruleName, macPair
 	m      map[string]internEntry
 	recent [64]internEntry
 }
@@ -24,6 +24,7 @@ const (
 	protocol        // the IANA keyword of a protocol name or number
 	action          // the action a netfilter log prefix names
 	ruleName        // the rule a netfilter log prefix names
+	macPair         // the two MACs at the start of a netfilter MAC= value
 )
 
 func newInterner(kind int) interner {
@@ -54,6 +55,8 @@ func (in *interner) get(b []byte) string {
 			e.val = actionOf(b)
 		case ruleName:
 			e.val = ruleOf(b)
+		case macPair:
+			e.val = macPairOf(b)
 		}
 		if len(in.m) < internCap {
 			in.m[e.key] = e

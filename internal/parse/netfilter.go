@@ -66,10 +66,11 @@ const netfilterMaxLine = 8 << 10
 // seen the line's repeated strings.
 type netfilterParser struct {
 	clock   *stampClock
-	strs    interner // interfaces, hosts, MACs, TCP flag sets
+	strs    interner // interfaces, hosts, TCP flag sets
 	protos  interner // PROTO= -> protocol
 	actions interner // log prefix -> action
 	rules   interner // log prefix -> rule name
+	macs    interner // MAC= -> destination and source MACs
 }
 
 func newNetfilterParser(o Options) *netfilterParser {
@@ -79,6 +80,7 @@ func newNetfilterParser(o Options) *netfilterParser {
 		protos:  newInterner(protocol),
 		actions: newInterner(action),
 		rules:   newInterner(ruleName),
+		macs:    newInterner(macPair),
 	}
 }
 

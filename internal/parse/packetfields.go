@@ -85,35 +85,36 @@ func (p *netfilterParser) extras(b []byte, f *packetFields, ev *event.Network) {
 		}
 	}
 	// MAC= is the link-layer header: destination, source, EtherType.
-	if mac := f.value(b, fMAC); len(mac) >= 35 && mac[17] == ':' {
-		var buf [17]byte
-		if macText(&buf, mac[:17]) {
-			ev.DstMAC = p.strs.get(buf[:])
-		}
-		if macText(&buf, mac[18:35]) {
-			ev.SrcMAC = p.strs.get(buf[:])
+	if mac := f.value(b, fMAC); len(mac) >= 35 {
+		if pair := p.macs.get(mac[:35]); pair != "" {
+			ev.DstMAC, ev.SrcMAC = pair[:17], pair[18:]
 		}
 	}
 }
 
-// macText writes the MAC address "aa:bb:cc:dd:ee:ff" of b, any case, to buf
-// in lower case; false if b is not one.
-func macText(buf *[17]byte, b []byte) bool {
+// macPairOf returns the destination and source MACs at the start of a MAC=
+// value, "dd:dd:dd:dd:dd:dd:ss:ss:ss:ss:ss:ss", in lower case; "" if they
+// are not two MAC addresses.
+func macPairOf(b []byte) string {
+	if len(b) != 35 {
+		return ""
+	}
+	pair := make([]byte, 35)
 	for i, c := range b {
 		switch {
 		case i%3 == 2:
 			if c != ':' {
-				return false
+				return ""
 			}
 		case '0' <= c && c <= '9', 'a' <= c && c <= 'f':
 		case 'A' <= c && c <= 'F':
 			c += 'a' - 'A'
 		default:
-			return false
+			return ""
 		}
-		buf[i] = c
+		pair[i] = c
 	}
-	return true
+	return string(pair)
 }
 
 // protocol maps PROTO= to the protocol's IANA keyword.
