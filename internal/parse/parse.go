@@ -28,9 +28,10 @@ var ErrSkip = errors.New("nothing to store")
 // each stream gets its own instance. It is not safe for concurrent use.
 type Parser interface {
 	// Parse parses one line (without its trailing newline) into ev, which it
-	// resets first. It returns ErrSkip for lines with nothing to store and any
-	// other error, whose text says what is wrong (e.g. "missing SRC="), to
-	// reject the line. It must not keep line after it returns.
+	// resets first. It returns ErrSkip, possibly wrapped with the reason, for
+	// lines with nothing to store, and any other error, whose text says what
+	// is wrong (e.g. "missing SRC="), to reject the line. It must not keep
+	// line after it returns.
 	Parse(line []byte, ev *event.Network) error
 }
 
