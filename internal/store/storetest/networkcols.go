@@ -50,6 +50,16 @@ func testWriteNetworkColumns(t *testing.T, s store.Store) {
 			t.Errorf("event %d:\n got %s\nwant %s", i, got, want)
 		}
 	}
+	// Rule tests' fixtures may name them, as YAML types the values.
+	if err := s.LoadRows(ctx, "network_events", []map[string]any{{"time": T0, "raw": "fixture",
+		"rule_name": "WAN_LOCAL-2000", "icmp_type": 8, "icmp_code": 0, "src_mac": "52:54:00:aa:bb:cc",
+		"ip_id": 54321, "tcp_window": 1024, "packet_len": 40, "flow_uid": "Cx", "service": "dns"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := query(t, s, `SELECT rule_name, icmp_type, icmp_code, src_mac, dst_mac, ip_id, tcp_window, packet_len,
+		flow_uid, service FROM network_events WHERE raw = 'fixture'`); got != "[[WAN_LOCAL-2000 8 0 52:54:00:aa:bb:cc  54321 1024 40 Cx dns]]" {
+		t.Errorf("fixture: got %s", got)
+	}
 	// An event that sets none of them reads back zero values.
 	if got := query(t, s, `SELECT rule_name, icmp_type, src_mac, ip_id, packet_len, flow_uid, service
 		FROM network_events WHERE raw = 'line 7'`); got != "[]" {
