@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -117,6 +118,9 @@ func FuzzPacketFields(f *testing.F) {
 	})
 }
 
+// kernelKeyColon matches the kernel's KEY:value words (FRAG:1480, ID:0000abcd).
+var kernelKeyColon = regexp.MustCompile(`^[A-Z]+:`)
+
 type refFields struct {
 	vals  [nFields][]byte
 	flags string
@@ -139,7 +143,7 @@ func referenceFields(b []byte) refFields {
 		case depth > 0 || tok[0] == '[':
 			depth += bytes.Count(tok, []byte("[")) - bytes.Count(tok, []byte("]"))
 		case bytes.IndexByte(tok, '=') < 0:
-			if r.junk == 0 && bytes.IndexFunc(tok, func(c rune) bool { return 'a' <= c && c <= 'z' || c >= 0x80 }) >= 0 {
+			if r.junk == 0 && !kernelKeyColon.Match(tok) && bytes.IndexFunc(tok, func(c rune) bool { return 'a' <= c && c <= 'z' || c >= 0x80 }) >= 0 {
 				r.junk = start + 1
 			}
 			switch s := string(tok); s {

@@ -259,6 +259,12 @@ func TestNetfilterGood(t *testing.T) {
 			SrcIP: addr("192.168.224.43"), SrcPort: 44606, DstIP: addr("192.168.100.230"), DstPort: 80, TTL: 126, TCPFlags: "SYN",
 			InIface: "enp4s0f0.82", OutIface: "enp4s0f1", TCPWindow: 64612, PacketLen: 52}),
 	}, {
+		name: "IPv6 fragment: the kernel's FRAG: and ID: words",
+		opts: y2020,
+		line: "Apr  6 16:06:02 fw kernel: [UFW BLOCK] IN=eth0 OUT= SRC=2001:db8:1::25 DST=2001:db8:2::1 LEN=1280 TC=0 HOPLIMIT=57 FLOWLBL=0 FRAG:1232 ID:8a3c01ff PROTO=UDP",
+		want: nf(event.Network{Time: utc(2020, 4, 6, 16, 6, 2), Action: "block", Protocol: "udp",
+			SrcIP: addr("2001:db8:1::25"), DstIP: addr("2001:db8:2::1"), TTL: 57, InIface: "eth0", Sensor: "fw", PacketLen: 1280}),
+	}, {
 		name: "dmesg line: uptime, no stamp",
 		opts: Options{ModTime: utc(2024, 4, 20, 0, 0, 0)},
 		line: "[12345.678901] [UFW BLOCK] IN=eth0 OUT= SRC=192.0.2.1 DST=192.168.1.10 PROTO=UDP SPT=1 DPT=2 INCOMPLETE [65535 bytes]",

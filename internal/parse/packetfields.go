@@ -330,12 +330,25 @@ var keyTable = func() (t [64]keyEntry) {
 
 // kernelWord reports whether a bare word (no '=') is one the kernel may
 // write among packet fields: flags and markers in upper case (DF, CE, MF,
-// ECE, INCOMPLETE, FRAG:1480, OPT (0204...)), brackets. A word with a lower
-// case letter or a byte beyond ASCII comes from something else: another
-// line glued on, junk.
+// ECE, INCOMPLETE, OPT (0204...)), brackets, and KEY:value (FRAG:1480,
+// IPv6's ID:0000abcd). Any other word with a lower-case letter or a byte
+// beyond ASCII comes from something else: another line glued on, junk.
 func kernelWord(t []byte) bool {
+	if i := bytes.IndexByte(t, ':'); i > 0 && upperWord(t[:i]) {
+		return true
+	}
 	for _, c := range t {
 		if 'a' <= c && c <= 'z' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// upperWord reports whether w is upper-case ASCII letters only.
+func upperWord(w []byte) bool {
+	for _, c := range w {
+		if c < 'A' || c > 'Z' {
 			return false
 		}
 	}
