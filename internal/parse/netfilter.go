@@ -130,9 +130,10 @@ func (p *netfilterParser) Parse(line []byte, ev *event.Network) error {
 	ev.Kind = event.KindFirewall
 	ev.Format = netfilterName
 	ev.Action = p.action(prefix)
-	if h.chain != nil {
+	switch {
+	case h.chain != nil:
 		ev.RuleName = p.strs.get(h.chain)
-	} else {
+	case len(prefix) > 0 && prefix[0] == '[': // the only prefixes that name a rule
 		ev.RuleName = p.rules.get(prefix)
 	}
 	ev.Sensor = p.strs.get(h.host)

@@ -270,12 +270,10 @@ func (f *packetFields) token(b []byte, start, end int) {
 	var k int
 	switch {
 	case eq >= len(t) || m == 0 && bytes.IndexByte(t[8:], '=') < 0: // no '=': a bare word
-		if len(t) == 3 {
-			f.flag(x & 0xffffff)
+		if len(t) == 3 && f.flag(x&0xffffff) || f.junk != 0 || kernelWord(t) {
+			return
 		}
-		if f.junk == 0 && !kernelWord(t) {
-			f.junk = start + 1
-		}
+		f.junk = start + 1
 		return
 	case m != 0:
 		k = keyIndex(x&(1<<(8*eq)-1), eq)
@@ -356,9 +354,9 @@ func upperWord(w []byte) bool {
 }
 
 // flag appends a TCP flag word (given as an integer) to the flags, in the
-// order they come. The kernel also logs IP flags (DF, MF, CE) and ECN bits
-// (CWR, ECE), which are not kept.
-func (f *packetFields) flag(w uint64) {
+// order they come, and reports whether w is one. The kernel also logs IP
+// flags (DF, MF, CE) and ECN bits (CWR, ECE), which are not kept.
+func (f *packetFields) flag(w uint64) bool {
 	var name string
 	switch w {
 	case kSYN:
@@ -374,14 +372,15 @@ func (f *packetFields) flag(w uint64) {
 	case kURG:
 		name = "URG"
 	default:
-		return
+		return false
 	}
 	if f.nflags+4 > len(f.flags) {
-		return
+		return true
 	}
 	if f.nflags > 0 {
 		f.flags[f.nflags] = ' '
 		f.nflags++
 	}
 	f.nflags += copy(f.flags[f.nflags:], name)
+	return true
 }

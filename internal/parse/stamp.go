@@ -86,7 +86,7 @@ func (c *stampClock) parse(b []byte) (time.Time, []byte, error) {
 	if err != nil {
 		return time.Time{}, nil, err
 	}
-	t = event.SecondsUTC(t)
+	t = t.UTC() // every shape is parsed to whole seconds: no Truncate needed
 	if n <= len(c.key) {
 		c.keyLen = copy(c.key[:], stamp)
 		c.last = t
