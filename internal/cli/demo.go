@@ -114,7 +114,7 @@ so you can go on exploring it with the other commands.`,
 			if e.json {
 				return e.printJSON(doc)
 			}
-			e.say("\ndone in %.1fs. Explore: %s alerts list | rejects | intel list", doc.ElapsedS, explore)
+			e.say("\ndone in %.1fs. Explore: %s alerts list | alerts show ID | events | query SQL | rejects | intel list", doc.ElapsedS, explore)
 			if _, err := exec.LookPath("homesoc"); err != nil {
 				e.say("(homesoc is not on your PATH: go install ./cmd/homesoc, see README.md)")
 			}

@@ -61,34 +61,49 @@ func (id ID) String() string {
 // exact duration); IP addresses are netip values and stored canonically.
 // Zero values mean "not present in the source".
 type Network struct {
-	ID         ID
-	Time       time.Time // start of the flow, or the time of the log line
-	EndTime    time.Time // end of the flow; zero for single-packet records
-	DurationS  float64
-	Kind       string // KindFlow, KindFirewall, KindEndpoint
-	Action     string // allow, drop, reject, block, ... (lower case)
-	Direction  string // DirInbound, ...
-	Protocol   string // tcp, udp, icmp, ... (lower case)
-	SrcIP      netip.Addr
-	SrcPort    uint16
-	DstIP      netip.Addr
-	DstPort    uint16
-	BytesOut   uint64 // bytes from source to destination
-	BytesIn    uint64 // bytes from destination to source
+	ID        ID
+	Time      time.Time // start of the flow, or the time of the log line
+	EndTime   time.Time // end of the flow; zero for single-packet records
+	DurationS float64
+	Kind      string // KindFlow, KindFirewall, KindEndpoint
+	Action    string // allow, drop, reject, block, ... (lower case)
+	Direction string // DirInbound, ...
+	Protocol  string // the IANA keyword, lower case: tcp, udp, icmp, ipv6-icmp, esp, ...; a number without one stays the number
+	SrcIP     netip.Addr
+	SrcPort   uint16
+	DstIP     netip.Addr
+	DstPort   uint16
+	// BytesOut and BytesIn count IP-level bytes (headers included, as
+	// NetFlow's octets) from source to destination and back.
+	BytesOut   uint64
+	BytesIn    uint64
 	PacketsOut uint64
 	PacketsIn  uint64
 	TTL        uint8
 	TCPFlags   string // e.g. "SYN" or "SYN ACK", as the source spells them
-	InIface    string
-	OutIface   string
-	NATIP      netip.Addr // translated / agent public address
-	DeviceID   string
-	Hostname   string
-	UserName   string
-	Sensor     string // the host or tool that reported the record
-	Format     string // the parser that produced it
-	Status     string // the source's own state, e.g. a flow's status or Zeek conn_state
-	Raw        string // the source record as received
+	// ICMPType and ICMPCode are an ICMP or ICMPv6 message's type and code;
+	// they mean something only when Protocol is icmp or ipv6-icmp (type 0 is
+	// an echo reply), and the ports are then 0.
+	ICMPType  uint8
+	ICMPCode  uint8
+	SrcMAC    string // the frame's source MAC, "aa:bb:cc:dd:ee:ff"
+	DstMAC    string // the frame's destination MAC
+	IPID      uint16 // the IPv4 identification (54321: masscan and zmap)
+	TCPWindow uint16 // the TCP window of a logged segment
+	PacketLen uint32 // the logged packet's IP length (netfilter LEN=)
+	RuleName  string // the firewall rule that logged the record, e.g. "WAN_IN-10"
+	FlowUID   string // the sensor's id of the connection (Zeek uid), to pivot to its other logs
+	Service   string // the application protocol the sensor recognised (Zeek service), e.g. "dns" or "ssl,http"
+	InIface   string
+	OutIface  string
+	NATIP     netip.Addr // translated / agent public address
+	DeviceID  string
+	Hostname  string
+	UserName  string
+	Sensor    string // the host or tool that reported the record
+	Format    string // the parser that produced it
+	Status    string // the source's own state, e.g. a flow's status or Zeek conn_state
+	Raw       string // the source record as received
 }
 
 // Reject is an input record that could not be parsed. It is kept with its

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -32,6 +33,9 @@ func (f *connFields) fill(ev *event.Network, line []byte, strs, protos *interner
 	}
 	t, ok := epochOrISO(f[zTS])
 	if !ok {
+		if redacted(f[zTS]) {
+			return fmt.Errorf("zeek ts %q is blanked out (a test baseline): no time to store: %w", quote(f[zTS]), ErrSkip)
+		}
 		return fmt.Errorf("bad ts %q", quote(f[zTS]))
 	}
 	var err error
@@ -48,7 +52,7 @@ func (f *connFields) fill(ev *event.Network, line []byte, strs, protos *interner
 		}
 	}
 	ev.SrcPort, ev.DstPort = uint16(n[0]), uint16(n[1])
-	for i, c := range [...]int{zOrigBytes, zRespBytes, zOrigPkts, zRespPkts} {
+	for i, c := range [...]int{zOrigIPBytes, zRespIPBytes, zOrigPkts, zRespPkts} {
 		if n[i], err = connUint(f[c], c, math.MaxUint64); err != nil {
 			return err
 		}
@@ -67,11 +71,34 @@ func (f *connFields) fill(ev *event.Network, line []byte, strs, protos *interner
 	ev.Kind = event.KindFlow
 	ev.Format = zeekConnName
 	ev.Protocol = protos.get(f[zProto])
+	if ev.Protocol == "" && f[zIPProto] != nil { // unknown_transport: named by its number
+		if _, err := connUint(f[zIPProto], zIPProto, 255); err != nil {
+			return err
+		}
+		ev.Protocol = protos.get(f[zIPProto])
+	}
+	if ev.Protocol == "icmp" {
+		// Zeek logs ICMP's type as orig_p and its code as resp_p, and
+		// calls ICMPv6 icmp too.
+		ev.ICMPType, ev.ICMPCode = uint8(ev.SrcPort), uint8(ev.DstPort)
+		ev.SrcPort, ev.DstPort = 0, 0
+		if ev.SrcIP.Is6() && !ev.SrcIP.Is4In6() {
+			ev.Protocol = "ipv6-icmp"
+		}
+	}
+	ev.FlowUID = strs.get(f[zUID])
+	ev.Service = strs.get(f[zService])
 	ev.Status = strs.get(f[zConnState])
 	ev.Action = connAction(ev.Status)
 	ev.TCPFlags = strs.get(f[zHistory])
 	ev.Direction = connDirection(f[zLocalOrig], f[zLocalResp])
 	return nil
+}
+
+// redacted reports whether a ts is Zeek's test-suite placeholder,
+// XXXXXXXXXX.XXXXXX.
+func redacted(ts []byte) bool {
+	return len(bytes.Trim(ts, "X.")) == 0 && bytes.IndexByte(ts, 'X') >= 0
 }
 
 // connAction maps a Zeek conn_state to an action:

@@ -55,11 +55,11 @@ type flowRecord struct {
 // beyond its interner.
 type flowJSONParser struct {
 	strs   interner // status
-	protos interner // protocol, lower-cased
+	protos interner // protocol -> IANA keyword
 }
 
 func newFlowJSONParser() *flowJSONParser {
-	return &flowJSONParser{strs: newInterner(asIs), protos: newInterner(lowered)}
+	return &flowJSONParser{strs: newInterner(asIs), protos: newInterner(protocol)}
 }
 
 var errFlowNotJSON = errors.New("not a flow-json line: not a JSON object")

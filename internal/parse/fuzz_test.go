@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -95,6 +96,7 @@ func FuzzPacketFields(f *testing.F) {
 		}
 	}
 	f.Add([]byte("=eth9 SRC=1 [SRC=2 ] HOPLIMIT=3 TTL=4 SYN  ACK x=1 IN"))
+	f.Add([]byte("SRC=1 DST=2 MAC=aa:bb ID=7 PROTO=ICMP TYPE=8 CODE=0 ID=9 LEN=84 WINDOW=0 Apr  6 lorem"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if len(b) > maxFuzzInput {
 			t.Skip()
@@ -110,27 +112,40 @@ func FuzzPacketFields(f *testing.F) {
 		if g := string(got.flags[:got.nflags]); g != want.flags {
 			t.Fatalf("scan(%q) flags = %q, want %q", b, g, want.flags)
 		}
+		if got.junk != want.junk {
+			t.Fatalf("scan(%q) junk at %d, want %d", b, got.junk, want.junk)
+		}
 	})
 }
+
+// kernelKeyColon matches the kernel's KEY:value words (FRAG:1480, ID:0000abcd).
+var kernelKeyColon = regexp.MustCompile(`^[A-Z]+:`)
 
 type refFields struct {
 	vals  [nFields][]byte
 	flags string
+	junk  int
 }
 
 // referenceFields is the obvious, slow reading of the netfilter fields.
 func referenceFields(b []byte) refFields {
 	var r refFields
 	keys := map[string]int{"IN": fIN, "OUT": fOUT, "SRC": fSRC, "DST": fDST, "PROTO": fPROTO,
-		"SPT": fSPT, "DPT": fDPT, "TTL": fTTL, "HOPLIMIT": fTTL}
+		"SPT": fSPT, "DPT": fDPT, "TTL": fTTL, "HOPLIMIT": fTTL,
+		"MAC": fMAC, "ID": fID, "LEN": fLEN, "TYPE": fTYPE, "CODE": fCODE, "WINDOW": fWINDOW}
 	var flags []string
-	depth := 0
+	depth, off := 0, 0
 	for _, tok := range bytes.Split(b, []byte(" ")) {
+		start := off
+		off += len(tok) + 1
 		switch {
 		case len(tok) == 0:
 		case depth > 0 || tok[0] == '[':
 			depth += bytes.Count(tok, []byte("[")) - bytes.Count(tok, []byte("]"))
 		case bytes.IndexByte(tok, '=') < 0:
+			if r.junk == 0 && !kernelKeyColon.Match(tok) && bytes.IndexFunc(tok, func(c rune) bool { return 'a' <= c && c <= 'z' || c >= 0x80 }) >= 0 {
+				r.junk = start + 1
+			}
 			switch s := string(tok); s {
 			case "SYN", "ACK", "FIN", "RST", "PSH", "URG":
 				if len(flags) < 6 {

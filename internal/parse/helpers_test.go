@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"math"
+	"net"
 	"net/netip"
 	"os"
 	"reflect"
@@ -101,7 +102,16 @@ func checkInvariants(t *testing.T, format string, line []byte, ev *event.Network
 	if strings.ContainsAny(ev.Protocol+ev.Action, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
 		bad = append(bad, "protocol or action not lower case")
 	}
-	for _, s := range []string{ev.Action, ev.Protocol, ev.TCPFlags, ev.InIface, ev.OutIface, ev.Sensor, ev.Status} {
+	if (ev.ICMPType != 0 || ev.ICMPCode != 0) && ev.Protocol != "icmp" && ev.Protocol != "ipv6-icmp" {
+		bad = append(bad, "ICMP type or code on a "+ev.Protocol+" event")
+	}
+	for _, mac := range []string{ev.SrcMAC, ev.DstMAC} {
+		if _, err := net.ParseMAC(mac); mac != "" && (err != nil || len(mac) != 17 || strings.ToLower(mac) != mac) {
+			bad = append(bad, "MAC not aa:bb:cc:dd:ee:ff")
+		}
+	}
+	for _, s := range []string{ev.Action, ev.Protocol, ev.TCPFlags, ev.InIface, ev.OutIface, ev.Sensor, ev.Status,
+		ev.RuleName, ev.FlowUID, ev.Service} {
 		if !utf8.ValidString(s) {
 			bad = append(bad, "invalid UTF-8")
 		}

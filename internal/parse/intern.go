@@ -10,7 +10,7 @@ const internCap = 4096
 // sighting. A small direct-mapped cache of recent entries sits in front of
 // the map: comparing bytes with a string is cheaper than hashing them.
 type interner struct {
-	kind   int // what it derives from a key: asIs, lowered, action
+	kind   int // what it derives from a key: asIs, protocol, action, ruleName, macPair
 	m      map[string]internEntry
 	recent [64]internEntry
 }
@@ -20,9 +20,11 @@ type internEntry struct{ key, val string }
 
 // What an interner derives from a key.
 const (
-	asIs    = iota // the key itself
-	lowered        // the key in ASCII lower case
-	action         // the action a netfilter log prefix names
+	asIs     = iota // the key itself
+	protocol        // the IANA keyword of a protocol name or number
+	action          // the action a netfilter log prefix names
+	ruleName        // the rule a netfilter log prefix names
+	macPair         // the two MACs at the start of a netfilter MAC= value
 )
 
 func newInterner(kind int) interner {
@@ -47,10 +49,14 @@ func (in *interner) get(b []byte) string {
 		switch in.kind {
 		case asIs:
 			e.val = e.key
-		case lowered:
-			e.val = string(asciiLower(make([]byte, len(b)), b))
+		case protocol:
+			e.val = protocolOf(b)
 		case action:
 			e.val = actionOf(b)
+		case ruleName:
+			e.val = ruleOf(b)
+		case macPair:
+			e.val = macPairOf(b)
 		}
 		if len(in.m) < internCap {
 			in.m[e.key] = e

@@ -7,7 +7,7 @@ import (
 
 // TestInternerBounded checks that a full interner still answers right.
 func TestInternerBounded(t *testing.T) {
-	strs, lower := newInterner(asIs), newInterner(lowered)
+	strs, lower := newInterner(asIs), newInterner(protocol)
 	for i := range 2 * internCap {
 		b := []byte("eth" + strconv.Itoa(i))
 		if got := strs.get(b); got != string(b) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/homesoc/homesoc/internal/event"
 )
@@ -15,7 +16,7 @@ const netfilterName = "netfilter"
 func init() {
 	Register(Format{
 		Name:        netfilterName,
-		Description: "iptables/nftables kernel LOG lines in syslog (UFW, OpenWrt fw3/fw4, plain prefixes)",
+		Description: "iptables/nftables kernel LOG lines (UFW, OpenWrt, EdgeOS/UniFi, Proxmox VE, bare bodies)",
 		New:         func(o Options) Parser { return newNetfilterParser(o) },
 		Sniff:       sniffNetfilter,
 	})
@@ -33,15 +34,33 @@ func sniffNetfilter(line []byte) bool {
 // Errors of lines that are not netfilter log lines at all.
 var (
 	errNetfilterJSON  = errors.New("not a netfilter line: a JSON object")
-	errNoKernelTag    = errors.New(`not a netfilter line: no "kernel:" tag`)
+	errNoKernelTag    = errors.New(`not a netfilter line: no "kernel:" tag and no IN= or SRC= fields`)
 	errNoPacketFields = errors.New("not a netfilter line: no IN= or SRC= fields")
 	errMissingSrc     = errors.New("missing SRC=")
 	errMissingDst     = errors.New("missing DST=")
 )
 
-// netfilterParser parses kernel LOG lines:
+// netfilterMaxLine is the longest line the parser accepts. The kernel
+// formats a LOG line in a buffer of 1 KiB (nf_log_buf), and ulogd's LOGEMU
+// in one of 4 KiB; 8 KiB leaves room for the headers relays add. A longer
+// line is a record with junk glued to it (a lost newline, a corrupt file):
+// it is rejected, not stored as if it were the record.
+const netfilterMaxLine = 8 << 10
+
+// netfilterParser parses kernel LOG lines in the shapes syslog daemons,
+// routers and collectors write them:
 //
-//	[<pri>]stamp [host] [kern.level] kernel: [uptime] prefix IN=.. OUT=.. KEY=VALUE.. FLAGS..
+//	[<pri>]stamp [host] [facility.level] kernel: [uptime] prefix IN=.. OUT=.. KEY=VALUE.. FLAGS..
+//	stamp [host] prefix IN=..                      (no kernel: tag: UniFi OS, some relays)
+//	vmid level chain dd/Mon/yyyy:hh:mm:ss +zzzz prefix IN=..   (Proxmox VE pve-firewall.log)
+//	prefix IN=..                                   (the body alone, as collectors forward it)
+//
+// A body without a stamp takes the input's time (Options.ModTime, now for a
+// stream). A line longer than netfilterMaxLine, or whose packet fields hold
+// a bare word the kernel never writes (lower case: another line glued on),
+// is rejected with the reason. The prefix names the action and, for
+// EdgeOS/VyOS/UniFi ("[WAN_IN-10-D]", "[WAN_LOCAL-D-2000]") and Proxmox (the
+// chain), the rule.
 //
 // It scans each line once and does not allocate once its interners have
 // seen the line's repeated strings.
@@ -50,14 +69,18 @@ type netfilterParser struct {
 	strs    interner // interfaces, hosts, TCP flag sets
 	protos  interner // PROTO= -> protocol
 	actions interner // log prefix -> action
+	rules   interner // log prefix -> rule name
+	macs    interner // MAC= -> destination and source MACs
 }
 
 func newNetfilterParser(o Options) *netfilterParser {
 	return &netfilterParser{
 		clock:   newStampClock(o),
 		strs:    newInterner(asIs),
-		protos:  newInterner(lowered),
+		protos:  newInterner(protocol),
 		actions: newInterner(action),
+		rules:   newInterner(ruleName),
+		macs:    newInterner(macPair),
 	}
 }
 
@@ -68,6 +91,9 @@ func (p *netfilterParser) Parse(line []byte, ev *event.Network) error {
 	if len(s) == 0 {
 		return ErrSkip
 	}
+	if len(s) > netfilterMaxLine {
+		return fmt.Errorf("line of %d bytes is longer than a netfilter LOG line can be (%d): junk after the record?", len(s), netfilterMaxLine)
+	}
 	if i := badByte(s); i >= 0 {
 		lead := len(line) - len(bytes.TrimLeft(line, " \t\r\n"))
 		return fmt.Errorf("not a netfilter line: binary data at byte %d", lead+i)
@@ -75,29 +101,42 @@ func (p *netfilterParser) Parse(line []byte, ev *event.Network) error {
 	if s[0] == '{' {
 		return errNetfilterJSON
 	}
-	s = skipPriority(s)
-	t, rest, err := p.clock.parse(s)
+	h, err := p.header(skipPriority(s))
 	if err != nil {
 		return err
 	}
-	host, rest, ok := splitKernelTag(rest)
-	if !ok {
-		return errNoKernelTag
-	}
-	rest = skipUptime(rest)
+	rest := skipUptime(h.rest)
 	kv := fieldsStart(rest)
-	if kv < 0 {
+	switch {
+	case kv < 0 && h.pve:
+		return fmt.Errorf("proxmox firewall logger message: %w", ErrSkip)
+	case kv < 0 && h.untagged:
+		return errNoKernelTag
+	case kv < 0:
 		return errNoPacketFields
 	}
 	if err := p.fields(rest[kv:], ev); err != nil {
 		return err
 	}
+	prefix := trimSpaces(rest[:kv])
+	if h.untagged {
+		h.host, prefix = splitHost(prefix)
+	}
+	if i := bytes.Index(prefix, []byte(`DESCR="`)); i >= 0 { // UniFi OS: the rule's description
+		prefix = trimSpaces(prefix[:i])
+	}
 	ev.ID = event.NewID(netfilterName, line)
-	ev.Time = t
+	ev.Time = h.time
 	ev.Kind = event.KindFirewall
 	ev.Format = netfilterName
-	ev.Action = p.action(trimSpaces(rest[:kv]))
-	ev.Sensor = p.strs.get(host)
+	ev.Action = p.action(prefix)
+	switch {
+	case h.chain != nil:
+		ev.RuleName = p.strs.get(h.chain)
+	case len(prefix) > 0 && prefix[0] == '[': // the only prefixes that name a rule
+		ev.RuleName = p.rules.get(prefix)
+	}
+	ev.Sensor = p.strs.get(h.host)
 	switch {
 	case ev.InIface != "" && ev.OutIface == "":
 		ev.Direction = event.DirInbound
@@ -109,14 +148,100 @@ func (p *netfilterParser) Parse(line []byte, ev *event.Network) error {
 	return nil
 }
 
+// lineHeader is what precedes the log prefix of a line.
+type lineHeader struct {
+	time     time.Time
+	host     []byte
+	chain    []byte // Proxmox: the chain that logged
+	rest     []byte // the line after the header
+	untagged bool   // a syslog header without a kernel: tag
+	pve      bool   // a Proxmox pve-firewall.log line
+}
+
+// header reads the header of a line, as the parser's comment lists them.
+func (p *netfilterParser) header(s []byte) (lineHeader, error) {
+	if stampShape(s) != 0 {
+		t, rest, err := p.clock.parse(s)
+		if err != nil {
+			return lineHeader{}, err
+		}
+		if host, rest, ok := splitKernelTag(rest); ok {
+			return lineHeader{time: t, host: host, rest: rest}, nil
+		}
+		return lineHeader{time: t, rest: rest, untagged: true}, nil
+	}
+	if t, chain, rest, ok := pveHeader(s); ok {
+		return lineHeader{time: t, chain: chain, rest: rest, pve: true}, nil
+	}
+	return lineHeader{time: p.clock.received, rest: s}, nil
+}
+
+// pveHeader reads the header of a Proxmox VE pve-firewall.log line:
+// "0 3 PVEFW-HOST-IN 20/Jun/2022:13:09:14 +0200 ", the VM id (0 for the
+// host), the log level, the chain and the time.
+func pveHeader(s []byte) (t time.Time, chain, rest []byte, ok bool) {
+	vmid, rest := nextToken(s)
+	if _, ok := digits(vmid); !ok {
+		return t, nil, nil, false
+	}
+	level, rest := nextToken(rest)
+	chain, rest = nextToken(rest)
+	stamp, rest := nextToken(rest)
+	zone, rest := nextToken(rest)
+	if _, ok := digits(level); !ok || len(chain) == 0 || len(stamp) != 20 ||
+		stamp[2] != '/' || stamp[6] != '/' || stamp[11] != ':' {
+		return t, nil, nil, false
+	}
+	d, ok1 := digits(stamp[0:2])
+	m := monthOf(stamp[3:6])
+	y, ok2 := digits(stamp[7:11])
+	h, mi, sec, ok3 := clock(stamp[12:20])
+	off, ok4 := zoneOffset(zone)
+	if !ok1 || !ok2 || !ok3 || !ok4 || m == 0 || d < 1 || d > daysIn(m, y) || y < 1970 {
+		return t, nil, nil, false
+	}
+	if string(chain) == "-" {
+		chain = nil
+	}
+	return unixUTC(y, m, d, h, mi, sec-off), chain, rest, true
+}
+
+// splitHost splits the host off the prefix of a line without a kernel:
+// tag. Its first word is a host when more follow and it looks like a host
+// name rather than a prefix's own word ("[WAN_IN-10-D]", "DENY:", "INPUT",
+// "DA->LAN"); a syslog tag after it ("ulogd[812]:") goes too.
+func splitHost(prefix []byte) (host, rest []byte) {
+	first, after := nextToken(prefix)
+	after = trimSpaces(after)
+	if len(after) == 0 || !hostLike(first) {
+		return nil, prefix
+	}
+	if tag, more := nextToken(after); len(tag) > 2 && tag[len(tag)-1] == ':' && tag[len(tag)-2] == ']' && tag[0] != '[' {
+		after = trimSpaces(more)
+	}
+	return first, after
+}
+
+// hostLike reports whether a word looks like a syslog host name: letters,
+// digits, '.', '-' and '_', with a lower-case letter or a digit (a word in
+// capitals alone is a log prefix's: INPUT, DROP).
+func hostLike(w []byte) bool {
+	named := false
+	for _, c := range w {
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			named = true
+		case 'A' <= c && c <= 'Z', c == '.', c == '-', c == '_':
+		default:
+			return false
+		}
+	}
+	return named
+}
+
 // action derives the action from the log prefix, the only place a LOG rule
-// can say what the packet's fate was:
-//
-//	[UFW BLOCK], [UFW LIMIT BLOCK] -> block; [UFW ALLOW] -> allow; [UFW AUDIT] -> audit
-//	otherwise a prefix containing DROP, REJECT, ACCEPT, ALLOW or BLOCK (any
-//	case, tried in that order) -> drop, reject, allow, allow, block
-//	otherwise the prefix lower-cased, trimmed of spaces and a trailing ':',
-//	or "log" when there is none.
+// can say what the packet's fate was (see actionOf); "log" when there is
+// none.
 func (p *netfilterParser) action(prefix []byte) string {
 	if len(prefix) == 0 {
 		return "log"
@@ -124,12 +249,23 @@ func (p *netfilterParser) action(prefix []byte) string {
 	return p.actions.get(prefix)
 }
 
+// actionOf maps a log prefix to an action:
+//
+//	EdgeOS/VyOS/UniFi verdict letters: [NAME-A], [CHAIN-A-N] -> allow; -D -> drop; -R -> reject
+//	[UFW BLOCK], [UFW LIMIT BLOCK] -> block; [UFW ALLOW] -> allow; [UFW AUDIT] -> audit
+//	otherwise a prefix containing DROP, DENY, REJECT, ACCEPT, ALLOW or BLOCK
+//	(any case, tried in that order) -> drop, drop, reject, allow, allow, block
+//	otherwise the prefix lower-cased, trimmed of spaces and a trailing ':',
+//	or "log" when there is none.
 func actionOf(prefix []byte) string {
+	if _, verdict, ok := edgeRule(prefix); ok {
+		return verdict
+	}
 	if bytes.HasPrefix(prefix, []byte("[UFW ")) && bytes.Contains(prefix, []byte("AUDIT")) {
 		return "audit"
 	}
 	switch {
-	case containsFold(prefix, "DROP"):
+	case containsFold(prefix, "DROP"), containsFold(prefix, "DENY"):
 		return "drop"
 	case containsFold(prefix, "REJECT"):
 		return "reject"
@@ -143,6 +279,52 @@ func actionOf(prefix []byte) string {
 		return "log"
 	}
 	return strings.ToLower(string(name))
+}
+
+// ruleOf returns the rule a log prefix names: the rule of an EdgeOS/VyOS/
+// UniFi prefix, else "" (other prefixes are free text).
+func ruleOf(prefix []byte) string {
+	rule, _, _ := edgeRule(prefix)
+	return rule
+}
+
+// edgeRule reads the rule and verdict of a prefix as EdgeOS, VyOS and the
+// UniFi gateways write it: "[WAN_OUT-2000-A]" (rule set WAN_OUT, rule 2000,
+// accept), "[wan-lan-default-D]", or UniFi OS's "[WAN_LOCAL-D-2147483647]"
+// with the letter before the rule number (rule "WAN_LOCAL-2147483647"). The
+// letter is A (accept), D (drop) or R (reject).
+func edgeRule(prefix []byte) (rule, verdict string, ok bool) {
+	end := bytes.IndexByte(prefix, ']')
+	if len(prefix) < 5 || prefix[0] != '[' || end < 0 {
+		return "", "", false
+	}
+	in := prefix[1:end]
+	n := len(in)
+	if n >= 3 && in[n-2] == '-' {
+		if v := verdictOf(in[n-1]); v != "" {
+			return string(in[:n-2]), v, true
+		}
+	}
+	i := bytes.LastIndexByte(in, '-')
+	if _, num := digits(in[i+1:]); num && i >= 3 && in[i-2] == '-' {
+		if v := verdictOf(in[i-1]); v != "" {
+			return string(in[:i-2]) + string(in[i:]), v, true
+		}
+	}
+	return "", "", false
+}
+
+// verdictOf maps an EdgeOS verdict letter to an action.
+func verdictOf(c byte) string {
+	switch c {
+	case 'A':
+		return "allow"
+	case 'D':
+		return "drop"
+	case 'R':
+		return "reject"
+	}
+	return ""
 }
 
 // skipPriority drops a forwarded syslog priority ("<4>").
@@ -235,6 +417,14 @@ func fieldsStart(b []byte) int {
 			break
 		}
 		e += off
+		if e+1 < len(b) && b[e+1] == '"' { // KEY="free text": never a packet field
+			q := bytes.IndexByte(b[e+2:], '"')
+			if q < 0 {
+				break
+			}
+			off = e + 2 + q + 1
+			continue
+		}
 		if e >= 2 && b[e-2] == 'I' && b[e-1] == 'N' && bytes.HasPrefix(b[valueEnd(b, e+1):], []byte(" OUT=")) {
 			return e - 2
 		}

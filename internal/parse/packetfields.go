@@ -13,6 +13,10 @@ import (
 func (p *netfilterParser) fields(b []byte, ev *event.Network) error {
 	var f packetFields
 	f.scan(b)
+	if f.junk > 0 {
+		t, _ := nextToken(b[f.junk-1:])
+		return fmt.Errorf("junk after the packet fields at %q: not a word the kernel writes", quote(t))
+	}
 	src, dst, spt, dpt, ttl := f.value(b, fSRC), f.value(b, fDST), f.value(b, fSPT), f.value(b, fDPT), f.value(b, fTTL)
 	var ok bool
 	switch {
@@ -52,10 +56,68 @@ func (p *netfilterParser) fields(b []byte, ev *event.Network) error {
 	ev.OutIface = p.strs.get(f.value(b, fOUT))
 	ev.Protocol = p.protocol(f.value(b, fPROTO))
 	ev.TCPFlags = p.strs.get(f.flags[:f.nflags])
+	p.extras(b, &f, ev)
 	return nil
 }
 
-// protocol lower-cases PROTO=; a numeric protocol stays the number.
+// extras reads the fields an analyst pivots on but no rule needs whole:
+// a value the kernel would not write is left out rather than failing the
+// line.
+func (p *netfilterParser) extras(b []byte, f *packetFields, ev *event.Network) {
+	if n, ok := parseUint(f.value(b, fLEN), 1<<32-1); ok {
+		ev.PacketLen = uint32(n)
+	}
+	// IPv4's ID= comes before PROTO=; an ID= after it is an ICMP echo's.
+	if f.seen&(1<<fPROTO) == 0 || f.at[fID][0] < f.at[fPROTO][0] {
+		if n, ok := parseUint(f.value(b, fID), 65535); ok {
+			ev.IPID = uint16(n)
+		}
+	}
+	if n, ok := parseUint(f.value(b, fWINDOW), 65535); ok {
+		ev.TCPWindow = uint16(n)
+	}
+	if ev.Protocol == "icmp" || ev.Protocol == "ipv6-icmp" {
+		if n, ok := parseUint(f.value(b, fTYPE), 255); ok {
+			ev.ICMPType = uint8(n)
+		}
+		if n, ok := parseUint(f.value(b, fCODE), 255); ok {
+			ev.ICMPCode = uint8(n)
+		}
+	}
+	// MAC= is the link-layer header: destination, source, EtherType.
+	if mac := f.value(b, fMAC); len(mac) >= 35 {
+		if pair := p.macs.get(mac[:35]); pair != "" {
+			ev.DstMAC, ev.SrcMAC = pair[:17], pair[18:]
+		}
+	}
+}
+
+// macPairOf returns the destination and source MACs at the start of a MAC=
+// value, "dd:dd:dd:dd:dd:dd:ss:ss:ss:ss:ss:ss", in lower case; "" if they
+// are not two MAC addresses.
+func macPairOf(b []byte) string {
+	if len(b) != 35 {
+		return ""
+	}
+	pair := make([]byte, 35)
+	for i, c := range b {
+		switch {
+		case i%3 == 2:
+			if c != ':' {
+				return ""
+			}
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f':
+		case 'A' <= c && c <= 'F':
+			c += 'a' - 'A'
+		default:
+			return ""
+		}
+		pair[i] = c
+	}
+	return string(pair)
+}
+
+// protocol maps PROTO= to the protocol's IANA keyword.
 func (p *netfilterParser) protocol(b []byte) string {
 	switch string(b) {
 	case "TCP":
@@ -65,7 +127,7 @@ func (p *netfilterParser) protocol(b []byte) string {
 	case "ICMP":
 		return "icmp"
 	case "ICMPv6":
-		return "icmpv6"
+		return "ipv6-icmp"
 	}
 	return p.protos.get(b)
 }
@@ -80,6 +142,12 @@ const (
 	fSPT
 	fDPT
 	fTTL // TTL= or, for IPv6, HOPLIMIT=
+	fMAC
+	fID
+	fLEN
+	fTYPE
+	fCODE
+	fWINDOW
 	nFields
 )
 
@@ -92,6 +160,7 @@ type packetFields struct {
 	flags  [24]byte        // "URG ACK PSH RST SYN FIN" at most
 	nflags int
 	depth  int // nesting of [ ] around a quoted packet
+	junk   int // 1 + the offset of the first bare word the kernel never writes; 0 if none
 }
 
 // value returns field i of the scanned line b: nil if absent, non-nil but
@@ -200,10 +269,11 @@ func (f *packetFields) token(b []byte, start, end int) {
 	eq := bits.TrailingZeros64(m) >> 3 // 8 if none
 	var k int
 	switch {
-	case eq >= len(t): // no '=': a flag word
-		if len(t) == 3 {
-			f.flag(x & 0xffffff)
+	case eq >= len(t) || m == 0 && bytes.IndexByte(t[8:], '=') < 0: // no '=': a bare word
+		if len(t) == 3 && f.flag(x&0xffffff) || f.junk != 0 || kernelWord(t) {
+			return
 		}
+		f.junk = start + 1
 		return
 	case m != 0:
 		k = keyIndex(x&(1<<(8*eq)-1), eq)
@@ -241,7 +311,8 @@ var keyTable = func() (t [64]keyEntry) {
 	for _, k := range [...]struct {
 		name  string
 		field int8
-	}{{"IN", fIN}, {"OUT", fOUT}, {"SRC", fSRC}, {"DST", fDST}, {"PROTO", fPROTO}, {"SPT", fSPT}, {"DPT", fDPT}, {"TTL", fTTL}} {
+	}{{"IN", fIN}, {"OUT", fOUT}, {"SRC", fSRC}, {"DST", fDST}, {"PROTO", fPROTO}, {"SPT", fSPT}, {"DPT", fDPT}, {"TTL", fTTL},
+		{"MAC", fMAC}, {"ID", fID}, {"LEN", fLEN}, {"TYPE", fTYPE}, {"CODE", fCODE}, {"WINDOW", fWINDOW}} {
 		var key uint64
 		for i := range len(k.name) {
 			key |= uint64(k.name[i]) << (8 * i)
@@ -255,10 +326,37 @@ var keyTable = func() (t [64]keyEntry) {
 	return t
 }()
 
+// kernelWord reports whether a bare word (no '=') is one the kernel may
+// write among packet fields: flags and markers in upper case (DF, CE, MF,
+// ECE, INCOMPLETE, OPT (0204...)), brackets, and KEY:value (FRAG:1480,
+// IPv6's ID:0000abcd). Any other word with a lower-case letter or a byte
+// beyond ASCII comes from something else: another line glued on, junk.
+func kernelWord(t []byte) bool {
+	if i := bytes.IndexByte(t, ':'); i > 0 && upperWord(t[:i]) {
+		return true
+	}
+	for _, c := range t {
+		if 'a' <= c && c <= 'z' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// upperWord reports whether w is upper-case ASCII letters only.
+func upperWord(w []byte) bool {
+	for _, c := range w {
+		if c < 'A' || c > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
 // flag appends a TCP flag word (given as an integer) to the flags, in the
-// order they come. The kernel also logs IP flags (DF, MF, CE) and ECN bits
-// (CWR, ECE), which are not kept.
-func (f *packetFields) flag(w uint64) {
+// order they come, and reports whether w is one. The kernel also logs IP
+// flags (DF, MF, CE) and ECN bits (CWR, ECE), which are not kept.
+func (f *packetFields) flag(w uint64) bool {
 	var name string
 	switch w {
 	case kSYN:
@@ -274,14 +372,15 @@ func (f *packetFields) flag(w uint64) {
 	case kURG:
 		name = "URG"
 	default:
-		return
+		return false
 	}
 	if f.nflags+4 > len(f.flags) {
-		return
+		return true
 	}
 	if f.nflags > 0 {
 		f.flags[f.nflags] = ' '
 		f.nflags++
 	}
 	f.nflags += copy(f.flags[f.nflags:], name)
+	return true
 }

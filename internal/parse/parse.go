@@ -1,6 +1,14 @@
 // Package parse turns raw log lines into normalised events. Each format lives
 // in its own file and registers itself in the registry by name; Detect picks a
 // format from the first lines of an input.
+//
+// Every parser names protocols one way, by IANA keyword (proto.go). A line
+// that carries no record (a header, another log's record in a mixed stream)
+// is skipped with the reason, wrapping ErrSkip. A record with junk glued to
+// it is rejected with the reason, never stored as if it were the record: a
+// netfilter line longer than 8 KiB (the kernel writes at most 1 KiB), or
+// whose packet fields hold a bare word the kernel never writes (lower case:
+// another line run on after a lost newline), is rejected.
 package parse
 
 import (
@@ -10,8 +18,9 @@ import (
 	"github.com/homesoc/homesoc/internal/event"
 )
 
-// ErrSkip is returned by Parse for a well-formed line that carries nothing to
-// store (a header, a comment). The line is counted as skipped, not rejected.
+// ErrSkip is returned by Parse, alone or wrapped with the reason, for a
+// well-formed line that carries nothing to store (a header, a comment, a
+// record of another log). The line is counted as skipped, not rejected.
 var ErrSkip = errors.New("nothing to store")
 
 // Parser turns lines of one input stream into events. A Parser may keep state
@@ -19,9 +28,10 @@ var ErrSkip = errors.New("nothing to store")
 // each stream gets its own instance. It is not safe for concurrent use.
 type Parser interface {
 	// Parse parses one line (without its trailing newline) into ev, which it
-	// resets first. It returns ErrSkip for lines with nothing to store and any
-	// other error, whose text says what is wrong (e.g. "missing SRC="), to
-	// reject the line. It must not keep line after it returns.
+	// resets first. It returns ErrSkip, possibly wrapped with the reason, for
+	// lines with nothing to store, and any other error, whose text says what
+	// is wrong (e.g. "missing SRC="), to reject the line. It must not keep
+	// line after it returns.
 	Parse(line []byte, ev *event.Network) error
 }
 

@@ -28,6 +28,10 @@ type stampClock struct {
 	limit     time.Time  // ModTime + 24h: the latest a yearless stamp may be
 	limitYear int        // limit's year in loc
 
+	// received is when the input was written (Options.ModTime, at second
+	// resolution): the time of lines that carry no stamp at all.
+	received time.Time
+
 	key    [40]byte // the last stamp parsed
 	keyLen int
 	last   time.Time // its time
@@ -42,6 +46,7 @@ func newStampClock(o Options) *stampClock {
 	if mod.IsZero() {
 		mod = time.Now()
 	}
+	c.received = event.SecondsUTC(mod)
 	c.limit = mod.Add(24 * time.Hour)
 	c.limitYear = c.limit.In(c.loc).Year()
 	return c
@@ -81,7 +86,7 @@ func (c *stampClock) parse(b []byte) (time.Time, []byte, error) {
 	if err != nil {
 		return time.Time{}, nil, err
 	}
-	t = event.SecondsUTC(t)
+	t = t.UTC() // every shape is parsed to whole seconds: no Truncate needed
 	if n <= len(c.key) {
 		c.keyLen = copy(c.key[:], stamp)
 		c.last = t
@@ -95,7 +100,7 @@ func stampShape(b []byte) int {
 	if len(b) < 10 {
 		return 0
 	}
-	if isDigit(b[0]) && b[4] == '-' {
+	if isDigit(b[0]) && isDigit(b[1]) && isDigit(b[2]) && isDigit(b[3]) && b[4] == '-' {
 		if len(b) > 13 && b[10] == ' ' && isDigit(b[11]) && b[13] == ':' {
 			return stampISOSpace
 		}

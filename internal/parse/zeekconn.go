@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/homesoc/homesoc/internal/event"
 )
@@ -60,38 +61,52 @@ const (
 	zRespP
 	zProto
 	zDuration
-	zOrigBytes
-	zRespBytes
+	zOrigIPBytes
+	zRespIPBytes
 	zConnState
 	zLocalOrig
 	zLocalResp
 	zHistory
 	zOrigPkts
 	zRespPkts
+	zService
+	zIPProto
 	zCols
 )
 
+// zeekColumns names the columns read. The byte counts are the IP-level ones
+// (orig_ip_bytes, headers included, like NetFlow's octets): orig_bytes and
+// resp_bytes count payload from sequence numbers, which is wrong whenever
+// Zeek missed the handshake.
 var zeekColumns = [zCols]string{
 	zTS: "ts", zUID: "uid", zOrigH: "id.orig_h", zOrigP: "id.orig_p", zRespH: "id.resp_h",
-	zRespP: "id.resp_p", zProto: "proto", zDuration: "duration", zOrigBytes: "orig_bytes",
-	zRespBytes: "resp_bytes", zConnState: "conn_state", zLocalOrig: "local_orig",
+	zRespP: "id.resp_p", zProto: "proto", zDuration: "duration", zOrigIPBytes: "orig_ip_bytes",
+	zRespIPBytes: "resp_ip_bytes", zConnState: "conn_state", zLocalOrig: "local_orig",
 	zLocalResp: "local_resp", zHistory: "history", zOrigPkts: "orig_pkts", zRespPkts: "resp_pkts",
+	zService: "service", zIPProto: "ip_proto",
 }
 
 // zeekConnParser parses Zeek conn.log. For the TSV form it follows the
-// stream's headers: #separator, #unset_field, #empty_field and #fields, whose
-// column order it uses. JSON lines need no header.
+// stream's headers: #separator, #unset_field, #empty_field, #path and
+// #fields, whose column order it uses; zeek-cut's bare column-name line
+// stands for #fields. JSON lines need no header.
+//
+// Records of other Zeek logs are skipped, with the reason: a JSON record
+// whose _path is not conn (a mixed stream), TSV lines under a #path other
+// than conn whose #fields lack conn_state. So are records whose ts Zeek's
+// test suite blanked out (XXXXXXXXXX.XXXXXX): they have no time to store.
 type zeekConnParser struct {
 	sep       []byte
 	unset     []byte
 	empty     []byte
 	path      string
+	notConn   error      // why the data lines under the last #fields are not conn records
 	cols      [zCols]int // column index of each field read, -1 if absent
 	ncols     int        // number of #fields columns; 0 before #fields
 	headerErr error      // why the last #fields header is unusable
 	vals      [][]byte   // the current line's columns, reused
 	strs      interner   // conn_state, history
-	protos    interner   // proto, lower-cased
+	protos    interner   // proto -> IANA keyword
 	rec       connFields // the current line's values, reused
 }
 
@@ -101,7 +116,7 @@ func newZeekConnParser() *zeekConnParser {
 		unset:  []byte("-"),
 		empty:  []byte("(empty)"),
 		strs:   newInterner(asIs),
-		protos: newInterner(lowered),
+		protos: newInterner(protocol),
 	}
 }
 
@@ -120,14 +135,17 @@ func (p *zeekConnParser) Parse(line []byte, ev *event.Network) error {
 	if i := badByte(line); i >= 0 {
 		return fmt.Errorf("not a zeek line: binary data at byte %d", i)
 	}
+	if p.ncols == 0 && bareFieldsLine(line, p.sep) {
+		return p.fieldsHeader(line)
+	}
 	if p.headerErr != nil {
 		return p.headerErr
 	}
 	if p.ncols == 0 {
 		return errZeekNoFields
 	}
-	if p.path != "" && p.path != "conn" {
-		return fmt.Errorf("zeek #path is %q, not conn", p.path)
+	if p.notConn != nil {
+		return p.notConn
 	}
 	p.vals = splitSep(p.vals[:0], line, p.sep)
 	if len(p.vals) != p.ncols {
@@ -167,6 +185,7 @@ func (p *zeekConnParser) header(line []byte) error {
 		p.empty = bytes.Clone(rest)
 	case "#path":
 		p.path = string(rest)
+		p.ncols, p.notConn = 0, nil // a new log: its #fields follow
 	case "#fields":
 		return p.fieldsHeader(rest)
 	}
@@ -193,7 +212,21 @@ func (p *zeekConnParser) fieldsHeader(rest []byte) error {
 		}
 	}
 	p.ncols = len(names)
+	if p.path != "" && p.path != "conn" && !slices.ContainsFunc(names, func(n []byte) bool { return string(n) == "conn_state" }) {
+		p.notConn = fmt.Errorf("zeek #path is %q, not conn: %w", quote([]byte(p.path)), ErrSkip)
+	}
 	return ErrSkip
+}
+
+// bareFieldsLine reports whether line is zeek-cut's column-name line, the
+// #fields header without its tag: its columns name both endpoints.
+func bareFieldsLine(line, sep []byte) bool {
+	var orig, resp bool
+	for _, c := range splitSep(nil, line, sep) {
+		orig = orig || string(c) == "id.orig_h"
+		resp = resp || string(c) == "id.resp_h"
+	}
+	return orig && resp
 }
 
 // splitSep appends the sep-separated fields of b to dst.

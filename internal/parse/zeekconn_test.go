@@ -23,6 +23,7 @@ func zeekID(uid string, ts time.Time) event.ID {
 func zeekConnWant() []event.Network {
 	flow := func(uid string, ts time.Time, e event.Network) event.Network {
 		e.ID = zeekID(uid, ts)
+		e.FlowUID = uid
 		e.Time = event.SecondsUTC(ts)
 		e.Kind = event.KindFlow
 		e.Format = "zeek-conn"
@@ -33,35 +34,35 @@ func zeekConnWant() []event.Network {
 		flow("CHhAvVGS1DHFjwGM9", at(1709287200, 123456), event.Network{
 			EndTime: utc(2024, 3, 1, 10, 0, 12), DurationS: 12.345678, Action: "allow", Direction: event.DirOutbound,
 			Protocol: "tcp", SrcIP: addr("192.168.1.10"), SrcPort: 51234, DstIP: addr("203.0.113.80"), DstPort: 443,
-			BytesOut: 1520, BytesIn: 48213, PacketsOut: 42, PacketsIn: 51, TCPFlags: "ShADadFf", Status: "SF"}),
+			BytesOut: 3712, BytesIn: 50873, Service: "ssl", PacketsOut: 42, PacketsIn: 51, TCPFlags: "ShADadFf", Status: "SF"}),
 		flow("CjhGID4nQcgTWjvg4c", at(1709287201, 4512), event.Network{
 			EndTime: utc(2024, 3, 1, 10, 0, 1), DurationS: 0.021044, Action: "allow", Direction: event.DirOutbound,
 			Protocol: "udp", SrcIP: addr("192.168.1.10"), SrcPort: 41822, DstIP: addr("198.51.100.53"), DstPort: 53,
-			BytesOut: 34, BytesIn: 50, PacketsOut: 1, PacketsIn: 1, TCPFlags: "Dd", Status: "SF"}),
+			BytesOut: 62, BytesIn: 78, Service: "dns", PacketsOut: 1, PacketsIn: 1, TCPFlags: "Dd", Status: "SF"}),
 		flow("C4J4Th3PJpwUYZZ6gc", at(1709287202, 500001), event.Network{
 			Action: "attempt", Direction: event.DirInbound,
 			Protocol: "tcp", SrcIP: addr("203.0.113.45"), SrcPort: 58214, DstIP: addr("192.168.1.10"), DstPort: 3389,
-			PacketsOut: 1, TCPFlags: "S", Status: "S0"}),
+			BytesOut: 44, PacketsOut: 1, TCPFlags: "S", Status: "S0"}),
 		flow("CUM0KZ3MLUfNB0cl11", at(1709287203, 250000), event.Network{
 			EndTime: utc(2024, 3, 1, 10, 0, 3), DurationS: 0.00012, Action: "reject", Direction: event.DirInbound,
 			Protocol: "tcp", SrcIP: addr("198.51.100.77"), SrcPort: 40960, DstIP: addr("192.168.1.10"), DstPort: 23,
-			PacketsOut: 1, PacketsIn: 1, TCPFlags: "Sr", Status: "REJ"}),
+			BytesOut: 44, BytesIn: 40, PacketsOut: 1, PacketsIn: 1, TCPFlags: "Sr", Status: "REJ"}),
 		flow("CmES5u32sYpV7JYN", at(1709287204, 0), event.Network{
 			EndTime: utc(2024, 3, 1, 10, 0, 7), DurationS: 3.5, Action: "allow", Direction: event.DirInternal,
 			Protocol: "tcp", SrcIP: addr("192.168.1.23"), SrcPort: 50122, DstIP: addr("192.168.1.5"), DstPort: 445,
-			BytesOut: 8812, BytesIn: 12044, PacketsOut: 20, PacketsIn: 18, TCPFlags: "ShADadfF", Status: "SF"}),
+			BytesOut: 9852, BytesIn: 12780, Service: "smb", PacketsOut: 20, PacketsIn: 18, TCPFlags: "ShADadfF", Status: "SF"}),
 		flow("CP5puj4I8PtEU4qzYg", at(1709287205, 777777), event.Network{
 			EndTime: utc(2024, 3, 1, 10, 0, 7), DurationS: 1.25, Action: "allow", Direction: event.DirExternal,
 			Protocol: "tcp", SrcIP: addr("2001:db8:1::25"), SrcPort: 45012, DstIP: addr("2001:db8:2::1"), DstPort: 443,
-			BytesOut: 2450, BytesIn: 6120, PacketsOut: 9, PacketsIn: 10, TCPFlags: "ShADadFf", Status: "SF"}),
+			BytesOut: 3170, BytesIn: 6920, Service: "ssl", PacketsOut: 9, PacketsIn: 10, TCPFlags: "ShADadFf", Status: "SF"}),
 		flow("CvSt4a1KqCzNV2dNsk", at(1709287206, 100000), event.Network{
 			EndTime: utc(2024, 3, 1, 10, 0, 6), DurationS: 0.001, Action: "allow", Direction: event.DirOutbound,
-			Protocol: "icmp", SrcIP: addr("192.168.1.10"), SrcPort: 8, DstIP: addr("198.51.100.99"), DstPort: 0,
-			BytesOut: 56, BytesIn: 56, PacketsOut: 1, PacketsIn: 1, Status: "OTH"}),
+			Protocol: "icmp", SrcIP: addr("192.168.1.10"), DstIP: addr("198.51.100.99"), ICMPType: 8, ICMPCode: 0,
+			BytesOut: 84, BytesIn: 84, PacketsOut: 1, PacketsIn: 1, Status: "OTH"}),
 		flow("C37jN32gN3y3AZzyf6", at(1709287207, 0), event.Network{
 			EndTime: utc(2024, 3, 1, 10, 2, 7), DurationS: 120, Action: "allow", Direction: event.DirOutbound,
 			Protocol: "tcp", SrcIP: addr("192.168.1.30"), SrcPort: 52211, DstIP: addr("198.51.100.200"), DstPort: 80,
-			BytesOut: 18446744073709551615, BytesIn: 2000, PacketsOut: 3, PacketsIn: 2, TCPFlags: "ShAD", Status: "S1"}),
+			BytesOut: 180, BytesIn: 120, Service: "http", PacketsOut: 3, PacketsIn: 2, TCPFlags: "ShAD", Status: "S1"}),
 	}
 }
 
@@ -151,7 +152,7 @@ func TestZeekConnHeaders(t *testing.T) {
 }
 
 func TestZeekConnBad(t *testing.T) {
-	const fields = "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\torig_bytes\tconn_state"
+	const fields = "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\torig_ip_bytes\tconn_state"
 	tests := []struct {
 		name  string
 		lines []string // headers, then the bad line last
@@ -160,7 +161,6 @@ func TestZeekConnBad(t *testing.T) {
 		{"data before #fields", []string{"#separator \\x09", "1709287200.1\tCx\t192.0.2.1\t1\t192.0.2.2\t2\ttcp\t-\t-\tS0"}, "zeek data line before any #fields header"},
 		{"#fields without id.resp_h", []string{"#fields\tts\tid.orig_h"}, "zeek #fields header lacks id.resp_h"},
 		{"data after a bad #fields", []string{"#fields\tts\tid.orig_h", "1709287200.1\t192.0.2.1"}, "zeek #fields header lacks id.resp_h"},
-		{"not conn", []string{"#path\tdns", fields, "1709287200.1\tCx\t192.0.2.1\t1\t192.0.2.2\t2\ttcp\t-\t-\tS0"}, `zeek #path is "dns", not conn`},
 		{"field count", []string{fields, "1709287200.1\tCx\t192.0.2.1"}, "zeek line has 3 fields, #fields has 10"},
 		{"bad orig address", []string{fields, "1709287200.1\tCx\t192.168.1.300\t1\t192.0.2.2\t2\ttcp\t-\t-\tS0"}, `bad id.orig_h address "192.168.1.300"`},
 		{"unset resp address", []string{fields, "1709287200.1\tCx\t192.0.2.1\t1\t-\t2\ttcp\t-\t-\tS0"}, "missing id.resp_h"},
@@ -169,14 +169,14 @@ func TestZeekConnBad(t *testing.T) {
 		{"ts past 9999", []string{fields, "999999999999999\tCx\t192.0.2.1\t1\t192.0.2.2\t2\ttcp\t-\t-\tS0"}, `bad ts "999999999999999"`},
 		{"bad port", []string{fields, "1709287200.1\tCx\t192.0.2.1\t1\t192.0.2.2\t70000\ttcp\t-\t-\tS0"}, `bad id.resp_p "70000"`},
 		{"negative duration", []string{fields, "1709287200.1\tCx\t192.0.2.1\t1\t192.0.2.2\t2\ttcp\t-1.5\t-\tS0"}, `bad duration "-1.5"`},
-		{"bad bytes", []string{fields, "1709287200.1\tCx\t192.0.2.1\t1\t192.0.2.2\t2\ttcp\t-\t18446744073709551616\tS0"}, `bad orig_bytes "18446744073709551616"`},
+		{"bad bytes", []string{fields, "1709287200.1\tCx\t192.0.2.1\t1\t192.0.2.2\t2\ttcp\t-\t18446744073709551616\tS0"}, `bad orig_ip_bytes "18446744073709551616"`},
 		{"binary", []string{fields, "1709287200.1\tCx\t192.0.2.1\t1\t192.0.2.2\t2\ttcp\x00\t-\t-\tS0"}, "not a zeek line: binary data at byte 43"},
 		{"bad separator", []string{`#separator \x0`}, `bad zeek #separator "\\x0"`},
 		{"JSON syntax", []string{`{"ts":1709287200.1,"id.orig_h":"192.0.2.1"`}, "bad zeek JSON: unexpected end of JSON input"},
 		{"JSON missing orig", []string{`{"ts":1709287200.1,"uid":"Cx","id.resp_h":"192.0.2.2"}`}, "missing id.orig_h"},
 		{"JSON bad address", []string{`{"ts":1709287200.1,"id.orig_h":"192.0.2.1","id.resp_h":"2001:db8::1::2"}`}, `bad id.resp_h address "2001:db8::1::2"`},
 		{"JSON negative port", []string{`{"ts":1709287200.1,"id.orig_h":"192.0.2.1","id.orig_p":-1,"id.resp_h":"192.0.2.2"}`}, `bad id.orig_p "-1"`},
-		{"JSON fractional count", []string{`{"ts":1709287200.1,"id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2","orig_bytes":1.5}`}, `bad orig_bytes "1.5"`},
+		{"JSON fractional count", []string{`{"ts":1709287200.1,"id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2","orig_ip_bytes":1.5}`}, `bad orig_ip_bytes "1.5"`},
 		{"JSON infinite duration", []string{`{"ts":1709287200.1,"id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2","duration":1e400}`}, `bad duration "1e400"`},
 		{"JSON exponent ts", []string{`{"ts":1.7e9,"id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2"}`}, `bad ts "1.7e9"`},
 		{"JSON bad ISO ts", []string{`{"ts":"2024-02-30T10:00:00Z","id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2"}`}, `bad ts "2024-02-30T10:00:00Z"`},
@@ -194,5 +194,64 @@ func TestZeekConnBad(t *testing.T) {
 				t.Fatalf("last line: err %v, want one containing %q", err, tt.err)
 			}
 		})
+	}
+}
+
+// TestZeekConnSkip skips, with the reason, what is not a conn record: the
+// records of other logs in a mixed JSON stream or under another #path, and
+// rows whose ts a test baseline blanked out. A renamed conn log (its #fields
+// have conn_state) is still read, and so is zeek-cut's bare header line.
+func TestZeekConnSkip(t *testing.T) {
+	const conn = "1709287200.1\tCx\t192.0.2.1\t1\t192.0.2.2\t2\ttcp\tS0"
+	tests := []struct {
+		name  string
+		lines []string // headers, then the line checked last
+		skip  string   // the reason, or "" if the last line is stored
+	}{
+		{"JSON http record", []string{`{"_path":"http","ts":1709287200.1,"uid":"Cx","id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2","method":"GET"}`}, `zeek record of the "http" log, not conn`},
+		{"JSON files record", []string{`{"_path":"files","ts":1709287200.1,"fuid":"F1"}`}, `zeek record of the "files" log, not conn`},
+		{"JSON conn record in a mixed stream", []string{`{"_path":"conn","ts":1709287200.1,"uid":"Cx","id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2"}`}, ""},
+		{"TSV under #path dns", []string{"#path\tdns", "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tquery", conn}, `zeek #path is "dns", not conn`},
+		{"TSV renamed conn log", []string{"#path\tconntimelast", "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tconn_state", conn}, ""},
+		{"zeek-cut bare header", []string{"ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tconn_state", conn}, ""},
+		{"blanked ts", []string{"#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tconn_state", "XXXXXXXXXX.XXXXXX\tCx\t192.0.2.1\t1\t192.0.2.2\t2\ttcp\tS0"}, "blanked out"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newZeekConnParser()
+			var err error
+			for _, l := range tt.lines {
+				var ev event.Network
+				err = p.Parse([]byte(l), &ev)
+			}
+			switch {
+			case tt.skip == "" && err != nil:
+				t.Fatalf("last line: %v, want it stored", err)
+			case tt.skip != "" && (!errors.Is(err, ErrSkip) || !strings.Contains(err.Error(), tt.skip)):
+				t.Fatalf("last line: err %v, want a skip saying %q", err, tt.skip)
+			}
+		})
+	}
+}
+
+// TestZeekConnProtocols names protocols as netfilter does: ICMPv6 (which
+// Zeek calls icmp) is ipv6-icmp, and an unknown transport takes ip_proto's
+// keyword.
+func TestZeekConnProtocols(t *testing.T) {
+	tests := []struct{ line, proto string }{
+		{`{"ts":1,"id.orig_h":"2001:db8::1","id.orig_p":135,"id.resp_h":"2001:db8::2","id.resp_p":0,"proto":"icmp"}`, "ipv6-icmp"},
+		{`{"ts":1,"id.orig_h":"192.0.2.1","id.orig_p":3,"id.resp_h":"192.0.2.2","id.resp_p":3,"proto":"icmp"}`, "icmp"},
+		{`{"ts":1,"id.orig_h":"192.0.2.1","id.orig_p":0,"id.resp_h":"192.0.2.2","id.resp_p":0,"proto":"unknown_transport","ip_proto":47}`, "gre"},
+		{`{"ts":1,"id.orig_h":"192.0.2.1","id.orig_p":0,"id.resp_h":"192.0.2.2","id.resp_p":0,"proto":"unknown_transport"}`, ""},
+		{`{"ts":1,"id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2","proto":"UDP"}`, "udp"},
+	}
+	for _, tt := range tests {
+		var ev event.Network
+		if err := newZeekConnParser().Parse([]byte(tt.line), &ev); err != nil {
+			t.Fatalf("%s: %v", tt.line, err)
+		}
+		if ev.Protocol != tt.proto {
+			t.Errorf("%s: protocol %q, want %q", tt.line, ev.Protocol, tt.proto)
+		}
 	}
 }

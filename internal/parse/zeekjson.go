@@ -11,22 +11,25 @@ import (
 // are left out. Numbers stay json.Number, so counts beyond 2^53 and the
 // microseconds of ts survive, and are parsed like the TSV columns.
 type zeekJSON struct {
-	TS        json.RawMessage `json:"ts"` // epoch seconds, or an ISO string
-	UID       string          `json:"uid"`
-	OrigH     *string         `json:"id.orig_h"`
-	OrigP     json.Number     `json:"id.orig_p"`
-	RespH     *string         `json:"id.resp_h"`
-	RespP     json.Number     `json:"id.resp_p"`
-	Proto     string          `json:"proto"`
-	Duration  json.Number     `json:"duration"`
-	OrigBytes json.Number     `json:"orig_bytes"`
-	RespBytes json.Number     `json:"resp_bytes"`
-	ConnState string          `json:"conn_state"`
-	LocalOrig *bool           `json:"local_orig"`
-	LocalResp *bool           `json:"local_resp"`
-	History   string          `json:"history"`
-	OrigPkts  json.Number     `json:"orig_pkts"`
-	RespPkts  json.Number     `json:"resp_pkts"`
+	TS          json.RawMessage `json:"ts"` // epoch seconds, or an ISO string
+	UID         string          `json:"uid"`
+	OrigH       *string         `json:"id.orig_h"`
+	OrigP       json.Number     `json:"id.orig_p"`
+	RespH       *string         `json:"id.resp_h"`
+	RespP       json.Number     `json:"id.resp_p"`
+	Proto       string          `json:"proto"`
+	Duration    json.Number     `json:"duration"`
+	Path        *string         `json:"_path"` // in a stream of several logs
+	Service     string          `json:"service"`
+	OrigIPBytes json.Number     `json:"orig_ip_bytes"`
+	RespIPBytes json.Number     `json:"resp_ip_bytes"`
+	IPProto     json.Number     `json:"ip_proto"`
+	ConnState   string          `json:"conn_state"`
+	LocalOrig   *bool           `json:"local_orig"`
+	LocalResp   *bool           `json:"local_resp"`
+	History     string          `json:"history"`
+	OrigPkts    json.Number     `json:"orig_pkts"`
+	RespPkts    json.Number     `json:"resp_pkts"`
 }
 
 // parseJSON parses a JSON conn record; obj is the trimmed line.
@@ -34,6 +37,9 @@ func (p *zeekConnParser) parseJSON(obj, line []byte, ev *event.Network) error {
 	var r zeekJSON
 	if err := json.Unmarshal(obj, &r); err != nil {
 		return fmt.Errorf("bad zeek JSON: %w", err)
+	}
+	if r.Path != nil && *r.Path != "conn" {
+		return fmt.Errorf("zeek record of the %q log, not conn: %w", quote([]byte(*r.Path)), ErrSkip)
 	}
 	f := &p.rec
 	*f = connFields{}
@@ -59,8 +65,10 @@ func (p *zeekConnParser) parseJSON(obj, line []byte, ev *event.Network) error {
 	f[zRespP] = text(string(r.RespP))
 	f[zProto] = text(r.Proto)
 	f[zDuration] = text(string(r.Duration))
-	f[zOrigBytes] = text(string(r.OrigBytes))
-	f[zRespBytes] = text(string(r.RespBytes))
+	f[zOrigIPBytes] = text(string(r.OrigIPBytes))
+	f[zRespIPBytes] = text(string(r.RespIPBytes))
+	f[zService] = text(r.Service)
+	f[zIPProto] = text(string(r.IPProto))
 	f[zConnState] = text(r.ConnState)
 	f[zLocalOrig] = boolText(r.LocalOrig)
 	f[zLocalResp] = boolText(r.LocalResp)

@@ -88,6 +88,7 @@ type ColumnSchema struct {
 	Name    string `json:"name"`
 	Type    string `json:"type"`
 	Default string `json:"default"`
+	Comment string `json:"comment"` // the meaning a migration gave it, if any
 }
 
 // SortTables puts ts in Schema's order: the tables of Tables first, in

@@ -17,7 +17,8 @@ import (
 // order insertNetwork and appendRowBinary give their values.
 const networkColumns = `event_id, time, end_time, duration_s, kind, action, direction, protocol,
 	src_ip, src_port, dst_ip, dst_port, bytes_out, bytes_in, packets_out, packets_in, ttl, tcp_flags,
-	in_iface, out_iface, nat_ip, device_id, hostname, user_name, sensor, format, status, raw`
+	in_iface, out_iface, nat_ip, device_id, hostname, user_name, sensor, format, status, raw,
+	rule_name, icmp_type, icmp_code, src_mac, dst_mac, ip_id, tcp_window, packet_len, flow_uid, service`
 
 // WriteNetwork implements store.Store.
 //
@@ -107,16 +108,19 @@ func (s *Store) insertNetwork(ctx context.Context, evs []event.Network, rows []i
 	}
 	n := len(rows)
 	var (
-		ids                                 = make([]uuid.UUID, n)
-		times, ends                         = make([]int64, n), make([]int64, n)
-		durations                           = make([]float64, n)
-		srcPorts, dstPorts, ttls            = make([]int32, n), make([]int32, n), make([]int32, n)
-		bytesOut, bytesIn, pktsOut, pktsIn  = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-		kinds, actions, directions, protos  = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		srcIPs, dstIPs, natIPs, flags       = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		inIfaces, outIfaces, devices, hosts = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		users, sensors, formats, statuses   = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		raws                                = make([]string, n)
+		ids                                  = make([]uuid.UUID, n)
+		times, ends                          = make([]int64, n), make([]int64, n)
+		durations                            = make([]float64, n)
+		srcPorts, dstPorts, ttls             = make([]int32, n), make([]int32, n), make([]int32, n)
+		bytesOut, bytesIn, pktsOut, pktsIn   = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		kinds, actions, directions, protos   = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		srcIPs, dstIPs, natIPs, flags        = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		inIfaces, outIfaces, devices, hosts  = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		users, sensors, formats, statuses    = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		raws, rules, srcMACs, dstMACs        = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		uids, services                       = make([]string, n), make([]string, n)
+		icmpTypes, icmpCodes, ipIDs, windows = make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
+		packetLens                           = make([]int64, n)
 	)
 	for j, i := range rows {
 		ev := &evs[i]
@@ -137,11 +141,15 @@ func (s *Store) insertNetwork(ctx context.Context, evs []event.Network, rows []i
 		inIfaces[j], outIfaces[j], natIPs[j] = ev.InIface, ev.OutIface, store.AddrText(ev.NATIP)
 		devices[j], hosts[j], users[j] = ev.DeviceID, ev.Hostname, ev.UserName
 		sensors[j], formats[j], statuses[j], raws[j] = ev.Sensor, ev.Format, ev.Status, ev.Raw
+		rules[j], icmpTypes[j], icmpCodes[j] = ev.RuleName, int32(ev.ICMPType), int32(ev.ICMPCode)
+		srcMACs[j], dstMACs[j], ipIDs[j], windows[j] = ev.SrcMAC, ev.DstMAC, int32(ev.IPID), int32(ev.TCPWindow)
+		packetLens[j], uids[j], services[j] = int64(ev.PacketLen), ev.FlowUID, ev.Service
 	}
 	return s.insertColumns(ctx, "network_events", networkColumns, ids, times, ends, durations,
 		kinds, actions, directions, protos, srcIPs, srcPorts, dstIPs, dstPorts,
 		bytesOut, bytesIn, pktsOut, pktsIn, ttls, flags, inIfaces, outIfaces, natIPs,
-		devices, hosts, users, sensors, formats, statuses, raws)
+		devices, hosts, users, sensors, formats, statuses, raws,
+		rules, icmpTypes, icmpCodes, srcMACs, dstMACs, ipIDs, windows, packetLens, uids, services)
 }
 
 // WriteRejects implements store.Store. A line rejected again (the same

@@ -142,7 +142,17 @@ func appendRowBinary(b []byte, ev *event.Network) []byte {
 	b = appendString(b, ev.Sensor)
 	b = appendString(b, ev.Format)
 	b = appendString(b, ev.Status)
-	return appendString(b, ev.Raw)
+	b = appendString(b, ev.Raw)
+	b = appendString(b, ev.RuleName)
+	b = le.AppendUint32(b, uint32(ev.ICMPType))
+	b = le.AppendUint32(b, uint32(ev.ICMPCode))
+	b = appendString(b, ev.SrcMAC)
+	b = appendString(b, ev.DstMAC)
+	b = le.AppendUint32(b, uint32(ev.IPID))
+	b = le.AppendUint32(b, uint32(ev.TCPWindow))
+	b = le.AppendUint64(b, uint64(ev.PacketLen))
+	b = appendString(b, ev.FlowUID)
+	return appendString(b, ev.Service)
 }
 
 // appendString appends s as a RowBinary String: its length, then its bytes.

@@ -105,7 +105,7 @@ func (s *Store) Schema(ctx context.Context) ([]store.TableSchema, error) {
 		return nil, fmt.Errorf("read schema: %w", err)
 	}
 	// system.columns lists each table's columns in their order.
-	rows, err = s.conn.Query(ctx, `SELECT table, name, type, default_expression FROM system.columns WHERE database = ?`, s.db)
+	rows, err = s.conn.Query(ctx, `SELECT table, name, type, default_expression, comment FROM system.columns WHERE database = ?`, s.db)
 	if err != nil {
 		return nil, fmt.Errorf("read schema: %w", err)
 	}
@@ -115,7 +115,7 @@ func (s *Store) Schema(ctx context.Context) ([]store.TableSchema, error) {
 	for rows.Next() {
 		var table string
 		var c store.ColumnSchema
-		if err := rows.Scan(&table, &c.Name, &c.Type, &c.Default); err != nil {
+		if err := rows.Scan(&table, &c.Name, &c.Type, &c.Default, &c.Comment); err != nil {
 			return nil, fmt.Errorf("read schema: %w", err)
 		}
 		kind, ok := kinds[table]

@@ -43,9 +43,18 @@ type view struct {
 // append a new one. Statements are idempotent (IF NOT EXISTS), so two
 // processes migrating at once do no harm.
 type migration struct {
-	tables []table
-	views  []view
-	stmts  []string // statements run after them, with {db} and {on_cluster} replaced
+	tables  []table
+	views   []view
+	columns []addedColumn // columns added to tables of earlier migrations
+	stmts   []string      // statements run after them, with {db} and {on_cluster} replaced
+}
+
+// addedColumn is a column added to an existing table (or, with no type, one
+// that exists), with the comment that says what it holds. 18.16 has no ADD COLUMN IF NOT EXISTS and drops a
+// COMMENT given with ADD COLUMN, so migrate adds only the columns the table
+// lacks and comments them with COMMENT COLUMN.
+type addedColumn struct {
+	table, name, typ, comment string
 }
 
 // eventKey hashes an event id into the sharding key of the tables keyed by
@@ -215,6 +224,23 @@ var migrations = []migration{
 			SELECT 1, 'sightings', min(time), max(time), toInt64(count()), now()
 			FROM {db}.sightings GROUP BY toStartOfHour(time)`,
 	}},
+	// 3: network_events columns an analyst pivots on (issue 8, item 17),
+	// and what the byte and protocol columns of migration 1 mean.
+	{columns: []addedColumn{
+		{"network_events", "rule_name", "String", "the firewall rule that logged the record (EdgeOS/UniFi WAN_IN-10, Proxmox chain)"},
+		{"network_events", "icmp_type", "Int32", "ICMP or ICMPv6 type; meaningful only when protocol is icmp or ipv6-icmp (0 is echo reply)"},
+		{"network_events", "icmp_code", "Int32", "ICMP or ICMPv6 code; meaningful only when protocol is icmp or ipv6-icmp"},
+		{"network_events", "src_mac", "String", "source MAC address, aa:bb:cc:dd:ee:ff, empty if not logged"},
+		{"network_events", "dst_mac", "String", "destination MAC address, aa:bb:cc:dd:ee:ff, empty if not logged"},
+		{"network_events", "ip_id", "Int32", "IPv4 identification field (54321 marks masscan/zmap); 0 if not logged"},
+		{"network_events", "tcp_window", "Int32", "TCP window of the logged segment; 0 if not logged"},
+		{"network_events", "packet_len", "Int64", "IP length of the logged packet (netfilter LEN=); 0 if not logged"},
+		{"network_events", "flow_uid", "String", "the sensor's connection id (Zeek uid), to pivot to its dns/http/ssl logs"},
+		{"network_events", "service", "String", "application protocols the sensor recognised (Zeek service), e.g. dns or ssl,http"},
+		{"network_events", "bytes_out", "", "IP-level bytes from source to destination, headers included (NetFlow octets; Zeek orig_ip_bytes, not its payload orig_bytes)"},
+		{"network_events", "bytes_in", "", "IP-level bytes from destination to source, headers included (NetFlow octets; Zeek resp_ip_bytes, not its payload resp_bytes)"},
+		{"network_events", "protocol", "", "IANA protocol keyword in lower case (tcp, udp, icmp, ipv6-icmp, esp, gre); a number without a keyword stays the number; empty if unknown"},
+	}},
 }
 
 // versioned maps the mutable tables, which are views, to the tables that
@@ -330,7 +356,12 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("database schema version %d is newer than this homesoc (%d): upgrade homesoc", have, len(migrations))
 	}
 	for v := int(have) + 1; v <= len(migrations); v++ {
-		for _, st := range l.statements(migrations[v-1]) {
+		stmts := l.statements(migrations[v-1])
+		added, err := s.addColumns(ctx, l, migrations[v-1].columns)
+		if err != nil {
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+		for _, st := range append(stmts, added...) {
 			if err := s.conn.Exec(ctx, st); err != nil {
 				return fmt.Errorf("migration %d: %w", v, err)
 			}
@@ -342,4 +373,34 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// addColumns returns the statements that add the columns a table lacks and
+// comment them all: on a cluster, on every shard's local table and on the
+// Distributed table over them.
+func (s *Store) addColumns(ctx context.Context, l layout, cols []addedColumn) ([]string, error) {
+	var stmts []string
+	for _, c := range cols {
+		tables := []string{l.local(c.table)}
+		if l.cluster != "" {
+			tables = append(tables, c.table)
+		}
+		for _, t := range tables {
+			if c.typ != "" {
+				var n uint64
+				if err := s.conn.QueryRow(ctx, `SELECT count() FROM system.columns WHERE database = ? AND table = ? AND name = ?`,
+					l.db, t, c.name).Scan(&n); err != nil {
+					return nil, fmt.Errorf("columns of %s: %w", t, err)
+				}
+				if n == 0 {
+					stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s.%s%s ADD COLUMN %s %s", l.db, t, l.onCluster(), c.name, c.typ))
+				}
+			}
+			// Not ON CLUSTER: 18.16's distributed DDL refuses COMMENT COLUMN,
+			// so on a cluster only the node homesoc talks to has comments.
+			stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s.%s COMMENT COLUMN %s '%s'", l.db, t, c.name,
+				strings.ReplaceAll(c.comment, "'", `\'`)))
+		}
+	}
+	return stmts, nil
 }

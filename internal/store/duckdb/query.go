@@ -125,9 +125,12 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) (*store.Result,
 
 // Schema implements store.Store.
 func (s *Store) Schema(ctx context.Context) ([]store.TableSchema, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT t.table_name, t.table_type, c.column_name, c.data_type, coalesce(c.column_default, '')
+	rows, err := s.db.QueryContext(ctx, `SELECT t.table_name, t.table_type, c.column_name, c.data_type, coalesce(c.column_default, ''),
+			coalesce(d.comment, '')
 		FROM information_schema.tables AS t
 		JOIN information_schema.columns AS c USING (table_catalog, table_schema, table_name)
+		LEFT JOIN duckdb_columns() AS d ON d.database_name = c.table_catalog AND d.schema_name = c.table_schema
+			AND d.table_name = c.table_name AND d.column_name = c.column_name
 		WHERE t.table_catalog = current_database() AND t.table_schema = 'main'
 		ORDER BY t.table_name, c.ordinal_position`)
 	if err != nil {
@@ -138,7 +141,7 @@ func (s *Store) Schema(ctx context.Context) ([]store.TableSchema, error) {
 	for rows.Next() {
 		var table, kind string
 		var c store.ColumnSchema
-		if err := rows.Scan(&table, &kind, &c.Name, &c.Type, &c.Default); err != nil {
+		if err := rows.Scan(&table, &kind, &c.Name, &c.Type, &c.Default, &c.Comment); err != nil {
 			return nil, fmt.Errorf("read schema: %w", err)
 		}
 		if n := len(out); n == 0 || out[n-1].Name != table {

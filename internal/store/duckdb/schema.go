@@ -94,7 +94,44 @@ var migrations = []string{
 	// event.RawEscaped). Rows before it are text.
 	`ALTER TABLE rejects ADD COLUMN raw_encoding VARCHAR DEFAULT 'text';
 	ALTER TABLE rejects ALTER COLUMN raw_encoding SET NOT NULL;`,
-	// 3: ingest tracking, for detection by what was ingested rather than by
+	// 3: network_events columns an analyst pivots on (issue 8, item 17).
+	// Like migration 1's they are NOT NULL with zero defaults (ADD COLUMN
+	// takes no constraint in DuckDB, hence SET NOT NULL after it). The
+	// comments say what the less obvious columns hold.
+	`ALTER TABLE network_events ADD COLUMN rule_name  VARCHAR DEFAULT '';
+	ALTER TABLE network_events ADD COLUMN icmp_type  INTEGER DEFAULT 0;
+	ALTER TABLE network_events ADD COLUMN icmp_code  INTEGER DEFAULT 0;
+	ALTER TABLE network_events ADD COLUMN src_mac    VARCHAR DEFAULT '';
+	ALTER TABLE network_events ADD COLUMN dst_mac    VARCHAR DEFAULT '';
+	ALTER TABLE network_events ADD COLUMN ip_id      INTEGER DEFAULT 0;
+	ALTER TABLE network_events ADD COLUMN tcp_window INTEGER DEFAULT 0;
+	ALTER TABLE network_events ADD COLUMN packet_len BIGINT  DEFAULT 0;
+	ALTER TABLE network_events ADD COLUMN flow_uid   VARCHAR DEFAULT '';
+	ALTER TABLE network_events ADD COLUMN service    VARCHAR DEFAULT '';
+	ALTER TABLE network_events ALTER COLUMN rule_name SET NOT NULL;
+	ALTER TABLE network_events ALTER COLUMN icmp_type SET NOT NULL;
+	ALTER TABLE network_events ALTER COLUMN icmp_code SET NOT NULL;
+	ALTER TABLE network_events ALTER COLUMN src_mac SET NOT NULL;
+	ALTER TABLE network_events ALTER COLUMN dst_mac SET NOT NULL;
+	ALTER TABLE network_events ALTER COLUMN ip_id SET NOT NULL;
+	ALTER TABLE network_events ALTER COLUMN tcp_window SET NOT NULL;
+	ALTER TABLE network_events ALTER COLUMN packet_len SET NOT NULL;
+	ALTER TABLE network_events ALTER COLUMN flow_uid SET NOT NULL;
+	ALTER TABLE network_events ALTER COLUMN service SET NOT NULL;
+	COMMENT ON COLUMN network_events.bytes_out IS 'IP-level bytes from source to destination, headers included (NetFlow octets; Zeek orig_ip_bytes, not its payload orig_bytes)';
+	COMMENT ON COLUMN network_events.bytes_in IS 'IP-level bytes from destination to source, headers included (NetFlow octets; Zeek resp_ip_bytes, not its payload resp_bytes)';
+	COMMENT ON COLUMN network_events.protocol IS 'IANA protocol keyword in lower case (tcp, udp, icmp, ipv6-icmp, esp, gre); a number without a keyword stays the number; empty if unknown';
+	COMMENT ON COLUMN network_events.rule_name IS 'the firewall rule that logged the record (EdgeOS/UniFi WAN_IN-10, Proxmox chain)';
+	COMMENT ON COLUMN network_events.icmp_type IS 'ICMP or ICMPv6 type; meaningful only when protocol is icmp or ipv6-icmp (0 is echo reply)';
+	COMMENT ON COLUMN network_events.icmp_code IS 'ICMP or ICMPv6 code; meaningful only when protocol is icmp or ipv6-icmp';
+	COMMENT ON COLUMN network_events.src_mac IS 'source MAC address, aa:bb:cc:dd:ee:ff, empty if not logged';
+	COMMENT ON COLUMN network_events.dst_mac IS 'destination MAC address, aa:bb:cc:dd:ee:ff, empty if not logged';
+	COMMENT ON COLUMN network_events.ip_id IS 'IPv4 identification field (54321 marks masscan/zmap); 0 if not logged';
+	COMMENT ON COLUMN network_events.tcp_window IS 'TCP window of the logged segment; 0 if not logged';
+	COMMENT ON COLUMN network_events.packet_len IS 'IP length of the logged packet (netfilter LEN=); 0 if not logged';
+	COMMENT ON COLUMN network_events.flow_uid IS 'the sensor''s connection id (Zeek uid), to pivot to its dns/http/ssl logs';
+	COMMENT ON COLUMN network_events.service IS 'application protocols the sensor recognised (Zeek service), e.g. dns or ssl,http';`,
+	// 4: ingest tracking, for detection by what was ingested rather than by
 	// the wall clock (store/ingest.go): the spans of event time each write
 	// stored rows in, numbered by an ingest sequence, and the watermarks of
 	// the rules (how far through that sequence each has evaluated) and of

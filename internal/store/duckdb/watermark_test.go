@@ -21,9 +21,9 @@ func TestIngestSpansOfDataBefore(t *testing.T) {
 	if _, err := s.WriteNetwork(ctx, []event.Network{storetest.TestEvent(1), storetest.TestEvent(2), storetest.TestEvent(7200)}); err != nil {
 		t.Fatal(err)
 	}
-	// Back to the schema before ingest tracking (migration 3), data kept.
+	// Back to the schema before ingest tracking (migration 4), data kept.
 	if _, err := s.conn.ExecContext(ctx, `DROP TABLE ingest_spans; DROP TABLE watermarks; ALTER TABLE indicators DROP COLUMN load_seq;
-		DELETE FROM schema_migrations WHERE version >= 3`); err != nil {
+		DELETE FROM schema_migrations WHERE version >= 4`); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

@@ -68,6 +68,16 @@ const (
 	colFormat
 	colStatus
 	colRaw
+	colRuleName
+	colICMPType
+	colICMPCode
+	colSrcMAC
+	colDstMAC
+	colIPID
+	colTCPWindow
+	colPacketLen
+	colFlowUID
+	colService
 	colRow // the row's index in the batch, for probes
 	numBatchCols
 )
@@ -108,13 +118,33 @@ var batchColumns = [numBatchCols]struct {
 	colFormat:     {"format", duckdb.TYPE_VARCHAR, ""},
 	colStatus:     {"status", duckdb.TYPE_VARCHAR, ""},
 	colRaw:        {"raw", duckdb.TYPE_VARCHAR, ""},
+	colRuleName:   {"rule_name", duckdb.TYPE_VARCHAR, ""},
+	colICMPType:   {"icmp_type", duckdb.TYPE_INTEGER, ""},
+	colICMPCode:   {"icmp_code", duckdb.TYPE_INTEGER, ""},
+	colSrcMAC:     {"src_mac", duckdb.TYPE_VARCHAR, ""},
+	colDstMAC:     {"dst_mac", duckdb.TYPE_VARCHAR, ""},
+	colIPID:       {"ip_id", duckdb.TYPE_INTEGER, ""},
+	colTCPWindow:  {"tcp_window", duckdb.TYPE_INTEGER, ""},
+	colPacketLen:  {"packet_len", duckdb.TYPE_BIGINT, ""},
+	colFlowUID:    {"flow_uid", duckdb.TYPE_VARCHAR, ""},
+	colService:    {"service", duckdb.TYPE_VARCHAR, ""},
 	colRow:        {"batch_row", duckdb.TYPE_INTEGER, ""},
 }
 
-// textCols is the set of VARCHAR columns (bit i for column i).
-const textCols = 1<<colKind | 1<<colAction | 1<<colDirection | 1<<colProtocol |
+// constCols is the set of columns (bit i for column i) that insertStatement
+// passes as one argument when a batch has the same value in every row: all
+// but the id and the times.
+const constCols = 1<<colKind | 1<<colAction | 1<<colDirection | 1<<colProtocol |
 	1<<colSrcIP | 1<<colDstIP | 1<<colTCPFlags | 1<<colInIface | 1<<colOutIface | 1<<colNATIP |
-	1<<colDeviceID | 1<<colHostname | 1<<colUserName | 1<<colSensor | 1<<colFormat | 1<<colStatus | 1<<colRaw
+	1<<colDeviceID | 1<<colHostname | 1<<colUserName | 1<<colSensor | 1<<colFormat | 1<<colStatus | 1<<colRaw |
+	1<<colRuleName | 1<<colSrcMAC | 1<<colDstMAC | 1<<colFlowUID | 1<<colService |
+	1<<colDurationS | 1<<colSrcPort | 1<<colDstPort | 1<<colBytesOut | 1<<colBytesIn | 1<<colPacketsOut |
+	1<<colPacketsIn | 1<<colTTL | 1<<colICMPType | 1<<colICMPCode | 1<<colIPID | 1<<colTCPWindow | 1<<colPacketLen
+
+// sqlTypes names the types of batchColumns in SQL, for casts.
+var sqlTypes = map[duckdb.Type]string{
+	duckdb.TYPE_VARCHAR: "VARCHAR", duckdb.TYPE_INTEGER: "INTEGER", duckdb.TYPE_BIGINT: "BIGINT", duckdb.TYPE_DOUBLE: "DOUBLE",
+}
 
 // networkBatch is a set of events that one statement reads through
 // networkBatchFunc: evs[rows[0]], evs[rows[1]], ...
@@ -123,15 +153,54 @@ type networkBatch struct {
 	rows []int32
 	// cols is the set of columns (bit i for column i) the function fills;
 	// the statement must not read any other.
-	cols uint32
+	cols uint64
 	// lo and hi bound the times of evs.
 	lo, hi time.Time
 }
 
-// textDiff returns the set of text columns whose values differ between a and
+// constDiff returns the set of constCols whose values differ between a and
 // b. Addresses compare as values, which is equivalent to comparing their text.
-func textDiff(a, b *event.Network) uint32 {
-	var d uint32
+func constDiff(a, b *event.Network) uint64 {
+	var d uint64
+	if a.DurationS != b.DurationS {
+		d |= 1 << colDurationS
+	}
+	if a.SrcPort != b.SrcPort {
+		d |= 1 << colSrcPort
+	}
+	if a.DstPort != b.DstPort {
+		d |= 1 << colDstPort
+	}
+	if a.BytesOut != b.BytesOut {
+		d |= 1 << colBytesOut
+	}
+	if a.BytesIn != b.BytesIn {
+		d |= 1 << colBytesIn
+	}
+	if a.PacketsOut != b.PacketsOut {
+		d |= 1 << colPacketsOut
+	}
+	if a.PacketsIn != b.PacketsIn {
+		d |= 1 << colPacketsIn
+	}
+	if a.TTL != b.TTL {
+		d |= 1 << colTTL
+	}
+	if a.ICMPType != b.ICMPType {
+		d |= 1 << colICMPType
+	}
+	if a.ICMPCode != b.ICMPCode {
+		d |= 1 << colICMPCode
+	}
+	if a.IPID != b.IPID {
+		d |= 1 << colIPID
+	}
+	if a.TCPWindow != b.TCPWindow {
+		d |= 1 << colTCPWindow
+	}
+	if a.PacketLen != b.PacketLen {
+		d |= 1 << colPacketLen
+	}
 	if a.Kind != b.Kind {
 		d |= 1 << colKind
 	}
@@ -183,12 +252,54 @@ func textDiff(a, b *event.Network) uint32 {
 	if a.Raw != b.Raw {
 		d |= 1 << colRaw
 	}
+	if a.RuleName != b.RuleName {
+		d |= 1 << colRuleName
+	}
+	if a.SrcMAC != b.SrcMAC {
+		d |= 1 << colSrcMAC
+	}
+	if a.DstMAC != b.DstMAC {
+		d |= 1 << colDstMAC
+	}
+	if a.FlowUID != b.FlowUID {
+		d |= 1 << colFlowUID
+	}
+	if a.Service != b.Service {
+		d |= 1 << colService
+	}
 	return d
 }
 
-// text returns the value of text column c of ev, as network_events keeps it.
-func text(ev *event.Network, c int) string {
+// value returns the value of column c (one of constCols) of ev, as
+// network_events keeps it, with the Go type of the column.
+func value(ev *event.Network, c int) any {
 	switch c {
+	case colDurationS:
+		return ev.DurationS
+	case colSrcPort:
+		return int32(ev.SrcPort)
+	case colDstPort:
+		return int32(ev.DstPort)
+	case colBytesOut:
+		return int64(ev.BytesOut)
+	case colBytesIn:
+		return int64(ev.BytesIn)
+	case colPacketsOut:
+		return int64(ev.PacketsOut)
+	case colPacketsIn:
+		return int64(ev.PacketsIn)
+	case colTTL:
+		return int32(ev.TTL)
+	case colICMPType:
+		return int32(ev.ICMPType)
+	case colICMPCode:
+		return int32(ev.ICMPCode)
+	case colIPID:
+		return int32(ev.IPID)
+	case colTCPWindow:
+		return int32(ev.TCPWindow)
+	case colPacketLen:
+		return int64(ev.PacketLen)
 	case colKind:
 		return ev.Kind
 	case colAction:
@@ -223,8 +334,18 @@ func text(ev *event.Network, c int) string {
 		return ev.Status
 	case colRaw:
 		return ev.Raw
+	case colRuleName:
+		return ev.RuleName
+	case colSrcMAC:
+		return ev.SrcMAC
+	case colDstMAC:
+		return ev.DstMAC
+	case colFlowUID:
+		return ev.FlowUID
+	case colService:
+		return ev.Service
 	}
-	panic(fmt.Sprintf("column %d is not a text column", c))
+	panic(fmt.Sprintf("column %d is not in constCols", c))
 }
 
 // insertStatement returns the statement that inserts b into network_events,
@@ -232,17 +353,19 @@ func text(ev *event.Network, c int) string {
 // stored with a time in [b.lo, b.hi]. It sets b.cols to the columns the
 // function must fill. b.rows must not be empty.
 //
-// A text column whose value is the same in every row is passed once as an
+// A column whose value is the same in every row is passed once as an
 // argument instead of once per row through the function, which saves a cgo
-// call per value: most sources leave several columns empty or constant.
+// call per value and DuckDB a column to compress: most sources leave several
+// columns empty, zero or constant (a firewall log has no byte counts, a flow
+// no ICMP type or MACs).
 //
 // The dedup is a NOT IN, which DuckDB runs as a MARK join that holds the
 // stored ids, never the batch, in memory.
 func (b *networkBatch) insertStatement(dedup bool) (string, []any) {
-	var varying uint32
+	var varying uint64
 	first := &b.evs[b.rows[0]]
 	for _, i := range b.rows[1:] {
-		if varying |= textDiff(first, &b.evs[i]); varying == textCols {
+		if varying |= constDiff(first, &b.evs[i]); varying == constCols {
 			break
 		}
 	}
@@ -257,9 +380,9 @@ func (b *networkBatch) insertStatement(dedup bool) (string, []any) {
 		col := &batchColumns[c]
 		names.WriteString(col.name)
 		switch {
-		case textCols&(1<<c) != 0 && varying&(1<<c) == 0:
-			exprs.WriteString("?::VARCHAR")
-			args = append(args, text(first, c))
+		case constCols&(1<<c) != 0 && varying&(1<<c) == 0:
+			exprs.WriteString("?::" + sqlTypes[col.typ])
+			args = append(args, value(first, c))
 		case col.expr != "":
 			exprs.WriteString(col.expr)
 			b.cols |= 1 << c
@@ -385,37 +508,47 @@ func (src *networkSource) FillChunk(_ any, chunk duckdb.DataChunk) error {
 			end = ev.Time
 		}
 		setCol(&w, colEndTime, end.UnixMicro())
-		setCol(&w, colDurationS, ev.DurationS)
-		w.text(b.cols, colKind, ev.Kind)
-		w.text(b.cols, colAction, ev.Action)
-		w.text(b.cols, colDirection, ev.Direction)
-		w.text(b.cols, colProtocol, ev.Protocol)
+		put(&w, b.cols, colDurationS, ev.DurationS)
+		put(&w, b.cols, colKind, ev.Kind)
+		put(&w, b.cols, colAction, ev.Action)
+		put(&w, b.cols, colDirection, ev.Direction)
+		put(&w, b.cols, colProtocol, ev.Protocol)
 		if b.cols&(1<<colSrcIP) != 0 {
 			setCol(&w, colSrcIP, appendAddr(buf[:0], ev.SrcIP))
 		}
-		setCol(&w, colSrcPort, int32(ev.SrcPort))
+		put(&w, b.cols, colSrcPort, int32(ev.SrcPort))
 		if b.cols&(1<<colDstIP) != 0 {
 			setCol(&w, colDstIP, appendAddr(buf[:0], ev.DstIP))
 		}
-		setCol(&w, colDstPort, int32(ev.DstPort))
-		setCol(&w, colBytesOut, int64(ev.BytesOut))
-		setCol(&w, colBytesIn, int64(ev.BytesIn))
-		setCol(&w, colPacketsOut, int64(ev.PacketsOut))
-		setCol(&w, colPacketsIn, int64(ev.PacketsIn))
-		setCol(&w, colTTL, int32(ev.TTL))
-		w.text(b.cols, colTCPFlags, ev.TCPFlags)
-		w.text(b.cols, colInIface, ev.InIface)
-		w.text(b.cols, colOutIface, ev.OutIface)
+		put(&w, b.cols, colDstPort, int32(ev.DstPort))
+		put(&w, b.cols, colBytesOut, int64(ev.BytesOut))
+		put(&w, b.cols, colBytesIn, int64(ev.BytesIn))
+		put(&w, b.cols, colPacketsOut, int64(ev.PacketsOut))
+		put(&w, b.cols, colPacketsIn, int64(ev.PacketsIn))
+		put(&w, b.cols, colTTL, int32(ev.TTL))
+		put(&w, b.cols, colTCPFlags, ev.TCPFlags)
+		put(&w, b.cols, colInIface, ev.InIface)
+		put(&w, b.cols, colOutIface, ev.OutIface)
 		if b.cols&(1<<colNATIP) != 0 {
 			setCol(&w, colNATIP, appendAddr(buf[:0], ev.NATIP))
 		}
-		w.text(b.cols, colDeviceID, ev.DeviceID)
-		w.text(b.cols, colHostname, ev.Hostname)
-		w.text(b.cols, colUserName, ev.UserName)
-		w.text(b.cols, colSensor, ev.Sensor)
-		w.text(b.cols, colFormat, ev.Format)
-		w.text(b.cols, colStatus, ev.Status)
-		w.text(b.cols, colRaw, ev.Raw)
+		put(&w, b.cols, colDeviceID, ev.DeviceID)
+		put(&w, b.cols, colHostname, ev.Hostname)
+		put(&w, b.cols, colUserName, ev.UserName)
+		put(&w, b.cols, colSensor, ev.Sensor)
+		put(&w, b.cols, colFormat, ev.Format)
+		put(&w, b.cols, colStatus, ev.Status)
+		put(&w, b.cols, colRaw, ev.Raw)
+		put(&w, b.cols, colRuleName, ev.RuleName)
+		put(&w, b.cols, colICMPType, int32(ev.ICMPType))
+		put(&w, b.cols, colICMPCode, int32(ev.ICMPCode))
+		put(&w, b.cols, colSrcMAC, ev.SrcMAC)
+		put(&w, b.cols, colDstMAC, ev.DstMAC)
+		put(&w, b.cols, colIPID, int32(ev.IPID))
+		put(&w, b.cols, colTCPWindow, int32(ev.TCPWindow))
+		put(&w, b.cols, colPacketLen, int64(ev.PacketLen))
+		put(&w, b.cols, colFlowUID, ev.FlowUID)
+		put(&w, b.cols, colService, ev.Service)
 		if w.err != nil {
 			return fmt.Errorf("event %d: %w", i, w.err)
 		}
@@ -439,10 +572,10 @@ func setCol[T any](w *chunkWriter, c int, v T) {
 	}
 }
 
-// text writes s to text column c if c is in cols.
-func (w *chunkWriter) text(cols uint32, c int, s string) {
+// put writes v to column c of w's row if c is in cols.
+func put[T any](w *chunkWriter, cols uint64, c int, v T) {
 	if cols&(1<<c) != 0 {
-		setCol(w, c, s)
+		setCol(w, c, v)
 	}
 }
 

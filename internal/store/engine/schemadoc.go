@@ -37,13 +37,16 @@ var tableDocs = map[string]string{
 	"sightings":          "Events that matched an indicator, at ingest or by a retro-hunt when the indicator arrived later.",
 	"alerts":             "Findings of detection rules, one row per rule and group_by values, updated as new evidence arrives; see `homesoc alerts list`.",
 	"schema_migrations":  "The migrations applied to this database.",
+	"ingest_spans":       "The spans of event time each write stored rows in, numbered by an ingest sequence: detect evaluates each rule over the spans ingested since it last ran.",
+	"watermarks":         "How far through the ingest sequence each rule (and the retro-hunt, through the indicator loads) has evaluated.",
 	"indicator_versions": "(ClickHouse) Every version of every indicator; the view `indicators` reads the latest.",
 	"alert_versions":     "(ClickHouse) Every version of every alert; the view `alerts` reads the latest.",
 }
 
-// columnDocs say what a column means where its name does not, keyed
-// "table.column". TestSchemaDoc fails for a key that names no column, so a
-// note cannot outlive its column.
+// columnDocs say what a column means where its name does not and its
+// migration gave it no comment (a comment wins), keyed "table.column".
+// TestSchemaDoc fails for a key that names no column, so a note cannot
+// outlive its column.
 var columnDocs = map[string]string{
 	"network_events.event_id":   "a hash of the record's identity: the same record always gets the same id",
 	"network_events.time":       "start of the flow, or the time of the log line (UTC, whole seconds)",
@@ -51,10 +54,7 @@ var columnDocs = map[string]string{
 	"network_events.kind":       "flow, firewall or endpoint",
 	"network_events.action":     "what the device did, lower case: allow, drop, reject, ...",
 	"network_events.direction":  "inbound, outbound, internal, external or unknown",
-	"network_events.protocol":   "tcp, udp, icmp, ... (lower case)",
 	"network_events.src_ip":     "canonical text of the address (IPv4 unmapped); '' when the record has none",
-	"network_events.bytes_out":  "bytes from source to destination",
-	"network_events.bytes_in":   "bytes from destination to source",
 	"network_events.tcp_flags":  "as the source spells them, e.g. 'SYN' or 'SYN ACK'",
 	"network_events.nat_ip":     "the translated address, or an agent's public address",
 	"network_events.sensor":     "the host or tool that reported the record",
@@ -65,6 +65,12 @@ var columnDocs = map[string]string{
 	"rejects.source":            "the file name, '-' for stdin",
 	"rejects.line":              "1-based line number within source",
 	"rejects.format":            "the format tried",
+	"rejects.raw_encoding":      "how raw holds the line: text (as received) or escaped (invalid UTF-8 bytes as \\xNN, backslashes doubled)",
+	"indicators.load_seq":       "the number of the load that added or last changed it, for the retro-hunt's watermark",
+	"ingest_spans.seq":          "the ingest sequence number of the write",
+	"ingest_spans.table_name":   "the table the write stored rows in: network_events or sightings",
+	"watermarks.name":           "a rule id, or the retro-hunt",
+	"watermarks.seq":            "the ingest sequence number it has evaluated up to",
 	"indicators.id":             "deterministic id of feed, type and value",
 	"indicators.type":           "ip, cidr, domain, url or hash",
 	"indicators.value":          "canonical: address text, masked prefix, lower-case domain",
@@ -118,7 +124,11 @@ seconds; IP addresses are canonical text.
 			if c.Default != "" {
 				def = "`" + cell(c.Default) + "`"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", c.Name, c.Type, def, cell(columnDocs[t.Name+"."+c.Name]))
+			doc := c.Comment
+			if doc == "" {
+				doc = columnDocs[t.Name+"."+c.Name]
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", c.Name, c.Type, def, cell(doc))
 		}
 	}
 	return b.String()

@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"WriteNetworkOne", testWriteNetworkOne},
 		{"WriteNetworkConcurrent", testWriteNetworkConcurrent},
 		{"WriteNetworkCancel", testWriteNetworkCancel},
+		{"WriteNetworkColumns", testWriteNetworkColumns},
 		{"Rejects", testRejects},
 		{"RejectsAnyBytes", testRejectsAnyBytes},
 		{"Indicators", testIndicators},
