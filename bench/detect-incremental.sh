@@ -37,12 +37,12 @@ for engine in $(stores); do
 	flags=$(fresh_store "$engine")
 	# shellcheck disable=SC2086
 	{
-		"$out/homesoc" $flags --json ingest --format netfilter "$out/fw-first.log" | grep -E '"(stored|seconds)"' | head -2 | tr -d ' \n'
+		"$out/homesoc" $flags --json ingest --format netfilter "$out/fw-first.log" | grep -E '"(stored|elapsed_s)"' | head -2 | tr -d ' \n'
 		echo
 		/usr/bin/time -f 'intel load %e s' "$out/homesoc" $flags intel load --feed csv "$intel" 2>&1 | tail -2
 		pass "detect 1 (all history)" $flags
 		pass "detect 2 (nothing new)" $flags
-		"$out/homesoc" $flags --json ingest --format netfilter "$out/fw-more.log" | grep -E '"(stored|seconds)"' | head -2 | tr -d ' \n'
+		"$out/homesoc" $flags --json ingest --format netfilter "$out/fw-more.log" | grep -E '"(stored|elapsed_s)"' | head -2 | tr -d ' \n'
 		echo
 		pass "detect 3 ($K new events)" $flags
 	} | sed "s/^/$engine: /"

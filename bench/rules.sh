@@ -25,7 +25,7 @@ for engine in $(stores); do
 	flags=$(fresh_store "$engine")
 	# shellcheck disable=SC2086
 	{
-		"$out/homesoc" $flags --json ingest --format netfilter "$log" | grep -E '"(stored|seconds)"' | head -2 | tr -d ' \n'
+		"$out/homesoc" $flags --json ingest --format netfilter "$log" | grep -E '"(stored|elapsed_s)"' | head -2 | tr -d ' \n'
 		echo
 		/usr/bin/time -f '%e s' "$out/homesoc" $flags intel load --feed csv "$intel" | tail -2
 	} | sed "s/^/$engine load: /"

@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -180,6 +183,10 @@ func (e *env) ingestFile(ctx context.Context, st store.Store, name string, cfg p
 
 func (e *env) printIngest(rep ingestReport) error {
 	if e.json {
+		rep.Stats = jsonStats(rep.Stats)
+		for i := range rep.Files {
+			rep.Files[i].Stats = jsonStats(rep.Files[i].Stats)
+		}
 		return e.printJSON(rep)
 	}
 	for _, r := range rep.FirstRejects {
@@ -196,5 +203,26 @@ func (e *env) printIngest(rep ingestReport) error {
 	tw.Flush()
 	fmt.Fprintf(e.stdout, "read %d, stored %d, duplicates %d, skipped %d, rejected %d, sightings %d in %.2fs (%.0f lines/s)\n",
 		rep.Read, rep.Stored, rep.Duplicates, rep.Skipped, rep.Rejected, rep.Sightings, rep.Seconds, float64(rep.Read)/max(rep.Seconds, 1e-9))
+	printSkipReasons(e.stdout, rep.SkipReasons)
 	return nil
+}
+
+// printSkipReasons says why lines were skipped, the most frequent reason
+// first, unless they were all blank lines, headers and comments.
+func printSkipReasons(w io.Writer, reasons []pipeline.SkipReason) {
+	if len(reasons) == 0 || len(reasons) == 1 && reasons[0].Reason == pipeline.SkipReasonPlain {
+		return
+	}
+	rs := slices.Clone(reasons)
+	slices.SortStableFunc(rs, func(a, b pipeline.SkipReason) int { return cmp.Compare(b.Lines, a.Lines) })
+	fmt.Fprintln(w, "skipped, by reason:")
+	for _, r := range rs {
+		fmt.Fprintf(w, "  %8d  %s\n", r.Lines, r.Reason)
+	}
+}
+
+// jsonStats is s as --json prints it: [] and {} for none.
+func jsonStats(s pipeline.Stats) pipeline.Stats {
+	s.FirstRejects, s.SkipReasons = nonNil(s.FirstRejects), nonNil(s.SkipReasons)
+	return s
 }

@@ -38,7 +38,7 @@ type intelLoadReport struct {
 	Updated   int              `json:"updated"`
 	Unchanged int              `json:"unchanged"`
 	Hunt      intel.HuntResult `json:"retro_hunt"`
-	DurationS float64          `json:"duration_s"`
+	ElapsedS  float64          `json:"elapsed_s"`
 	// FirstRejects are the first pipeline.MaxRejectSamples rejected
 	// entries, as ingest and the rejects command show them; all of them are
 	// in the store.
@@ -84,7 +84,7 @@ Feed formats (--feed):
 			fmt.Fprintf(e.stdout, "feed %s: %d entries, %d rejected, %d skipped; indicators: %d added, %d updated, %d unchanged\n",
 				rep.Feed, rep.Entries, rep.Rejected, rep.Skipped, rep.Added, rep.Updated, rep.Unchanged)
 			fmt.Fprintf(e.stdout, "retro-hunt: %d indicators over %d addresses: %d matched, %d new sightings (%.2fs)\n",
-				rep.Hunt.Indicators, rep.Hunt.Addresses, rep.Hunt.Matched, rep.Hunt.Sightings, rep.DurationS)
+				rep.Hunt.Indicators, rep.Hunt.Addresses, rep.Hunt.Matched, rep.Hunt.Sightings, rep.ElapsedS)
 			return nil
 		},
 	}
@@ -129,7 +129,7 @@ func (e *env) loadIntel(ctx context.Context, format, name string, files []string
 			return rep, err
 		}
 	}
-	rep.DurationS = time.Since(start).Seconds()
+	rep.ElapsedS = time.Since(start).Seconds()
 	return rep, nil
 }
 

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -51,8 +53,12 @@ type Config struct {
 // DefaultBatchSize balances write throughput against memory.
 const DefaultBatchSize = 100_000
 
-// maxLine is the longest line kept whole; longer lines are rejected.
-const maxLine = 1 << 20
+// maxLine is the longest line kept whole; longer lines are rejected, with
+// their first keptOfLongLine bytes.
+const (
+	maxLine        = 1 << 20
+	keptOfLongLine = 4096
+)
 
 // Stats counts what happened to the input.
 type Stats struct {
@@ -60,24 +66,57 @@ type Stats struct {
 	Read       int64   `json:"read"`       // lines read
 	Stored     int64   `json:"stored"`     // new events stored
 	Duplicates int64   `json:"duplicates"` // events already stored or repeated
-	Skipped    int64   `json:"skipped"`    // blank lines, headers, comments
+	Skipped    int64   `json:"skipped"`    // well-formed lines with nothing to store
 	Rejected   int64   `json:"rejected"`   // lines that could not be parsed
 	Sightings  int64   `json:"sightings"`  // new indicator sightings
-	Seconds    float64 `json:"seconds"`
+	Seconds    float64 `json:"elapsed_s"`
+	// SkipReasons counts the skipped lines by why they carried nothing to
+	// store, in the order first seen (at most MaxSkipReasons reasons; the
+	// rest count as "other").
+	SkipReasons []SkipReason `json:"skip_reasons"`
 	// FirstRejects are the first MaxRejectSamples rejected lines, to show
 	// the user; all of them are stored.
-	FirstRejects []event.Reject `json:"first_rejects,omitempty"`
+	FirstRejects []event.Reject `json:"first_rejects"`
 }
 
 // MaxRejectSamples is how many rejected lines Stats keeps.
 const MaxRejectSamples = 20
+
+// MaxSkipReasons is how many distinct reasons for skipping Stats counts.
+const MaxSkipReasons = 20
+
+// SkipReasonPlain is the reason of a parser's bare ErrSkip.
+const SkipReasonPlain = "blank line, header or comment"
+
+// SkipReason is how many lines were skipped for one reason.
+type SkipReason struct {
+	Reason string `json:"reason"`
+	Lines  int64  `json:"lines"`
+}
+
+// skip counts n skipped lines under their reason.
+func (s *Stats) skip(reason string, n int64) {
+	s.Skipped += n
+	i := slices.IndexFunc(s.SkipReasons, func(r SkipReason) bool { return r.Reason == reason })
+	if i < 0 && len(s.SkipReasons) >= MaxSkipReasons {
+		reason = "other"
+		i = slices.IndexFunc(s.SkipReasons, func(r SkipReason) bool { return r.Reason == reason })
+	}
+	if i < 0 {
+		s.SkipReasons = append(s.SkipReasons, SkipReason{Reason: reason})
+		i = len(s.SkipReasons) - 1
+	}
+	s.SkipReasons[i].Lines += n
+}
 
 // Add accumulates o into s (Format and Seconds are the caller's).
 func (s *Stats) Add(o Stats) {
 	s.Read += o.Read
 	s.Stored += o.Stored
 	s.Duplicates += o.Duplicates
-	s.Skipped += o.Skipped
+	for _, r := range o.SkipReasons {
+		s.skip(r.Reason, r.Lines)
+	}
 	s.Rejected += o.Rejected
 	s.Sightings += o.Sightings
 	s.FirstRejects = append(s.FirstRejects, o.FirstRejects[:min(len(o.FirstRejects), MaxRejectSamples-len(s.FirstRejects))]...)
@@ -190,7 +229,8 @@ func parseLine(line []byte, n int64, name, format string, p parse.Parser, cfg Co
 	if len(line) > maxLine {
 		st.Rejected++
 		b.rejects = append(b.rejects, reject(cfg, name, n, format,
-			fmt.Sprintf("line longer than %d bytes", maxLine), line[:4096]))
+			fmt.Sprintf("line of %d bytes, longer than %d: its first %d bytes kept", len(line), maxLine, keptOfLongLine),
+			line[:keptOfLongLine]))
 		if len(st.FirstRejects) < MaxRejectSamples {
 			st.FirstRejects = append(st.FirstRejects, b.rejects[len(b.rejects)-1])
 		}
@@ -211,7 +251,11 @@ func parseLine(line []byte, n int64, name, format string, p parse.Parser, cfg Co
 		}
 	case errors.Is(err, parse.ErrSkip):
 		b.events = b.events[:len(b.events)-1]
-		st.Skipped++
+		reason := SkipReasonPlain
+		if err != parse.ErrSkip {
+			reason = strings.TrimSuffix(err.Error(), ": "+parse.ErrSkip.Error())
+		}
+		st.skip(reason, 1)
 	default:
 		b.events = b.events[:len(b.events)-1]
 		st.Rejected++

@@ -44,7 +44,8 @@ func TestRunMixedLog(t *testing.T) {
 		t.Errorf("first rejects: %+v", got.FirstRejects)
 	}
 	got.Seconds, got.FirstRejects = 0, nil
-	want := pipeline.Stats{Format: "netfilter", Read: 9, Stored: 3, Duplicates: 1, Skipped: 1, Rejected: 4, Sightings: 1}
+	want := pipeline.Stats{Format: "netfilter", Read: 9, Stored: 3, Duplicates: 1, Skipped: 1, Rejected: 4, Sightings: 1,
+		SkipReasons: []pipeline.SkipReason{{Reason: "blank line, header or comment", Lines: 1}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("first run:\n got %+v\nwant %+v", got, want)
 	}
@@ -117,6 +118,35 @@ func TestRunWriteFails(t *testing.T) {
 	}
 	if got.Read != 10 || got.Stored != 4 || got.Duplicates != 0 {
 		t.Errorf("read %d, stored %d, duplicates %d; want 10, 4, 0", got.Read, got.Stored, got.Duplicates)
+	}
+}
+
+// TestRunSkipReasons: skipped lines are counted by the reason their parser
+// gave, such as the records of Zeek's other logs in a mixed stream.
+func TestRunSkipReasons(t *testing.T) {
+	ctx := context.Background()
+	st, err := duckdb.Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	const zeek = `{"_path":"conn","ts":1586189129.0,"uid":"C1","id.orig_h":"192.168.1.23","id.orig_p":51234,"id.resp_h":"198.51.100.77","id.resp_p":443,"proto":"tcp","conn_state":"SF"}
+{"_path":"http","ts":1586189130.0,"uid":"C1","id.orig_h":"192.168.1.23","id.orig_p":51234,"id.resp_h":"198.51.100.77","id.resp_p":443,"method":"GET"}
+
+{"_path":"files","ts":1586189131.0,"fuid":"F1"}
+{"_path":"http","ts":1586189132.0,"uid":"C2","id.orig_h":"192.168.1.23","id.orig_p":51235,"id.resp_h":"198.51.100.77","id.resp_p":80,"method":"GET"}
+`
+	got, err := pipeline.Run(ctx, st, pipeline.Source{Name: "zeek.json", R: strings.NewReader(zeek)}, pipeline.Config{Format: "zeek-conn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []pipeline.SkipReason{
+		{Reason: `zeek record of the "http" log, not conn`, Lines: 2},
+		{Reason: "blank line, header or comment", Lines: 1},
+		{Reason: `zeek record of the "files" log, not conn`, Lines: 1},
+	}
+	if got.Stored != 1 || got.Skipped != 4 || !reflect.DeepEqual(got.SkipReasons, want) {
+		t.Errorf("stored %d, skipped %d by %v; want 1, 4 by %v", got.Stored, got.Skipped, got.SkipReasons, want)
 	}
 }
 
