@@ -331,3 +331,22 @@ func TestConvert(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryReadOnly: the Query rules run under refuses what ReadQuery
+// refuses (readonly = 1), and still reads.
+func TestQueryReadOnly(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t, chtest.URL(t))
+	for _, q := range []string{
+		`INSERT INTO rejects (time, source, raw) SELECT now(), 'x', 'y'`,
+		`CREATE TABLE evil (x UInt8) ENGINE = Memory`,
+		`SELECT * FROM file('/etc/passwd', 'LineAsString', 'l String')`,
+	} {
+		if _, err := s.Query(ctx, q); err == nil || !strings.Contains(err.Error(), "readonly") {
+			t.Errorf("%s: %v, want a readonly refusal", q, err)
+		}
+	}
+	if got := queryRows(t, s, `SELECT count() FROM rejects`); got != "[[0]]" {
+		t.Errorf("rejects after the refused insert: %s", got)
+	}
+}

@@ -16,12 +16,19 @@ import (
 	"github.com/homesoc/homesoc/internal/store"
 )
 
-// Query implements store.Store. Values come back as DuckDB's driver gives
-// them, so rule results format alike on both engines: UInt64 (count(),
-// uniq) as int64, UUIDs as their text, times in UTC, Nullable values as the
-// value or nil.
+// Query implements store.Store. It runs with readonly = 1, as ReadQuery
+// does: a rule reads. Values come back as DuckDB's driver gives them, so
+// rule results format alike on both engines: UInt64 (count(), uniq) as
+// int64, UUIDs as their text, times in UTC, Nullable values as the value or
+// nil.
 func (s *Store) Query(ctx context.Context, query string) (*store.Result, error) {
-	return s.result(ctx, query)
+	return s.result(readOnly(ctx), query)
+}
+
+// readOnly is ctx with ClickHouse's readonly = 1 for the query run under it:
+// no writes, no DDL, no settings, no table functions (file, url, remote).
+func readOnly(ctx context.Context) context.Context {
+	return ch.Context(ctx, ch.WithSettings(ch.Settings{"readonly": 1}))
 }
 
 // result runs query with args and reads every row as Query returns them.
@@ -60,7 +67,7 @@ func (s *Store) ReadQuery(ctx context.Context, query string) (*store.Result, err
 	if q, ok := strings.CutSuffix(query, ";"); ok && !strings.Contains(q, ";") {
 		query = q // 18.16 takes no trailing ";"
 	}
-	return s.result(ch.Context(ctx, ch.WithSettings(ch.Settings{"readonly": 1})), query)
+	return s.result(readOnly(ctx), query)
 }
 
 // Events implements store.Store.
