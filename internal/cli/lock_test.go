@@ -73,6 +73,16 @@ func TestWaitForLockedDataDir(t *testing.T) {
 		}
 	}
 
+	// Interrupted while it waits, a command stops at once with exit 130.
+	stderr.Reset()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	start = time.Now()
+	code = Main(ctx, []string{"--data", data, "--wait", "1m", "alerts", "list"}, nil, &stdout, &stderr)
+	cancel()
+	if code != 130 || time.Since(start) > 30*time.Second || !strings.Contains(stderr.String(), "context deadline exceeded") {
+		t.Errorf("interrupted while waiting: exit %d after %s, want 130 at once; stderr:\n%s", code, time.Since(start), &stderr)
+	}
+
 	// A second command waiting long enough gets the store once the holder is done.
 	done := make(chan int, 1)
 	stdout.Reset()

@@ -51,6 +51,9 @@ func (e *env) open(ctx context.Context, mustExist bool) (store.Store, error) {
 	var none *engine.NoDataError
 	var locked *duckdb.LockError
 	switch {
+	case errors.As(err, &none) && none.File == "":
+		return nil, fmt.Errorf("%w: nothing to read yet.\n"+
+			"Store some with \"homesoc --store URL ingest FILE\", or point --store or $HOMESOC_STORE at the database that holds it", err)
 	case errors.As(err, &none):
 		return nil, fmt.Errorf("%w: nothing to read yet.\n"+
 			"Store some with \"homesoc --data %s ingest FILE\" (or try \"homesoc --data %[2]s demo\"), "+

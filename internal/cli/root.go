@@ -44,6 +44,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		if errors.As(err, &ee) {
 			return ee.code
 		}
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return exitInterrupted // stopped by Ctrl-C or a signal, as a shell reports it
+		}
 		return 1
 	}
 	return 0

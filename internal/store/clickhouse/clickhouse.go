@@ -90,6 +90,20 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	return open(ctx, cfg, false)
 }
 
+// ErrNoDatabase is OpenExisting's error for a database that does not exist.
+var ErrNoDatabase = errors.New("database does not exist")
+
+// OpenExisting is Open for a reader: it fails with ErrNoDatabase, creating
+// nothing, when the URL's database does not exist.
+func OpenExisting(ctx context.Context, rawURL string) (*Store, error) {
+	cfg, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg.mustExist = true
+	return open(ctx, cfg, false)
+}
+
 // OpenTemp is Open on a fresh database with a unique name (the URL's database
 // is ignored), which Close drops: every rule test case gets its own.
 func OpenTemp(ctx context.Context, rawURL string) (*Store, error) {
@@ -108,6 +122,9 @@ type config struct {
 	opts     *ch.Options
 	cluster  string // the cluster the schema spans
 	httpPort string // the server's HTTP port, for inserting network events
+	// mustExist says to fail with ErrNoDatabase rather than create the
+	// database.
+	mustExist bool
 }
 
 // parseURL splits homesoc's parameters (cluster, http_port) from the
@@ -185,8 +202,19 @@ func open(ctx context.Context, cfg config, temp bool) (*Store, error) {
 		return nil, fmt.Errorf("open clickhouse: %w", err)
 	}
 	l := layout{db: db, cluster: cluster}
-	err = admin.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db+l.onCluster())
+	if cfg.mustExist {
+		var n uint64
+		err = admin.QueryRow(ctx, "SELECT count() FROM system.databases WHERE name = ?", db).Scan(&n)
+		if err == nil && n == 0 {
+			err = ErrNoDatabase
+		}
+	} else {
+		err = admin.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db+l.onCluster())
+	}
 	admin.Close()
+	if errors.Is(err, ErrNoDatabase) {
+		return nil, fmt.Errorf("clickhouse database %s: %w", db, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create database %s: %w", db, err)
 	}

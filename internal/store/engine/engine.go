@@ -46,11 +46,14 @@ type Options struct {
 // NoDataError is the error of OpenWith with MustExist when the data
 // directory holds no embedded store.
 type NoDataError struct {
-	Dir  string // the data directory
-	File string // the database file it lacks
+	Dir  string // the data directory, or the ClickHouse URL (password redacted)
+	File string // the database file it lacks; "" for ClickHouse
 }
 
 func (e *NoDataError) Error() string {
+	if e.File == "" {
+		return fmt.Sprintf("no homesoc data in %s (the database does not exist)", e.Dir)
+	}
 	return fmt.Sprintf("no homesoc data in %s (%s does not exist)", e.Dir, e.File)
 }
 
@@ -64,6 +67,12 @@ func OpenWith(ctx context.Context, url, dataDir string, o Options) (store.Store,
 	switch kind, err := kindOf(url); {
 	case err != nil:
 		return nil, err
+	case kind == "clickhouse" && o.MustExist:
+		st, err := clickhouse.OpenExisting(ctx, url)
+		if errors.Is(err, clickhouse.ErrNoDatabase) {
+			return nil, &NoDataError{Dir: Redacted(url)}
+		}
+		return st, err
 	case kind == "clickhouse":
 		return clickhouse.Open(ctx, url)
 	}
@@ -87,7 +96,7 @@ func OpenWith(ctx context.Context, url, dataDir string, o Options) (store.Store,
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, err
+			return nil, fmt.Errorf("waiting for %s, which another process holds: %w", dataDir, ctx.Err())
 		case <-t.C:
 		}
 		pause = min(2*pause, lockRetry)

@@ -3,11 +3,16 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/homesoc/homesoc/internal/chtest"
 )
 
 func TestOpenUnknownStoreRedactsPassword(t *testing.T) {
@@ -57,4 +62,25 @@ func TestOpenMustExist(t *testing.T) {
 		t.Fatalf("once created: %v", err)
 	}
 	st.Close()
+}
+
+// TestOpenMustExistClickHouse: a reader of a ClickHouse database that does
+// not exist is told so, and the database is not created.
+func TestOpenMustExistClickHouse(t *testing.T) {
+	ctx := context.Background()
+	u, err := url.Parse(chtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = fmt.Sprintf("/homesoc_missing_%d", time.Now().UnixNano())
+	_, err = OpenWith(ctx, u.String(), "", Options{MustExist: true})
+	var none *NoDataError
+	if !errors.As(err, &none) || none.File != "" || !strings.Contains(err.Error(), "the database does not exist") {
+		t.Fatalf("error %v, want a NoDataError", err)
+	}
+	st, err := OpenWith(ctx, u.String(), "", Options{MustExist: true}) // still not created
+	if err == nil {
+		st.Close()
+		t.Fatal("the first attempt created the database")
+	}
 }
