@@ -74,7 +74,7 @@ func (r *Rule) evalAt(ctx context.Context, q Querier, times []time.Time, batch i
 			if n > 0 {
 				b.WriteString("\nUNION ALL\n")
 			}
-			fmt.Fprintf(&b, "SELECT '%d' AS %s, * FROM (%s) AS homesoc_step_%d", n, stepColumn, sql, n)
+			fmt.Fprintf(&b, "SELECT '%d' AS %s, * FROM (%s\n) AS homesoc_step_%d", n, stepColumn, sql, n)
 		}
 		if n == 1 { // one plain query, as Eval runs it
 			res, err := r.Eval(ctx, q, times[0])

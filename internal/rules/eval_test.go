@@ -42,6 +42,10 @@ func TestEvalAt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A rule whose SQL ends in a line comment batches too.
+	commented := *rs[0]
+	commented.SQL = strings.TrimRight(commented.SQL, "\n;") + " -- the window"
+	rs = append(rs, &commented)
 	var times []time.Time
 	const batch = 32
 	for i := range 2*batch + 10 {

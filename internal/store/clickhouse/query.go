@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -24,6 +25,9 @@ import (
 func (s *Store) Query(ctx context.Context, query string) (*store.Result, error) {
 	return s.result(readOnly(ctx), query)
 }
+
+// syntaxError is ClickHouse's SYNTAX_ERROR code.
+const syntaxError = 62
 
 // readOnly is ctx with ClickHouse's readonly = 1 for the query run under it:
 // no writes, no DDL, no settings, no table functions (file, url, remote).
@@ -67,7 +71,14 @@ func (s *Store) ReadQuery(ctx context.Context, query string) (*store.Result, err
 	if q, ok := strings.CutSuffix(query, ";"); ok && !strings.Contains(q, ";") {
 		query = q // 18.16 takes no trailing ";"
 	}
-	return s.result(readOnly(ctx), query)
+	// readonly = 1 still lets KILL QUERY and SHOW through: only a SELECT
+	// parses as a subquery. The newline ends a trailing line comment.
+	res, err := s.result(readOnly(ctx), "SELECT * FROM (\n"+query+"\n)")
+	var ex *ch.Exception
+	if errors.As(err, &ex) && ex.Code == syntaxError {
+		return nil, fmt.Errorf("refused unless it is a single SELECT statement (read-only; no writes, schema changes, settings or KILL): %w", err)
+	}
+	return res, err
 }
 
 // Events implements store.Store.

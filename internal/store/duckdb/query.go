@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/homesoc/homesoc/internal/event"
@@ -105,6 +107,49 @@ func singleSelect(ctx context.Context, conn *sql.Conn, query string) error {
 		return fmt.Errorf("%s error: %s", parsed.Type, parsed.Message)
 	case len(parsed.Statements) != 1:
 		return fmt.Errorf("refused: only a single SELECT statement may run here, not %d statements", len(parsed.Statements))
+	}
+	var tree any
+	if err := json.Unmarshal(parsed.Statements[0], &tree); err != nil {
+		return fmt.Errorf("parse query: %w", err)
+	}
+	return readOnlyTableFunctions(tree)
+}
+
+// readTableFunctions are the table functions a read-only query may call:
+// they compute rows or read the catalog. Others may act (checkpoint(),
+// enable_logging(...) change the database or its logging even with the
+// configuration locked) or read what is not ours (duckdb_secrets()).
+var readTableFunctions = map[string]bool{
+	"range": true, "generate_series": true, "unnest": true, "json_each": true, "json_tree": true,
+	"duckdb_tables": true, "duckdb_columns": true, "duckdb_views": true, "duckdb_schemas": true,
+	"duckdb_types": true, "duckdb_functions": true, "duckdb_constraints": true, "duckdb_indexes": true,
+	"duckdb_keywords": true,
+}
+
+// readOnlyTableFunctions fails when the serialized statement tree calls a
+// table function that is not in readTableFunctions.
+func readOnlyTableFunctions(node any) error {
+	switch n := node.(type) {
+	case map[string]any:
+		if n["type"] == "TABLE_FUNCTION" {
+			f, _ := n["function"].(map[string]any)
+			name, _ := f["function_name"].(string)
+			if !readTableFunctions[strings.ToLower(name)] {
+				return fmt.Errorf("refused: the table function %s() is not allowed here (read-only queries may call %s)",
+					name, strings.Join(slices.Sorted(maps.Keys(readTableFunctions)), ", "))
+			}
+		}
+		for _, v := range n {
+			if err := readOnlyTableFunctions(v); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, v := range n {
+			if err := readOnlyTableFunctions(v); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
