@@ -13,11 +13,11 @@ import (
 
 // versionInfo is what homesoc version prints.
 type versionInfo struct {
-	Version    string `json:"version"`     // the module version, "(devel)" for a build from a checkout
-	Commit     string `json:"commit"`      // the VCS revision built, "" when unknown
+	Version    string `json:"version"`               // the module version, "(devel)" for a build from a checkout
+	Commit     string `json:"commit"`                // the VCS revision built, "" when unknown
 	CommitTime string `json:"commit_time,omitempty"` // RFC 3339, absent when unknown
-	Modified   bool   `json:"modified"`    // the checkout had uncommitted changes
-	DuckDB     string `json:"duckdb"`      // the embedded DuckDB's version
+	Modified   bool   `json:"modified"`              // the checkout had uncommitted changes
+	DuckDB     string `json:"duckdb"`                // the embedded DuckDB's version
 	Go         string `json:"go"`
 }
 
