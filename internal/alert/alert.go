@@ -79,31 +79,61 @@ func newStep(prev, d time.Time, step time.Duration) bool {
 // changed. Evidence newer than a.LastSeen updates last_seen, events and
 // detail (and may move first_seen back); each detection whose evidence
 // falls in a later step than the evidence before it adds one to the count,
-// so a window evaluated again with more of the same data does not. A
-// finding with no newer evidence (the same window evaluated again, or older
-// data) changes nothing, so re-running a rule never inflates an alert.
+// so a window evaluated again with more of the same data does not.
+// Evidence older than all the alert holds (a day-old log ingested after
+// today's) moves first_seen back and counts once per step it falls in, as it
+// would have had it arrived first. A finding with no evidence outside what
+// the alert holds (the same window evaluated again) changes nothing, so
+// re-running a rule never inflates an alert.
 func (a *Alert) Apply(f Alert) bool {
+	changed := a.applyOlder(f)
 	prev := a.LastSeen
-	changed := false
+	newer := false
 	for _, d := range f.detections() {
 		if !d.After(prev) {
 			continue
 		}
-		changed = true
+		newer = true
 		if newStep(prev, d, f.Step) {
 			a.Count++
 		}
 		prev = d
 	}
-	if !changed {
-		return false
-	}
 	if f.FirstSeen.Before(a.FirstSeen) {
-		a.FirstSeen = f.FirstSeen
+		a.FirstSeen, changed = f.FirstSeen, true
 	}
-	a.LastSeen, a.Events, a.Detail = f.LastSeen, f.Events, f.Detail
-	a.Title, a.Severity, a.UpdatedAt = f.Title, f.Severity, f.UpdatedAt
-	return true
+	if newer {
+		a.LastSeen, a.Events, a.Detail = f.LastSeen, f.Events, f.Detail
+		a.Title, a.Severity = f.Title, f.Severity
+	}
+	if changed || newer {
+		a.UpdatedAt = f.UpdatedAt
+	}
+	return changed || newer
+}
+
+// applyOlder counts the detections of f whose evidence ends before any the
+// alert holds (before a.FirstSeen), once per step of the grid they fall in
+// short of the step of a.FirstSeen, and reports whether there were any.
+func (a *Alert) applyOlder(f Alert) bool {
+	var steps []time.Time
+	for _, d := range f.detections() {
+		if !d.Before(a.FirstSeen) {
+			continue
+		}
+		k := d
+		if f.Step > 0 {
+			k = d.Add(-time.Second).Truncate(f.Step)
+			if !k.Before(a.FirstSeen.Add(-time.Second).Truncate(f.Step)) {
+				continue // the step of evidence the alert counted already
+			}
+		}
+		if !slices.ContainsFunc(steps, k.Equal) {
+			steps = append(steps, k)
+		}
+	}
+	a.Count += int64(len(steps))
+	return len(steps) > 0
 }
 
 // Identity is an alert's deterministic id: a hash of the rule id and the

@@ -25,6 +25,13 @@ func TestIdentity(t *testing.T) {
 	}
 }
 
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
 func TestApplySteps(t *testing.T) {
 	t0 := time.Date(2026, 4, 6, 10, 0, 0, 0, time.UTC)
 	at := func(m, s int) time.Time { return t0.Add(time.Duration(m)*time.Minute + time.Duration(s)*time.Second) }
@@ -38,7 +45,8 @@ func TestApplySteps(t *testing.T) {
 		count   int64
 	}{
 		{"same evidence", at(2, 0), []time.Time{at(2, 0)}, step, false, 1},
-		{"older evidence", at(2, 0), []time.Time{at(1, 0)}, step, false, 1},
+		{"older evidence in the step of the first: first seen moves back", at(2, 0), []time.Time{at(1, 0)}, step, true, 1},
+		{"older evidence in earlier steps counts once a step", at(12, 0), []time.Time{at(1, 0), at(3, 0), at(6, 0)}, step, true, 3},
 		{"newer, same step: more of one window", at(2, 0), []time.Time{at(4, 59)}, step, true, 1},
 		{"the step's last second is in it", at(2, 0), []time.Time{at(5, 0)}, step, true, 1},
 		{"next step", at(2, 0), []time.Time{at(5, 1)}, step, true, 2},
@@ -50,8 +58,17 @@ func TestApplySteps(t *testing.T) {
 		if changed := a.Apply(f); changed != tc.changed || a.Count != tc.count {
 			t.Errorf("%s: changed %v, count %d; want %v, %d", tc.name, changed, a.Count, tc.changed, tc.count)
 		}
-		if tc.changed && (!a.LastSeen.Equal(f.LastSeen) || a.Events != 7) {
+		if !a.FirstSeen.Equal(minTime(tc.stored, f.FirstSeen)) {
+			t.Errorf("%s: first seen %v, want the earlier of the alert's and the finding's", tc.name, a.FirstSeen)
+		}
+		if f.LastSeen.After(tc.stored) && (!a.LastSeen.Equal(f.LastSeen) || a.Events != 7) {
 			t.Errorf("%s: last seen %v, events %d; want the finding's", tc.name, a.LastSeen, a.Events)
+		}
+		if !f.LastSeen.After(tc.stored) && !a.LastSeen.Equal(tc.stored) {
+			t.Errorf("%s: last seen %v; older evidence must keep the alert's", tc.name, a.LastSeen)
+		}
+		if again := a.Apply(f); again {
+			t.Errorf("%s: the same finding applied again changed the alert (count %d)", tc.name, a.Count)
 		}
 	}
 	opened := Open(Alert{Detections: []time.Time{at(1, 0), at(4, 0), at(6, 0)}, Step: step, LastSeen: at(6, 0)})
