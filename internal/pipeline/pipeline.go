@@ -157,7 +157,7 @@ func Run(ctx context.Context, w Writer, src Source, cfg Config) (Stats, error) {
 		free <- &batch{events: make([]event.Network, 0, cfg.BatchSize)}
 	}
 	written := make(chan writeResult, 1)
-	go func() { written <- writeBatches(ctx, w, full, free) }()
+	go func() { written <- writeBatches(ctx, cancel, w, full, free) }()
 
 	st := Stats{Format: format.Name}
 	readErr := readLines(ctx, br, src, format.Name, p, cfg, &st, full, free)
@@ -229,7 +229,7 @@ func parseLine(line []byte, n int64, name, format string, p parse.Parser, cfg Co
 	if len(line) > maxLine {
 		st.Rejected++
 		b.rejects = append(b.rejects, reject(cfg, name, n, format,
-			fmt.Sprintf("line of %d bytes, longer than %d: its first %d bytes kept", len(line), maxLine, keptOfLongLine),
+			fmt.Sprintf("line longer than %d bytes: its first %d bytes kept", maxLine, keptOfLongLine),
 			line[:keptOfLongLine]))
 		if len(st.FirstRejects) < MaxRejectSamples {
 			st.FirstRejects = append(st.FirstRejects, b.rejects[len(b.rejects)-1])
@@ -293,12 +293,16 @@ type writeResult struct {
 	err                           error
 }
 
-// writeBatches stores each batch from full and hands it back to free.
-func writeBatches(ctx context.Context, w Writer, full <-chan *batch, free chan<- *batch) writeResult {
+// writeBatches stores each batch from full and hands it back to free. The
+// first failed write cancels the run, so the reader stops rather than parse
+// input that will not be stored.
+func writeBatches(ctx context.Context, cancel context.CancelFunc, w Writer, full <-chan *batch, free chan<- *batch) writeResult {
 	var r writeResult
 	for b := range full {
 		if r.err == nil {
-			r.err = writeBatch(ctx, w, b, &r)
+			if r.err = writeBatch(ctx, w, b, &r); r.err != nil {
+				cancel()
+			}
 		}
 		free <- b
 	}
