@@ -42,10 +42,12 @@ The SQL is the engine's own (DuckDB, or ClickHouse) with the macros rules use:
 and {{day col}}. "homesoc schema" lists the tables and their columns.
 
 The query runs in a sandbox: one SELECT, no writes or schema changes, no
-settings, and no access to files, the network or other databases from SQL
-(read_csv, COPY, ATTACH, INSTALL and LOAD on DuckDB; file, url, remote and
-every other table function on ClickHouse) - refused with an error that says so.
-It is stopped after --timeout.`,
+settings, and no access to files or the network from SQL (read_csv, COPY,
+ATTACH, INSTALL, LOAD and table functions that act, such as checkpoint(), on
+DuckDB; file, url, remote and every other table function, KILL and SHOW on
+ClickHouse) - refused with an error that says so. On ClickHouse it reads what
+the server grants the store's user, other databases included: give homesoc a
+user granted only its own database. It is stopped after --timeout.`,
 		Example: `  homesoc query 'SELECT action, count(*) AS n FROM network_events GROUP BY action ORDER BY n DESC'
   homesoc query 'SELECT src_ip, count(DISTINCT dst_port) AS ports FROM network_events
                  WHERE time >= {{since "1h"}} GROUP BY src_ip ORDER BY ports DESC LIMIT 10'
