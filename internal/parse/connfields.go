@@ -52,7 +52,16 @@ func (f *connFields) fill(ev *event.Network, line []byte, strs, protos *interner
 		}
 	}
 	ev.SrcPort, ev.DstPort = uint16(n[0]), uint16(n[1])
+	// orig_bytes and resp_bytes (payload) stand in for unset IP-level counts:
+	// see zeekColumns.
 	for i, c := range [...]int{zOrigIPBytes, zRespIPBytes, zOrigPkts, zRespPkts} {
+		switch {
+		case f[c] != nil:
+		case c == zOrigIPBytes:
+			c = zOrigBytes
+		case c == zRespIPBytes:
+			c = zRespBytes
+		}
 		if n[i], err = connUint(f[c], c, math.MaxUint64); err != nil {
 			return err
 		}

@@ -71,19 +71,24 @@ const (
 	zRespPkts
 	zService
 	zIPProto
+	zOrigBytes
+	zRespBytes
 	zCols
 )
 
 // zeekColumns names the columns read. The byte counts are the IP-level ones
 // (orig_ip_bytes, headers included, like NetFlow's octets): orig_bytes and
 // resp_bytes count payload from sequence numbers, which is wrong whenever
-// Zeek missed the handshake.
+// Zeek missed the handshake. They are read all the same, as the fallback for
+// a record without the IP-level counts (zeek-cut output that kept only
+// orig_bytes and resp_bytes, JSON that leaves them out): payload bytes are
+// nearer the truth than none.
 var zeekColumns = [zCols]string{
 	zTS: "ts", zUID: "uid", zOrigH: "id.orig_h", zOrigP: "id.orig_p", zRespH: "id.resp_h",
 	zRespP: "id.resp_p", zProto: "proto", zDuration: "duration", zOrigIPBytes: "orig_ip_bytes",
 	zRespIPBytes: "resp_ip_bytes", zConnState: "conn_state", zLocalOrig: "local_orig",
 	zLocalResp: "local_resp", zHistory: "history", zOrigPkts: "orig_pkts", zRespPkts: "resp_pkts",
-	zService: "service", zIPProto: "ip_proto",
+	zService: "service", zIPProto: "ip_proto", zOrigBytes: "orig_bytes", zRespBytes: "resp_bytes",
 }
 
 // zeekConnParser parses Zeek conn.log. For the TSV form it follows the

@@ -255,3 +255,37 @@ func TestZeekConnProtocols(t *testing.T) {
 		}
 	}
 }
+
+// TestZeekConnBytes takes the IP-level byte counts, and orig_bytes and
+// resp_bytes where a record lacks them (zeek-cut output, trimmed JSON).
+func TestZeekConnBytes(t *testing.T) {
+	tests := []struct {
+		name        string
+		lines       []string // headers, then the record last
+		out, in     uint64
+		pktOut, pkt uint64
+	}{
+		{"TSV IP-level counts win", []string{"#fields\tts\tid.orig_h\tid.resp_h\torig_bytes\tresp_bytes\torig_ip_bytes\tresp_ip_bytes", "1709287200\t192.0.2.1\t192.0.2.2\t10\t20\t50\t60"}, 50, 60, 0, 0},
+		{"zeek-cut without IP-level counts", []string{"ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\torig_bytes\tresp_bytes\tconn_state", "1709287200.1\tCx\t192.0.2.1\t1\t192.0.2.2\t2\ttcp\t1234\t5678\tSF"}, 1234, 5678, 0, 0},
+		{"TSV unset IP-level count", []string{"#fields\tts\tid.orig_h\tid.resp_h\torig_bytes\tresp_bytes\torig_ip_bytes\tresp_ip_bytes\torig_pkts", "1709287200\t192.0.2.1\t192.0.2.2\t10\t20\t-\t60\t3"}, 10, 60, 3, 0},
+		{"JSON without IP-level counts", []string{`{"ts":1709287200.1,"id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2","orig_bytes":1234,"resp_bytes":5678,"resp_pkts":4}`}, 1234, 5678, 0, 4},
+		{"JSON IP-level counts win", []string{`{"ts":1709287200.1,"id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2","orig_bytes":1,"resp_bytes":2,"orig_ip_bytes":41,"resp_ip_bytes":42}`}, 41, 42, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newZeekConnParser()
+			var ev event.Network
+			var err error
+			for _, l := range tt.lines {
+				err = p.Parse([]byte(l), &ev)
+			}
+			if err != nil {
+				t.Fatalf("last line: %v", err)
+			}
+			if ev.BytesOut != tt.out || ev.BytesIn != tt.in || ev.PacketsOut != tt.pktOut || ev.PacketsIn != tt.pkt {
+				t.Errorf("bytes out/in %d/%d, packets %d/%d; want %d/%d, %d/%d",
+					ev.BytesOut, ev.BytesIn, ev.PacketsOut, ev.PacketsIn, tt.out, tt.in, tt.pktOut, tt.pkt)
+			}
+		})
+	}
+}

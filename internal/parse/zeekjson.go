@@ -23,6 +23,8 @@ type zeekJSON struct {
 	Service     string          `json:"service"`
 	OrigIPBytes json.Number     `json:"orig_ip_bytes"`
 	RespIPBytes json.Number     `json:"resp_ip_bytes"`
+	OrigBytes   json.Number     `json:"orig_bytes"` // the fallback for orig_ip_bytes
+	RespBytes   json.Number     `json:"resp_bytes"` // the fallback for resp_ip_bytes
 	IPProto     json.Number     `json:"ip_proto"`
 	ConnState   string          `json:"conn_state"`
 	LocalOrig   *bool           `json:"local_orig"`
@@ -67,6 +69,8 @@ func (p *zeekConnParser) parseJSON(obj, line []byte, ev *event.Network) error {
 	f[zDuration] = text(string(r.Duration))
 	f[zOrigIPBytes] = text(string(r.OrigIPBytes))
 	f[zRespIPBytes] = text(string(r.RespIPBytes))
+	f[zOrigBytes] = text(string(r.OrigBytes))
+	f[zRespBytes] = text(string(r.RespBytes))
 	f[zService] = text(r.Service)
 	f[zIPProto] = text(string(r.IPProto))
 	f[zConnState] = text(r.ConnState)
