@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/homesoc/homesoc/internal/event"
 )
@@ -97,8 +96,8 @@ var zeekColumns = [zCols]string{
 // stands for #fields. JSON lines need no header.
 //
 // Records of other Zeek logs are skipped, with the reason: a JSON record
-// whose _path is not conn (a mixed stream), TSV lines under a #path other
-// than conn whose #fields lack conn_state. So are records whose ts Zeek's
+// whose _path is not conn (a mixed stream), TSV
+// lines under a #path other than conn whose #fields lack conn_state. So are records whose ts Zeek's
 // test suite blanked out (XXXXXXXXXX.XXXXXX): they have no time to store.
 type zeekConnParser struct {
 	sep       []byte
@@ -190,7 +189,7 @@ func (p *zeekConnParser) header(line []byte) error {
 		p.empty = bytes.Clone(rest)
 	case "#path":
 		p.path = string(rest)
-		p.ncols, p.notConn = 0, nil // a new log: its #fields follow
+		p.ncols, p.notConn, p.headerErr = 0, nil, nil // a new log: its #fields follow
 	case "#fields":
 		return p.fieldsHeader(rest)
 	}
@@ -210,6 +209,13 @@ func (p *zeekConnParser) fieldsHeader(rest []byte) error {
 			}
 		}
 	}
+	// Another log of a concatenated stream (x509, software, stats) need not
+	// have a connection's columns: it is skipped, not rejected.
+	if notConnLog(p.path, p.cols[zConnState] >= 0) {
+		p.ncols = len(names)
+		p.notConn = fmt.Errorf("zeek #path is %q, not conn: %w", quote([]byte(p.path)), ErrSkip)
+		return p.notConn
+	}
 	for _, c := range [...]int{zTS, zOrigH, zRespH} {
 		if p.cols[c] < 0 {
 			p.headerErr = fmt.Errorf("zeek #fields header lacks %s", zeekColumns[c])
@@ -217,10 +223,15 @@ func (p *zeekConnParser) fieldsHeader(rest []byte) error {
 		}
 	}
 	p.ncols = len(names)
-	if p.path != "" && p.path != "conn" && !slices.ContainsFunc(names, func(n []byte) bool { return string(n) == "conn_state" }) {
-		p.notConn = fmt.Errorf("zeek #path is %q, not conn: %w", quote([]byte(p.path)), ErrSkip)
-	}
 	return ErrSkip
+}
+
+// notConnLog reports whether records of the log named path are not
+// connections: the path is set and is not conn, and the records have no
+// conn_state. A renamed conn log (conn_long, Corelight's conn_red) keeps
+// conn_state.
+func notConnLog(path string, connState bool) bool {
+	return path != "" && path != "conn" && !connState
 }
 
 // bareFieldsLine reports whether line is zeek-cut's column-name line, the
