@@ -96,7 +96,7 @@ var zeekColumns = [zCols]string{
 // stands for #fields. JSON lines need no header.
 //
 // Records of other Zeek logs are skipped, with the reason: a JSON record
-// whose _path is not conn (a mixed stream), TSV
+// whose _path is not conn and that has no conn_state (a mixed stream), TSV
 // lines under a #path other than conn whose #fields lack conn_state. So are records whose ts Zeek's
 // test suite blanked out (XXXXXXXXXX.XXXXXX): they have no time to store.
 type zeekConnParser struct {
@@ -229,7 +229,7 @@ func (p *zeekConnParser) fieldsHeader(rest []byte) error {
 // notConnLog reports whether records of the log named path are not
 // connections: the path is set and is not conn, and the records have no
 // conn_state. A renamed conn log (conn_long, Corelight's conn_red) keeps
-// conn_state.
+// conn_state. The TSV and JSON forms both decide by it.
 func notConnLog(path string, connState bool) bool {
 	return path != "" && path != "conn" && !connState
 }

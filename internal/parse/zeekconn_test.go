@@ -211,6 +211,8 @@ func TestZeekConnSkip(t *testing.T) {
 		{"JSON http record", []string{`{"_path":"http","ts":1709287200.1,"uid":"Cx","id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2","method":"GET"}`}, `zeek record of the "http" log, not conn`},
 		{"JSON files record", []string{`{"_path":"files","ts":1709287200.1,"fuid":"F1"}`}, `zeek record of the "files" log, not conn`},
 		{"JSON conn record in a mixed stream", []string{`{"_path":"conn","ts":1709287200.1,"uid":"Cx","id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2"}`}, ""},
+		{"JSON conn_long record", []string{`{"_path":"conn_long","ts":1709287200.1,"uid":"Cx","id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2","conn_state":"S1"}`}, ""},
+		{"JSON Corelight conn_red record", []string{`{"_path":"conn_red","ts":1709287200.1,"id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2","conn_state":"SF"}`}, ""},
 		{"TSV #fields of an x509 block", []string{"#path\tx509", "#fields\tts\tid\tcertificate.version\tcertificate.serial"}, `zeek #path is "x509", not conn`},
 		{"TSV x509 block in a concatenated log", []string{"#path\tx509", "#fields\tts\tid\tcertificate.version\tcertificate.serial", "1709287200.1\tFn1\t3\t0A"}, `zeek #path is "x509", not conn`},
 		{"TSV stats block after a conn block", []string{"#path\tconn", "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tconn_state", conn, "#path\tstats", "#fields\tts\tpeer\tmem", "1709287200.1\tzeek\t80"}, `zeek #path is "stats", not conn`},
