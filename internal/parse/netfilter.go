@@ -53,10 +53,14 @@ const netfilterMaxLine = 8 << 10
 //	[<pri>]stamp [host] [facility.level] kernel: [uptime] prefix IN=.. OUT=.. KEY=VALUE.. FLAGS..
 //	stamp [host] prefix IN=..                      (no kernel: tag: UniFi OS, some relays)
 //	vmid level chain dd/Mon/yyyy:hh:mm:ss +zzzz prefix IN=..   (Proxmox VE pve-firewall.log)
+//	<pri>1 iso-stamp host app procid msgid sd prefix IN=..   (RFC 5424, as rsyslog forwards it)
+//	[Mon Jan  8 03:37:09 2024] prefix IN=..        (dmesg -T)
 //	prefix IN=..                                   (the body alone, as collectors forward it)
 //
 // A body without a stamp takes the input's time (Options.ModTime, now for a
-// stream). A line longer than netfilterMaxLine, or whose packet fields hold
+// stream); one whose text before the packet fields holds something like a
+// stamp (hh:mm:ss, yyyy-mm-dd) has a header of a shape not listed here and
+// is rejected rather than stored at the wrong time. A line longer than netfilterMaxLine, or whose packet fields hold
 // a bare word the kernel never writes (lower case: another line glued on),
 // is rejected with the reason. The prefix names the action and, for
 // EdgeOS/VyOS/UniFi ("[WAN_IN-10-D]", "[WAN_LOCAL-D-2000]") and Proxmox (the
@@ -101,7 +105,7 @@ func (p *netfilterParser) Parse(line []byte, ev *event.Network) error {
 	if s[0] == '{' {
 		return errNetfilterJSON
 	}
-	h, err := p.header(skipPriority(s))
+	h, err := p.header(s)
 	if err != nil {
 		return err
 	}
@@ -115,10 +119,15 @@ func (p *netfilterParser) Parse(line []byte, ev *event.Network) error {
 	case kv < 0:
 		return errNoPacketFields
 	}
+	prefix := trimSpaces(rest[:kv])
+	if h.bare && stampLike(prefix) {
+		// A header of a shape not read above: storing the line at the
+		// input's time would lose its real one.
+		return fmt.Errorf("not a netfilter line we can read: unrecognised header before IN= %q", quote(prefix))
+	}
 	if err := p.fields(rest[kv:], ev); err != nil {
 		return err
 	}
-	prefix := trimSpaces(rest[:kv])
 	if h.untagged {
 		h.host, prefix = splitHost(prefix)
 	}
@@ -156,10 +165,23 @@ type lineHeader struct {
 	rest     []byte // the line after the header
 	untagged bool   // a syslog header without a kernel: tag
 	pve      bool   // a Proxmox pve-firewall.log line
+	bare     bool   // no header read: the body alone, or a header of another shape
 }
 
 // header reads the header of a line, as the parser's comment lists them.
-func (p *netfilterParser) header(s []byte) (lineHeader, error) {
+func (p *netfilterParser) header(line []byte) (lineHeader, error) {
+	s := skipPriority(line)
+	if len(s) < len(line) && len(s) > 2 && s[0] == '1' && s[1] == ' ' {
+		return p.header5424(s[2:])
+	}
+	if len(s) > 0 && s[0] == '[' {
+		if t, rest, ok, err := p.dmesgStamp(s); ok {
+			if err != nil {
+				return lineHeader{}, err
+			}
+			return lineHeader{time: t, rest: rest}, nil
+		}
+	}
 	if stampShape(s) != 0 {
 		t, rest, err := p.clock.parse(s)
 		if err != nil {
@@ -173,7 +195,108 @@ func (p *netfilterParser) header(s []byte) (lineHeader, error) {
 	if t, chain, rest, ok := pveHeader(s); ok {
 		return lineHeader{time: t, chain: chain, rest: rest, pve: true}, nil
 	}
-	return lineHeader{time: p.clock.received, rest: s}, nil
+	return lineHeader{time: p.clock.received, rest: s, bare: true}, nil
+}
+
+// header5424 reads the RFC 5424 header after "<PRI>1 ", as rsyslog forwards
+// it: "2024-01-08T03:37:09.123Z host kernel - - - " (stamp, host, app,
+// procid, msgid, structured data). "-" is the nil value of each; a nil stamp
+// takes the input's time.
+func (p *netfilterParser) header5424(s []byte) (lineHeader, error) {
+	var h lineHeader
+	if stamp, rest := nextToken(s); string(stamp) == "-" {
+		h.time, s = p.clock.received, rest
+	} else {
+		if stampShape(s) != stampISO {
+			return h, fmt.Errorf("bad RFC 5424 timestamp %q", quote(stamp))
+		}
+		t, rest, err := p.clock.parse(s)
+		if err != nil {
+			return h, err
+		}
+		h.time, s = t, rest
+	}
+	host, s := nextToken(s)
+	_, s = nextToken(s) // app
+	_, s = nextToken(s) // procid
+	_, s = nextToken(s) // msgid
+	for len(s) > 0 && s[0] == ' ' {
+		s = s[1:]
+	}
+	sd, ok := structuredData(s)
+	if !ok {
+		return h, fmt.Errorf("bad RFC 5424 structured data %q", quote(s))
+	}
+	s = bytes.TrimPrefix(trimSpaces(s[sd:]), []byte{0xef, 0xbb, 0xbf}) // the MSG's BOM
+	if string(host) != "-" {
+		h.host = host
+	}
+	// The host is a field of its own, so the MSG is the body whatever the
+	// app: no host to split off it.
+	h.rest = s
+	return h, nil
+}
+
+// structuredData returns the length of the RFC 5424 structured data at the
+// start of s: "-" or one or more "[id k="v"...]" elements, whose quoted
+// values may hold escaped quotes and brackets.
+func structuredData(s []byte) (int, bool) {
+	if len(s) > 0 && s[0] == '-' {
+		return 1, true
+	}
+	i := 0
+	for i < len(s) && s[i] == '[' {
+		quoted := false
+		for i++; ; i++ {
+			if i == len(s) {
+				return 0, false
+			}
+			c := s[i]
+			if quoted && c == '\\' {
+				i++
+				continue
+			}
+			if c == '"' {
+				quoted = !quoted
+			} else if c == ']' && !quoted {
+				i++
+				break
+			}
+		}
+	}
+	return i, i > 0
+}
+
+// dmesgStamp reads the stamp of "dmesg -T", "[Mon Jan  8 03:37:09 2024] ".
+// ok reports whether s starts with one; err whether it is a bad one.
+func (p *netfilterParser) dmesgStamp(s []byte) (t time.Time, rest []byte, ok bool, err error) {
+	end := bytes.IndexByte(s, ']')
+	if end < 0 || stampShape(s[1:end]) != stampOpenWrt {
+		return t, nil, false, nil
+	}
+	t, tail, err := p.clock.parse(s[1:end])
+	if err == nil && len(tail) != 0 {
+		err = fmt.Errorf("bad timestamp %q", quote(s[1:end]))
+	}
+	return t, s[end+1:], true, err
+}
+
+// stampLike reports whether b holds a time of day (hh:mm:ss) or a date
+// (yyyy-mm-dd): the mark of a header the parser did not recognise.
+func stampLike(b []byte) bool {
+	for i := 0; i+8 <= len(b); i++ {
+		if !isDigit(b[i]) || !isDigit(b[i+1]) {
+			continue
+		}
+		if b[i+2] == ':' && isDigit(b[i+3]) && isDigit(b[i+4]) && b[i+5] == ':' && isDigit(b[i+6]) && isDigit(b[i+7]) {
+			return true
+		}
+		if i+10 <= len(b) && isDigit(b[i+2]) && isDigit(b[i+3]) && b[i+4] == '-' &&
+			isDigit(b[i+5]) && isDigit(b[i+6]) && b[i+7] == '-' && isDigit(b[i+8]) && isDigit(b[i+9]) {
+			return true
+		}
+	}
+	return false
 }
 
 // pveHeader reads the header of a Proxmox VE pve-firewall.log line:

@@ -259,6 +259,25 @@ func TestNetfilterGood(t *testing.T) {
 			SrcIP: addr("192.168.224.43"), SrcPort: 44606, DstIP: addr("192.168.100.230"), DstPort: 80, TTL: 126, TCPFlags: "SYN",
 			InIface: "enp4s0f0.82", OutIface: "enp4s0f1", TCPWindow: 64612, PacketLen: 52}),
 	}, {
+		name: "RFC 5424 as rsyslog forwards it",
+		opts: Options{ModTime: utc(2024, 4, 20, 0, 0, 0)},
+		line: "<4>1 2024-01-08T03:37:09.123Z host kernel - - - [UFW BLOCK] IN=eth0 OUT= MAC= SRC=1.2.3.4 DST=10.0.0.2 LEN=60 TTL=49 ID=0 DF PROTO=TCP SPT=51234 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0",
+		want: nf(event.Network{Time: utc(2024, 1, 8, 3, 37, 9), Action: "block", Protocol: "tcp",
+			SrcIP: addr("1.2.3.4"), SrcPort: 51234, DstIP: addr("10.0.0.2"), DstPort: 22, TTL: 49, TCPFlags: "SYN",
+			InIface: "eth0", Sensor: "host", TCPWindow: 64240, PacketLen: 60}),
+	}, {
+		name: "RFC 5424 with structured data, a zone and another app",
+		opts: Options{ModTime: utc(2024, 4, 20, 0, 0, 0)},
+		line: `<12>1 2024-01-08T04:37:09+01:00 fw.example.org ulogd 812 - [origin ip="10.0.0.1" x="a\]b"][meta sequenceId="7"] ` + "\ufeff" + `DROP IN=eth0 OUT= SRC=1.2.3.4 DST=10.0.0.2 PROTO=UDP SPT=1 DPT=2`,
+		want: nf(event.Network{Time: utc(2024, 1, 8, 3, 37, 9), Action: "drop", Protocol: "udp",
+			SrcIP: addr("1.2.3.4"), SrcPort: 1, DstIP: addr("10.0.0.2"), DstPort: 2, InIface: "eth0", Sensor: "fw.example.org"}),
+	}, {
+		name: "dmesg -T: the stamp in brackets carries its year",
+		opts: Options{ModTime: utc(2024, 4, 20, 0, 0, 0)},
+		line: "[Mon Jan  8 03:37:09 2024] [UFW BLOCK] IN=eth0 OUT= SRC=1.2.3.4 DST=10.0.0.2 PROTO=UDP SPT=1 DPT=2",
+		want: nf(event.Network{Time: utc(2024, 1, 8, 3, 37, 9), Action: "block", Protocol: "udp",
+			SrcIP: addr("1.2.3.4"), SrcPort: 1, DstIP: addr("10.0.0.2"), DstPort: 2, InIface: "eth0"}),
+	}, {
 		name: "IPv6 fragment: the kernel's FRAG: and ID: words",
 		opts: y2020,
 		line: "Apr  6 16:06:02 fw kernel: [UFW BLOCK] IN=eth0 OUT= SRC=2001:db8:1::25 DST=2001:db8:2::1 LEN=1280 TC=0 HOPLIMIT=57 FLOWLBL=0 FRAG:1232 ID:8a3c01ff PROTO=UDP",
@@ -320,6 +339,12 @@ func TestNetfilterBad(t *testing.T) {
 		{"another program", "Apr  6 16:05:29 gw sshd[1234]: Failed password for root from 192.0.2.1 port 22 ssh2", `not a netfilter line: no "kernel:" tag`},
 		{"other kernel message", "Apr  6 16:05:29 gw kernel: [ 12.5] usb 1-1: new high-speed USB device number 2", "not a netfilter line: no IN= or SRC= fields"},
 		{"stamp only", "2024-03-01T10:00:00Z", `no "kernel:" tag`},
+		{"unrecognised stamp: slashed date", "2024/01/08 03:37:09 gw [UFW BLOCK]" + ok, `unrecognised header before IN= "2024/01/08 03:37:09 gw [UFW BLOCK]"`},
+		{"unrecognised stamp: a bare ISO date", "[UFW BLOCK] 2024-01-08" + ok, "unrecognised header before IN="},
+		{"RFC 5424 with a classic stamp", "<4>1 Jan  8 03:37:09 gw kernel - - - DROP" + ok, `bad RFC 5424 timestamp "Jan"`},
+		{"RFC 5424 with a bad stamp", "<4>1 2024-01-32T03:37:09Z gw kernel - - - DROP" + ok, "impossible date Jan 32 2024"},
+		{"RFC 5424 with unclosed structured data", `<4>1 2024-01-08T03:37:09Z gw kernel - - [meta x="]"` + ok, "bad RFC 5424 structured data"},
+		{"dmesg -T, impossible date", "[Mon Feb 30 03:37:09 2024] DROP" + ok, "impossible date Feb 30"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
