@@ -329,37 +329,22 @@ func pveHeader(s []byte) (t time.Time, chain, rest []byte, ok bool) {
 	return unixUTC(y, m, d, h, mi, sec-off), chain, rest, true
 }
 
-// splitHost splits the host off the prefix of a line without a kernel:
-// tag. Its first word is a host when more follow and it looks like a host
-// name rather than a prefix's own word ("[WAN_IN-10-D]", "DENY:", "INPUT",
-// "DA->LAN"); a syslog tag after it ("ulogd[812]:") goes too.
+// splitHost splits the host off the prefix of a stamped syslog line
+// without a kernel: tag. After an RFC 3164 stamp comes the host, so the
+// first word is the host ("USG", "myhost" of ulogd's LOGEMU) unless it is a
+// tag ("DENY:", Elastic's samples) or a log prefix in brackets
+// ("[WAN_IN-10-D]"), which mean the daemon left the host out; a syslog tag
+// after the host ("ulogd[812]:") goes too.
 func splitHost(prefix []byte) (host, rest []byte) {
 	first, after := nextToken(prefix)
-	after = trimSpaces(after)
-	if len(after) == 0 || !hostLike(first) {
+	if len(first) == 0 || first[0] == '[' || first[len(first)-1] == ':' {
 		return nil, prefix
 	}
+	after = trimSpaces(after)
 	if tag, more := nextToken(after); len(tag) > 2 && tag[len(tag)-1] == ':' && tag[len(tag)-2] == ']' && tag[0] != '[' {
 		after = trimSpaces(more)
 	}
 	return first, after
-}
-
-// hostLike reports whether a word looks like a syslog host name: letters,
-// digits, '.', '-' and '_', with a lower-case letter or a digit (a word in
-// capitals alone is a log prefix's: INPUT, DROP).
-func hostLike(w []byte) bool {
-	named := false
-	for _, c := range w {
-		switch {
-		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-			named = true
-		case 'A' <= c && c <= 'Z', c == '.', c == '-', c == '_':
-		default:
-			return false
-		}
-	}
-	return named
 }
 
 // action derives the action from the log prefix, the only place a LOG rule

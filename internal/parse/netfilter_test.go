@@ -238,12 +238,26 @@ func TestNetfilterGood(t *testing.T) {
 			SrcIP: addr("10.251.1.1"), DstIP: addr("10.251.1.2"), TTL: 63, InIface: "abc.123", OutIface: "abc.123",
 			Sensor: "Abc-A1", RuleName: "SOMETHING-1234", ICMPType: 8, PacketLen: 84}),
 	}, {
-		name: "no kernel tag: a prefix in capitals is not a host",
+		name: "no kernel tag: after a classic stamp the first word is the host, even in capitals",
 		opts: y2020,
 		line: "Jan  8 03:37:09 INTERNET SPOOFING DROP  IN=enp4s0f1 OUT=enp5s0f1 SRC=10.16.123.245 DST=192.168.1.47 LEN=132 TOS=00 PREC=0x00 TTL=126 ID=26580 PROTO=UDP SPT=61829 DPT=65267 LEN=112 MARK=0",
 		want: nf(event.Network{Time: utc(2020, 1, 8, 3, 37, 9), Action: "drop", Direction: event.DirUnknown, Protocol: "udp",
 			SrcIP: addr("10.16.123.245"), SrcPort: 61829, DstIP: addr("192.168.1.47"), DstPort: 65267, TTL: 126,
-			InIface: "enp4s0f1", OutIface: "enp5s0f1", IPID: 26580, PacketLen: 132}),
+			InIface: "enp4s0f1", OutIface: "enp5s0f1", Sensor: "INTERNET", IPID: 26580, PacketLen: 132}),
+	}, {
+		name: "no kernel tag: ulogd LOGEMU, a host and no prefix",
+		opts: y2020,
+		line: "Jan  8 03:37:09 myhost IN=eth0 OUT= SRC=1.2.3.4 DST=10.0.0.2 LEN=60 TTL=49 ID=7 PROTO=UDP SPT=1 DPT=2 LEN=40",
+		want: nf(event.Network{Time: utc(2020, 1, 8, 3, 37, 9), Action: "log", Protocol: "udp",
+			SrcIP: addr("1.2.3.4"), SrcPort: 1, DstIP: addr("10.0.0.2"), DstPort: 2, TTL: 49,
+			InIface: "eth0", Sensor: "myhost", IPID: 7, PacketLen: 60}),
+	}, {
+		name: "no kernel tag: a host in capitals before an EdgeOS prefix",
+		opts: y2020,
+		line: "Jun 28 04:35:30 USG [WAN_IN-10-D] IN=eth0 OUT=eth1 SRC=1.2.3.4 DST=10.0.0.2 LEN=60 TTL=49 PROTO=TCP SPT=1 DPT=2 SYN URGP=0",
+		want: nf(event.Network{Time: utc(2020, 6, 28, 4, 35, 30), Action: "drop", Direction: event.DirUnknown, Protocol: "tcp",
+			SrcIP: addr("1.2.3.4"), SrcPort: 1, DstIP: addr("10.0.0.2"), DstPort: 2, TTL: 49, TCPFlags: "SYN",
+			InIface: "eth0", OutIface: "eth1", Sensor: "USG", RuleName: "WAN_IN-10", PacketLen: 60}),
 	}, {
 		name: "Proxmox VE pve-firewall.log: the chain is the rule",
 		line: "0 3 PVEFW-HOST-IN 20/Jun/2022:13:09:14 +0200 policy DROP: IN=vmbr0 PHYSIN=eno1 MAC=01:00:5e:00:00:01:52:54:00:aa:bb:cc:08:00 SRC=192.0.2.10 DST=192.0.2.20 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=4411 DF PROTO=TCP SPT=51000 DPT=8006 SEQ=1 ACK=0 WINDOW=64240 SYN",
