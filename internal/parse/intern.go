@@ -24,7 +24,7 @@ const (
 	protocol        // the IANA keyword of a protocol name or number
 	action          // the action a netfilter log prefix names
 	ruleName        // the rule a netfilter log prefix names
-	macPair         // the two MACs at the start of a netfilter MAC= value
+	macPair         // the two MACs at the start of a netfilter MAC= value, or a MACSRC=/MACDST= one
 )
 
 func newInterner(kind int) interner {

@@ -292,6 +292,12 @@ func TestNetfilterGood(t *testing.T) {
 		want: nf(event.Network{Time: utc(2024, 1, 8, 3, 37, 9), Action: "block", Protocol: "udp",
 			SrcIP: addr("1.2.3.4"), SrcPort: 1, DstIP: addr("10.0.0.2"), DstPort: 2, InIface: "eth0"}),
 	}, {
+		name: "nftables log flags ether: MACSRC= and MACDST=",
+		line: "2024-03-01T10:00:07Z gw kernel: DROP IN=eth0 OUT= MACSRC=52:54:00:AB:CD:EF MACDST=52:54:00:12:34:56 MACPROTO=86dd SRC=2001:db8:1::25 DST=2001:db8:2::1 LEN=80 TC=0 HOPLIMIT=57 FLOWLBL=0 PROTO=UDP SPT=1 DPT=2 LEN=40",
+		want: nf(event.Network{Time: utc(2024, 3, 1, 10, 0, 7), Action: "drop", Protocol: "udp",
+			SrcIP: addr("2001:db8:1::25"), SrcPort: 1, DstIP: addr("2001:db8:2::1"), DstPort: 2, TTL: 57, InIface: "eth0", Sensor: "gw",
+			SrcMAC: "52:54:00:ab:cd:ef", DstMAC: "52:54:00:12:34:56", PacketLen: 80}),
+	}, {
 		name: "IPv6 fragment: the kernel's FRAG: and ID: words",
 		opts: y2020,
 		line: "Apr  6 16:06:02 fw kernel: [UFW BLOCK] IN=eth0 OUT= SRC=2001:db8:1::25 DST=2001:db8:2::1 LEN=1280 TC=0 HOPLIMIT=57 FLOWLBL=0 FRAG:1232 ID:8a3c01ff PROTO=UDP",

@@ -89,17 +89,24 @@ func (p *netfilterParser) extras(b []byte, f *packetFields, ev *event.Network) {
 		if pair := p.macs.get(mac[:35]); pair != "" {
 			ev.DstMAC, ev.SrcMAC = pair[:17], pair[18:]
 		}
+		return
+	}
+	// nftables' "log flags ether" and ulogd's --log-macdecode split it:
+	// MACSRC= MACDST= MACPROTO=.
+	if f.seen&(1<<fMACSRC|1<<fMACDST) != 0 {
+		ev.SrcMAC = p.macs.get(f.value(b, fMACSRC))
+		ev.DstMAC = p.macs.get(f.value(b, fMACDST))
 	}
 }
 
 // macPairOf returns the destination and source MACs at the start of a MAC=
-// value, "dd:dd:dd:dd:dd:dd:ss:ss:ss:ss:ss:ss", in lower case; "" if they
-// are not two MAC addresses.
+// value, "dd:dd:dd:dd:dd:dd:ss:ss:ss:ss:ss:ss", or the one MAC of a MACSRC=
+// or MACDST= value, in lower case; "" if they are not MAC addresses.
 func macPairOf(b []byte) string {
-	if len(b) != 35 {
+	if len(b) != 35 && len(b) != 17 {
 		return ""
 	}
-	pair := make([]byte, 35)
+	pair := make([]byte, len(b))
 	for i, c := range b {
 		switch {
 		case i%3 == 2:
@@ -148,6 +155,8 @@ const (
 	fTYPE
 	fCODE
 	fWINDOW
+	fMACSRC
+	fMACDST
 	nFields
 )
 
@@ -296,7 +305,7 @@ func keyIndex(key uint64, n int) int {
 	return int(e.field)
 }
 
-const keyHashMul = 0xc4ceb9fe1a85ec53
+const keyHashMul = 0xb80704bb7b4d7c03
 
 type keyEntry struct {
 	key        uint64
@@ -312,7 +321,8 @@ var keyTable = func() (t [64]keyEntry) {
 		name  string
 		field int8
 	}{{"IN", fIN}, {"OUT", fOUT}, {"SRC", fSRC}, {"DST", fDST}, {"PROTO", fPROTO}, {"SPT", fSPT}, {"DPT", fDPT}, {"TTL", fTTL},
-		{"MAC", fMAC}, {"ID", fID}, {"LEN", fLEN}, {"TYPE", fTYPE}, {"CODE", fCODE}, {"WINDOW", fWINDOW}} {
+		{"MAC", fMAC}, {"ID", fID}, {"LEN", fLEN}, {"TYPE", fTYPE}, {"CODE", fCODE}, {"WINDOW", fWINDOW},
+		{"MACSRC", fMACSRC}, {"MACDST", fMACDST}} {
 		var key uint64
 		for i := range len(k.name) {
 			key |= uint64(k.name[i]) << (8 * i)
