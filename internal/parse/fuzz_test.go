@@ -132,7 +132,8 @@ func referenceFields(b []byte) refFields {
 	var r refFields
 	keys := map[string]int{"IN": fIN, "OUT": fOUT, "SRC": fSRC, "DST": fDST, "PROTO": fPROTO,
 		"SPT": fSPT, "DPT": fDPT, "TTL": fTTL, "HOPLIMIT": fTTL,
-		"MAC": fMAC, "ID": fID, "LEN": fLEN, "TYPE": fTYPE, "CODE": fCODE, "WINDOW": fWINDOW}
+		"MAC": fMAC, "ID": fID, "LEN": fLEN, "TYPE": fTYPE, "CODE": fCODE, "WINDOW": fWINDOW,
+		"MACSRC": fMACSRC, "MACDST": fMACDST}
 	var flags []string
 	depth, off := 0, 0
 	for _, tok := range bytes.Split(b, []byte(" ")) {
