@@ -199,6 +199,7 @@ const (
 	msgSetOp     = "%s is not supported by ClickHouse 18.16: use IN / NOT IN (subquery)"
 	msgWindow    = "window function (OVER): not supported by ClickHouse 18.16; use GROUP BY or a join to a grouped subquery"
 	msgCommaJoin = "comma join in FROM: ClickHouse 18.16 has no comma joins; use JOIN ... ON"
+	msgUnbounded = "%s bounds time from below only: add an upper bound, AND time <= {{now}}, or a window evaluated over old data counts everything newer"
 	msgClock     = "%s reads the wall clock: use {{now}}, {{since \"24h\"}} or {{window_start}} so a rule's result depends on --now alone"
 )
 
@@ -434,7 +435,9 @@ func (l *linter) afterBetween(i int) bool {
 }
 
 func (l *linter) macros() {
-	for _, t := range l.toks {
+	var lower *token // the first macro that bounds time from below
+	upper := false
+	for i, t := range l.toks {
 		if t.kind != tMacro {
 			continue
 		}
@@ -444,6 +447,16 @@ func (l *linter) macros() {
 				break
 			}
 		}
+		switch f := strings.Fields(strings.Trim(t.text, "{} ")); {
+		case len(f) == 0:
+		case f[0] == "now":
+			upper = true
+		case (f[0] == "window_start" || f[0] == "since") && lower == nil:
+			lower = &l.toks[i]
+		}
+	}
+	if lower != nil && !upper {
+		l.add(*lower, msgUnbounded, lower.text)
 	}
 }
 

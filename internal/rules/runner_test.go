@@ -47,7 +47,7 @@ func TestRunTestsGolden(t *testing.T) {
 // TestRunTestsErrors checks that a failing step fails the test, named.
 func TestRunTestsErrors(t *testing.T) {
 	const sql = "-- id: r\n-- title: R\n-- severity: low\n-- window: 1h\n-- group_by: [source]\n" +
-		"SELECT src_ip AS source FROM network_events WHERE time >= {{window_start}}\n"
+		"SELECT src_ip AS source FROM network_events WHERE time >= {{window_start}} AND time <= {{now}}\n"
 	const yaml = "tests:\n  - name: pos\n    input:\n      network_events:\n        - {time: -5m, source_ip: 10.0.0.1}\n" +
 		"    expect: [{source: 10.0.0.1}]\n  - name: neg\n    expect: []\n"
 	fsys := fstest.MapFS{"r.sql": {Data: []byte(sql)}, "r.test.yaml": {Data: []byte(yaml)}}

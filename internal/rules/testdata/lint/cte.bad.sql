@@ -4,6 +4,6 @@
 -- window: 1h
 -- group_by: [host]
 WITH recent AS (
-    SELECT src_ip FROM network_events WHERE time >= {{window_start}}
+    SELECT src_ip FROM network_events WHERE time >= {{window_start}} AND time <= {{now}}
 )
 SELECT src_ip AS host FROM recent
