@@ -1,9 +1,11 @@
 package intel
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -17,22 +19,29 @@ import (
 const DefaultConfidence = 50
 
 // LoadCSV loads a generic indicator list. Lines whose first non-space byte is
-// '#' are comments; blank lines are skipped. The first other line decides the
-// layout:
+// '#' or ';' are comments (Spamhaus DROP writes its banner after ';'); blank
+// lines are skipped. The first other line decides the layout:
 //
-//   - a CSV header row, when one of its columns is named value, indicator, ioc,
-//     ip, ip_address, dst_ip, domain, url or hash (case-insensitive; the
-//     first of these in that order holds the indicator). Optional columns:
-//     type, threat (or malware), confidence (0..100), first_seen and
-//     last_seen; every other column goes into Fields. An empty type is
-//     inferred from the value.
+//   - a CSV header row, when one of its columns is named value, indicator,
+//     ioc, ioc_value, ip, ip_address, dst_ip, domain, url, hash, sha256, sha1
+//     or md5 (case-insensitive; the first of these in that order holds the
+//     indicator, and a hash column's name is its type unless a type column
+//     says otherwise). Optional columns: type (or ioc_type), threat (or
+//     malware, malware_printable, listingreason), confidence (or
+//     confidence_level, 0..100), first_seen (or dateadded, listingdate) and
+//     last_seen (or last_online); every other column goes into Fields. An
+//     empty type is inferred from the value.
+//   - else the header row given as the last '#' comment before it with at
+//     least two columns, one of them a value column, as abuse.ch writes
+//     URLhaus, SSLBL and ThreatFox exports: `# id,dateadded,url,...`.
 //   - otherwise a plain list: one indicator per line, its type inferred, with
 //     an optional trailing comment after '#' or ';' (kept in Fields as
 //     "comment"), as in Feodo's ipblocklist.txt or Spamhaus DROP.
 //
-// Types are inferred as Canonical does. A time missing from the feed is
-// opts.Now; LastSeen defaults to, and is never before, FirstSeen.
-// Confidence defaults to DefaultConfidence. Every indicator is active.
+// Types are inferred as Canonical does; the port of an ip:port (ThreatFox)
+// is kept in Fields as "port". A time missing from the feed is opts.Now;
+// LastSeen defaults to, and is never before, FirstSeen. Confidence defaults
+// to DefaultConfidence. Every indicator is active.
 func LoadCSV(r io.Reader, opts LoadOptions) (LoadResult, error) {
 	opts = opts.withDefaults(FormatCSV)
 	c := newCollector()
@@ -40,6 +49,7 @@ func LoadCSV(r io.Reader, opts LoadOptions) (LoadResult, error) {
 	var (
 		sp     fieldSplitter
 		hdr    *csvHeader
+		cmtHdr *csvHeader // the header row last given as a comment
 		plain  bool
 		decide = true
 	)
@@ -55,8 +65,14 @@ func LoadCSV(r io.Reader, opts LoadOptions) (LoadResult, error) {
 			c.reject(lr.n, lr.tooLong(), string(line))
 			continue
 		}
-		if blank, comment := lineKind(line); blank || comment {
+		blank, comment := lineKind(line)
+		if blank || comment || semicolonComment(line) {
 			c.skip()
+			if comment && decide {
+				if h := commentHeader(line, &sp); h != nil {
+					cmtHdr = h
+				}
+			}
 			continue
 		}
 		if decide {
@@ -65,7 +81,7 @@ func LoadCSV(r io.Reader, opts LoadOptions) (LoadResult, error) {
 				c.skip()
 				continue
 			}
-			plain = true
+			hdr, plain = cmtHdr, cmtHdr == nil
 		}
 		var ind event.Indicator
 		if plain {
@@ -107,27 +123,62 @@ func plainRecord(line string, opts LoadOptions) (event.Indicator, error) {
 	return ind, nil
 }
 
+// semicolonComment reports a line whose first non-space byte is ';', the
+// comment mark of Spamhaus DROP ("; Spamhaus DROP List ...").
+func semicolonComment(line []byte) bool {
+	t := bytes.TrimLeft(line, " \t")
+	return len(t) > 0 && t[0] == ';'
+}
+
+// commentHeader returns the layout described by a '#' comment that is a
+// header row (`# id,dateadded,url,...`), or nil. It takes only rows of two
+// columns or more: a one-word comment ("# url") is prose as often as a
+// header.
+func commentHeader(line []byte, sp *fieldSplitter) *csvHeader {
+	text := bytes.TrimPrefix(bytes.TrimLeft(line, " \t"), []byte("#"))
+	h := parseCSVHeader(text, sp)
+	if h == nil || len(h.names) < 2 {
+		return nil
+	}
+	return h
+}
+
 // csvHeader is the layout of a generic CSV feed, from its header row.
 type csvHeader struct {
 	names []string
 	// Positions of the columns with a meaning; -1 when absent.
 	value, typ, threat, confidence, firstSeen, lastSeen int
+	// valueType is the type the value column's name implies ("sha1"), used
+	// when there is no type column; "" to infer it.
+	valueType string
 }
 
-// Column names of each role, lower case, in order of preference.
+// Column names of the value column, lower case, in order of preference.
 func valueColumns() []string {
-	return []string{"value", "indicator", "ioc", "ip", "ip_address", "dst_ip", "domain", "url", "hash"}
+	return []string{"value", "indicator", "ioc", "ioc_value", "ip", "ip_address", "dst_ip", "domain", "url",
+		"hash", "sha256", "sha1", "md5"}
+}
+
+// valueColumnType is the indicator type a value column's name implies: a
+// column of SHA-1 hashes holds nothing else. Other names leave the type to
+// inference, as they always have (an "ip" column may hold a CIDR).
+func valueColumnType(name string) string {
+	switch name {
+	case "sha256", "sha1", "md5":
+		return name
+	}
+	return ""
 }
 
 func roleOf(name string) string {
 	switch name {
 	case "type", "ioc_type", "indicator_type":
 		return "type"
-	case "threat", "malware", "malware_family":
+	case "threat", "malware", "malware_family", "malware_printable", "listingreason":
 		return "threat"
-	case "confidence":
+	case "confidence", "confidence_level":
 		return "confidence"
-	case "first_seen", "first_seen_utc", "firstseen":
+	case "first_seen", "first_seen_utc", "firstseen", "dateadded", "listingdate":
 		return "first_seen"
 	case "last_seen", "last_seen_utc", "lastseen", "last_online":
 		return "last_seen"
@@ -158,6 +209,7 @@ func parseCSVHeader(line []byte, sp *fieldSplitter) *csvHeader {
 	if h.value < 0 {
 		return nil
 	}
+	h.valueType = valueColumnType(lower[h.value])
 	for i, n := range lower {
 		if i == h.value {
 			continue
@@ -190,7 +242,11 @@ func (h *csvHeader) record(line []byte, sp *fieldSplitter, opts LoadOptions) (ev
 	if rec[h.value] == "" {
 		return event.Indicator{}, fmt.Errorf("missing %s", h.names[h.value])
 	}
-	typ, value, err := Canonical(field(rec, h.typ), rec[h.value])
+	typName := field(rec, h.typ)
+	if h.typ < 0 {
+		typName = h.valueType
+	}
+	typ, value, err := Canonical(typName, rec[h.value])
 	if err != nil {
 		return event.Indicator{}, err
 	}
@@ -232,8 +288,20 @@ func (h *csvHeader) record(line []byte, sp *fieldSplitter, opts LoadOptions) (ev
 		}
 		fields[h.names[i]] = cleanText(v)
 	}
+	if port, ok := portOf(typName, rec[h.value]); ok && fields["port"] == "" {
+		fields["port"] = port // the canonical ip drops it
+	}
 	ind.Fields = fieldsJSON(fields)
 	return ind, nil
+}
+
+// portOf returns the port of an ip:port value.
+func portOf(typ, value string) (string, bool) {
+	if !strings.EqualFold(strings.TrimSpace(typ), typeIPPort) {
+		return "", false
+	}
+	_, port, err := net.SplitHostPort(strings.TrimSpace(value))
+	return port, err == nil
 }
 
 // time parses the time in column i, zero when the column is absent or empty.

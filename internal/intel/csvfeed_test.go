@@ -102,6 +102,94 @@ func TestLoadCSV(t *testing.T) {
 			wantSkipped: 10,
 		},
 		{
+			// Spamhaus DROP: a ';' banner, then "CIDR ; SBL id".
+			name:       "drop",
+			file:       "csv/drop.txt",
+			feed:       "drop",
+			wantValues: []string{"198.51.100.0/24", "203.0.113.128/25"},
+			want: []event.Indicator{
+				ind("drop", cidr, "198.51.100.0/24", "", DefaultConfidence, testNow, testNow, true, `{"comment":"SBL000101"}`),
+			},
+			wantSkipped: 4,
+		},
+		{
+			// abuse.ch exports give their header row as a '#' comment.
+			name:       "urlhaus commented header",
+			file:       "csv/urlhaus.csv",
+			feed:       "urlhaus",
+			wantValues: []string{"http://203.0.113.7:58801/i", "https://files.example.com/Zoom%20Setup.exe?dl=1&st=x"},
+			want: []event.Indicator{
+				ind("urlhaus", url, "http://203.0.113.7:58801/i", "malware_download", DefaultConfidence,
+					ts("2024-01-14 12:05:20"), ts("2024-01-14 12:05:20"), true,
+					`{"id":"1000002","reporter":"tester","tags":"32-bit,elf,mips,Mozi","url_status":"online","urlhaus_link":"https://urlhaus.abuse.ch/url/1000002/"}`),
+				ind("urlhaus", url, "https://files.example.com/Zoom%20Setup.exe?dl=1&st=x", "malware_download", DefaultConfidence,
+					ts("2024-01-14 11:26:06"), ts("2024-01-14 11:26:06"), true,
+					`{"id":"1000001","reporter":"tester","tags":"None","url_status":"offline","urlhaus_link":"https://urlhaus.abuse.ch/url/1000001/"}`),
+			},
+			wantSkipped: 8,
+		},
+		{
+			name:       "sslbl commented header, SHA1 column",
+			file:       "csv/sslbl.csv",
+			feed:       "sslbl",
+			wantValues: []string{"4da14224452c1fe61f46b1112c43ecfd9f322c82", "b785d1a9e5784703b98a96698ad05dff5e07229a"},
+			want: []event.Indicator{
+				ind("sslbl", hash, "4da14224452c1fe61f46b1112c43ecfd9f322c82", "Rhadamanthys C&C", DefaultConfidence,
+					ts("2024-01-14 06:17:52"), ts("2024-01-14 06:17:52"), true, `{}`),
+			},
+			wantSkipped: 6,
+		},
+		{
+			// Quoted and space-padded; ioc_type says what ioc_value is.
+			name: "threatfox commented header",
+			file: "csv/threatfox.csv",
+			feed: "threatfox",
+			wantValues: []string{"198.51.100.81", "c2.example.org", "http://payload.example.net/x.bin",
+				"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+			want: []event.Indicator{
+				ind("threatfox", ip, "198.51.100.81", "Tofsee", 75, ts("2024-01-14 05:35:20"), ts("2024-01-14 05:35:20"), true,
+					`{"anonymous":"0","fk_malware":"win.tofsee","ioc_id":"100003","is_compromised":"False","malware_alias":"Gheg","port":"425","reference":"","reporter":"abuse_ch","tags":"Tofsee","threat_type":"botnet_cc"}`),
+				ind("threatfox", domain, "c2.example.org", "ClearFake", 100, ts("2024-01-14 05:28:01"), ts("2024-01-14 06:00:00"), true,
+					`{"anonymous":"1","fk_malware":"js.clearfake","ioc_id":"100002","is_compromised":"False","malware_alias":"None","reference":"None","reporter":"anonymous","tags":"ClearFake,windows","threat_type":"payload_delivery"}`),
+			},
+			wantSkipped: 7,
+		},
+		{
+			name:  "commented header needs two columns and a value column",
+			input: "# url\n# a,b\nevil.example.com\n",
+			// "# url" is prose: the file is a plain list.
+			wantValues:  []string{"evil.example.com"},
+			wantSkipped: 2,
+		},
+		{
+			name:       "uncommented header outranks a commented one",
+			input:      "# ip,note\nnote,domain\nx,evil.example.com\n",
+			wantValues: []string{"evil.example.com"},
+			want: []event.Indicator{
+				ind("csv", domain, "evil.example.com", "", DefaultConfidence, testNow, testNow, true, `{"note":"x"}`),
+			},
+			wantSkipped: 2,
+		},
+		{
+			name:       "threatfox types",
+			input:      "ioc_value,ioc_type\n[2001:db8::1]:443,ip:port\n203.0.113.1,ip:port\nd41d8cd98f00b204e9800998ecf8427e,md5_hash\nabc,sha1_hash\n",
+			wantValues: []string{"2001:db8::1", "d41d8cd98f00b204e9800998ecf8427e"},
+			want: []event.Indicator{
+				ind("csv", ip, "2001:db8::1", "", DefaultConfidence, testNow, testNow, true, `{"port":"443"}`),
+			},
+			wantRejected: []Rejected{
+				{Line: 3, Reason: `bad ip:port "203.0.113.1"`},
+				{Line: 5, Reason: `bad hash "abc": 3 hex digits, want 40`},
+			},
+			wantSkipped: 1,
+		},
+		{
+			name:         "hash column name is its type",
+			input:        "md5,note\n4da14224452c1fe61f46b1112c43ecfd9f322c82,x\n",
+			wantRejected: []Rejected{{Line: 2, Reason: `bad hash "4da14224452c1fe61f46b1112c43ecfd9f322c82": 40 hex digits, want 32`}},
+			wantSkipped:  1,
+		},
+		{
 			name:       "header column preference and explicit types",
 			input:      "domain,IP,type,malware,last_seen\nexample.net,203.0.113.9,cidr,X,2024-01-01T10:00:00+02:00\n",
 			wantValues: []string{"203.0.113.9"},

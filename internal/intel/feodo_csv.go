@@ -95,6 +95,16 @@ func loadFeodoCSV(lr *lineReader, opts LoadOptions, c *collector) error {
 			}
 			continue
 		}
+		if names, ok := feodoHeaderRow(line, &sp); ok {
+			// The column line without its '#', as some copies of the feed
+			// have it; a second one (after the comment) says the same.
+			c.skip()
+			if cols == nil {
+				fc := newFeodoColumns(names)
+				cols = &fc
+			}
+			continue
+		}
 		if cols == nil {
 			fc := newFeodoColumns(feodoCSVColumns())
 			cols = &fc
@@ -138,7 +148,15 @@ func feodoRecord(line []byte, cols feodoColumns, sp *fieldSplitter, opts LoadOpt
 // feodoColumnLine recognises the comment naming the CSV columns,
 // `# "first_seen_utc","dst_ip",...`, and returns the names, lower case.
 func feodoColumnLine(line []byte, sp *fieldSplitter) ([]string, bool) {
-	text := bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimLeft(line, " \t"), []byte("#")))
+	return feodoHeaderRow(bytes.TrimPrefix(bytes.TrimLeft(line, " \t"), []byte("#")), sp)
+}
+
+// feodoHeaderRow recognises a row naming the CSV columns,
+// `"first_seen_utc","dst_ip",...`, and returns the names, lower case. No
+// entry has a field spelled dst_ip or ip_address, so an entry is never taken
+// for it.
+func feodoHeaderRow(line []byte, sp *fieldSplitter) ([]string, bool) {
+	text := bytes.TrimSpace(line)
 	if !bytes.Contains(text, []byte("dst_ip")) && !bytes.Contains(text, []byte("ip_address")) {
 		return nil, false
 	}

@@ -139,6 +139,24 @@ func TestLoadFeodo(t *testing.T) {
 			wantSkipped: 1,
 		},
 		{
+			// Copies of the feed (VAST's docs) print the column line without
+			// its '#': a header row, not an entry with a bad dst_ip.
+			name:       "csv uncommented column line",
+			file:       "feodo/ipblocklist-header.csv",
+			wantValues: []string{"203.0.113.205", "198.51.100.32"},
+			want: []event.Indicator{
+				ind("feodo", ip, "198.51.100.32", "Dridex", 100, ts("2024-01-10 07:44:46"), ts("2024-01-14"), true,
+					`{"c2_status":"online","dst_ip":"198.51.100.32","dst_port":"4643","first_seen_utc":"2024-01-10 07:44:46","last_online":"2024-01-14","malware":"Dridex"}`),
+			},
+			wantSkipped: 6,
+		},
+		{
+			name:        "csv column line after its comment",
+			input:       "# first_seen_utc,dst_ip,malware\nfirst_seen_utc,dst_ip,malware\n2024-01-01 00:00:00,203.0.113.1,X\n",
+			wantValues:  []string{"203.0.113.1"},
+			wantSkipped: 2,
+		},
+		{
 			name:       "csv columns reordered",
 			input:      "# \"dst_ip\",\"malware\",\"first_seen_utc\"\n203.0.113.10,QakBot,2023-05-01 10:11:12\n",
 			wantValues: []string{"203.0.113.10"},

@@ -21,8 +21,10 @@ import (
 //   - hash: lower-case hex of 32, 40 or 64 digits (MD5, SHA-1, SHA-256).
 //
 // typ is one of the event.Indicator* types or a common alias (ipv4, ipv6,
-// ip-dst, ip-src, prefix, network, hostname, fqdn, uri, md5, sha1, sha256),
-// case-insensitive; empty typ infers the type from the value.
+// ip-dst, ip-src, prefix, network, hostname, fqdn, uri, md5, sha1, sha256,
+// and ThreatFox's ip:port, md5_hash, sha1_hash, sha256_hash), case-insensitive;
+// empty typ infers the type from the value. An ip:port is the ip of its
+// address: the matcher matches addresses, whatever the port.
 func Canonical(typ, value string) (string, string, error) {
 	value = strings.TrimSpace(value)
 	if value == "" {
@@ -37,6 +39,12 @@ func Canonical(typ, value string) (string, string, error) {
 			return "", "", fmt.Errorf("bad ip %s", quote(value))
 		}
 		return event.IndicatorIP, a.String(), nil
+	case typeIPPort:
+		ap, err := netip.ParseAddrPort(value)
+		if err != nil {
+			return "", "", fmt.Errorf("bad ip:port %s", quote(value))
+		}
+		return event.IndicatorIP, ap.Addr().Unmap().WithZone("").String(), nil
 	case event.IndicatorCIDR, "prefix", "network", "subnet":
 		if a, ok := parseAddr(value); ok {
 			return event.IndicatorIP, a.String(), nil
@@ -59,15 +67,19 @@ func Canonical(typ, value string) (string, string, error) {
 		return event.IndicatorURL, value, nil
 	case event.IndicatorHash:
 		return canonicalHash(value, 32, 40, 64)
-	case "md5":
+	case "md5", "md5_hash":
 		return canonicalHash(value, 32)
-	case "sha1":
+	case "sha1", "sha1_hash":
 		return canonicalHash(value, 40)
-	case "sha256":
+	case "sha256", "sha256_hash":
 		return canonicalHash(value, 64)
 	}
 	return "", "", fmt.Errorf("unknown indicator type %s", quote(typ))
 }
+
+// typeIPPort is ThreatFox's type of a C2 address with its port,
+// "157.20.182.81:425" or "[2001:db8::1]:443".
+const typeIPPort = "ip:port"
 
 // infer tells the type of value by its shape, trying the strictest shapes
 // first: an address or prefix, a hash, a URL, a host name.

@@ -123,6 +123,8 @@ func (f *fieldSplitter) split(line []byte) ([]string, error) {
 		f.cr = csv.NewReader(&f.src)
 		f.cr.FieldsPerRecord = -1
 		f.cr.ReuseRecord = true
+		// ThreatFox pads fields after the comma: `"a", "b"`.
+		f.cr.TrimLeadingSpace = true
 		f.off = 0
 	}
 	f.src.b = append(append(f.src.b[:0], line...), '\n')
