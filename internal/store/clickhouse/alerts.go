@@ -57,6 +57,11 @@ func (s *Store) UpsertAlerts(ctx context.Context, as []alert.Alert) (store.Alert
 		if err := json.Unmarshal([]byte(group), &a.Group); err != nil {
 			return c, fmt.Errorf("alert %s: group: %w", a.ID, err)
 		}
+		// Evidence older than the alert keeps its detail: read it whole.
+		if err := json.Unmarshal([]byte(detail), &a.Detail); err != nil {
+			return c, fmt.Errorf("alert %s: detail: %w", a.ID, err)
+		}
+		a.UpdatedAt = a.UpdatedAt.UTC()
 		known[a.ID] = st
 	}
 	if err := rows.Err(); err != nil {

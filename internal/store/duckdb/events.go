@@ -60,14 +60,19 @@ func (s *Store) writeNetwork(ctx context.Context, evs []event.Network, maxJoined
 			return 0, nil
 		}
 	}
-	n, err := s.insertNetwork(ctx, b, join && inRange > 0)
-	if err != nil {
-		return 0, fmt.Errorf("insert network events: %w", err)
-	}
-	if n > 0 {
-		if err := s.recordIngest(ctx, networkSpans(b)); err != nil {
-			return int(n), err
+	var n int64
+	err := s.inWriteTx(ctx, func() error {
+		var err error
+		if n, err = s.insertNetwork(ctx, b, join && inRange > 0); err != nil {
+			return fmt.Errorf("insert network events: %w", err)
 		}
+		if n > 0 {
+			return s.recordIngest(context.WithoutCancel(ctx), networkSpans(b))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
 	return int(n), nil
 }

@@ -115,33 +115,39 @@ func (s *Store) WriteSightings(ctx context.Context, ss []event.Sighting) (int, e
 
 // insertNewSightings inserts the sightings that query yields, once per event
 // and indicator, skipping those already stored, and records the spans of
-// their times as an ingest (see store.IngestSpan).
+// their times as an ingest (see store.IngestSpan), in one transaction.
 func (s *Store) insertNewSightings(ctx context.Context, query string, args ...any) (int, error) {
-	rows, err := s.conn.QueryContext(ctx, `INSERT INTO sightings
-		SELECT DISTINCT ON (n.event_id, n.indicator_id) n.* FROM (`+query+`) AS n
-		WHERE NOT EXISTS (SELECT 1 FROM sightings AS x WHERE x.event_id = n.event_id AND x.indicator_id = n.indicator_id)
-		RETURNING time`, args...)
-	if err != nil {
-		return 0, fmt.Errorf("insert sightings: %w", err)
-	}
-	defer rows.Close()
-	var (
-		n     int
-		t     time.Time
-		spans store.SpanBuilder
-	)
-	for rows.Next() {
-		if err := rows.Scan(&t); err != nil {
-			return 0, fmt.Errorf("insert sightings: %w", err)
+	var n int
+	err := s.inWriteTx(ctx, func() error {
+		rows, err := s.conn.QueryContext(ctx, `INSERT INTO sightings
+			SELECT DISTINCT ON (n.event_id, n.indicator_id) n.* FROM (`+query+`) AS n
+			WHERE NOT EXISTS (SELECT 1 FROM sightings AS x WHERE x.event_id = n.event_id AND x.indicator_id = n.indicator_id)
+			RETURNING time`, args...)
+		if err != nil {
+			return fmt.Errorf("insert sightings: %w", err)
 		}
-		spans.Add(t)
-		n++
+		defer rows.Close()
+		var (
+			t     time.Time
+			spans store.SpanBuilder
+		)
+		for rows.Next() {
+			if err := rows.Scan(&t); err != nil {
+				return fmt.Errorf("insert sightings: %w", err)
+			}
+			spans.Add(t)
+			n++
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("insert sightings: %w", err)
+		}
+		rows.Close()
+		return s.recordIngest(context.WithoutCancel(ctx), spans.Spans("sightings"))
+	})
+	if err != nil {
+		return 0, err
 	}
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("insert sightings: %w", err)
-	}
-	rows.Close()
-	return n, s.recordIngest(ctx, spans.Spans("sightings"))
+	return n, nil
 }
 
 // EventAddresses implements store.Store.

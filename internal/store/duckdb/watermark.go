@@ -3,6 +3,7 @@ package duckdb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,32 +12,43 @@ import (
 )
 
 // recordIngest records the spans of a write under the next ingest sequence
-// number. The caller holds s.mu, so numbers are handed out one at a time;
-// one process writes a DuckDB file.
-//
-// It runs after the write's rows are committed, and runs to the end when ctx
-// is cancelled then (Ctrl-C during an ingest): rows without their span would
-// never be evaluated, as ingesting them again stores nothing. Only a crash
-// between the two commits loses the span.
+// number, on s.conn inside the write's own transaction (see inWriteTx), so
+// rows and their spans commit together: rows without their span would never
+// be evaluated, as ingesting them again stores nothing. The caller holds
+// s.mu, so numbers are handed out one at a time; one process writes a DuckDB
+// file.
 func (s *Store) recordIngest(ctx context.Context, spans []store.IngestSpan) error {
 	if len(spans) == 0 {
 		return nil
 	}
-	ctx = context.WithoutCancel(ctx)
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var seq int64
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM ingest_spans`).Scan(&seq); err != nil {
+	var seq int64
+	if err := s.conn.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM ingest_spans`).Scan(&seq); err != nil {
+		return fmt.Errorf("record ingest: %w", err)
+	}
+	now := store.Now()
+	for _, sp := range spans {
+		if _, err := s.conn.ExecContext(ctx, `INSERT INTO ingest_spans (seq, table_name, min_time, max_time, rows, added_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, seq, sp.Table, sp.Min, sp.Max, sp.Rows, now); err != nil {
 			return fmt.Errorf("record ingest: %w", err)
 		}
-		now := store.Now()
-		for _, sp := range spans {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO ingest_spans (seq, table_name, min_time, max_time, rows, added_at)
-				VALUES (?, ?, ?, ?, ?, ?)`, seq, sp.Table, sp.Min, sp.Max, sp.Rows, now); err != nil {
-				return fmt.Errorf("record ingest: %w", err)
-			}
-		}
-		return nil
-	})
+	}
+	return nil
+}
+
+// inWriteTx runs fn, which writes on s.conn, in one transaction: it commits
+// when fn succeeds, even if ctx was cancelled meanwhile (what fn wrote is
+// kept whole, as an interrupted ingest reports), and rolls back otherwise.
+func (s *Store) inWriteTx(ctx context.Context, fn func() error) error {
+	if _, err := s.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	done := context.WithoutCancel(ctx)
+	if err := fn(); err != nil {
+		_, rbErr := s.conn.ExecContext(done, "ROLLBACK")
+		return errors.Join(err, rbErr)
+	}
+	_, err := s.conn.ExecContext(done, "COMMIT")
+	return err
 }
 
 // IngestedSince implements store.Store.

@@ -22,10 +22,12 @@ func testUpsertAlerts(t *testing.T, s store.Store) {
 		wantFirst           time.Time
 	}{
 		{T0, T0.Add(time.Minute), store.AlertCounts{Opened: 1}, 1, T0},
-		{T0, T0.Add(time.Minute), store.AlertCounts{}, 1, T0},                                             // same evidence again: no change
-		{T0.Add(-time.Hour), T0, store.AlertCounts{}, 1, T0},                                              // older evidence: no change
-		{T0.Add(time.Minute), T0.Add(time.Hour), store.AlertCounts{Updated: 1}, 2, T0},                    // first_seen stays
-		{T0.Add(-time.Hour), T0.Add(2 * time.Hour), store.AlertCounts{Updated: 1}, 3, T0.Add(-time.Hour)}, // moves back
+		{T0, T0.Add(time.Minute), store.AlertCounts{}, 1, T0},                                                      // same evidence again: no change
+		{T0.Add(-time.Hour), T0, store.AlertCounts{Updated: 1}, 1, T0.Add(-time.Hour)},                             // older evidence reaching the first: first_seen moves back
+		{T0.Add(time.Minute), T0.Add(time.Hour), store.AlertCounts{Updated: 1}, 2, T0.Add(-time.Hour)},             // newer: counted, first_seen stays
+		{T0.Add(-time.Hour), T0.Add(2 * time.Hour), store.AlertCounts{Updated: 1}, 3, T0.Add(-time.Hour)},          // newer again
+		{T0.Add(-3 * time.Hour), T0.Add(-2 * time.Hour), store.AlertCounts{Updated: 1}, 4, T0.Add(-3 * time.Hour)}, // wholly older: counted, first_seen moves back
+		{T0.Add(-3 * time.Hour), T0.Add(-2 * time.Hour), store.AlertCounts{}, 4, T0.Add(-3 * time.Hour)},           // the same again: no change
 	}
 	for i, st := range steps {
 		a.FirstSeen, a.LastSeen = st.firstSeen, st.lastSeen
@@ -42,8 +44,8 @@ func testUpsertAlerts(t *testing.T, s store.Store) {
 	as, _ := s.Alerts(ctx)
 	got := as[0]
 	want := alert.Alert{ID: "a1", RuleID: "ioc-contact", Title: "t", Severity: "high",
-		Group: map[string]string{"host": "192.168.1.2"}, FirstSeen: T0.Add(-time.Hour), LastSeen: T0.Add(2 * time.Hour),
-		Count: 3, Events: 14, Detail: map[string]string{"host": "192.168.1.2"}, Status: "open", UpdatedAt: T0.Add(time.Hour)}
+		Group: map[string]string{"host": "192.168.1.2"}, FirstSeen: T0.Add(-3 * time.Hour), LastSeen: T0.Add(2 * time.Hour),
+		Count: 4, Events: 14, Detail: map[string]string{"host": "192.168.1.2"}, Status: "open", UpdatedAt: T0.Add(time.Hour)}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("alert\n got %+v\nwant %+v", got, want)
 	}
