@@ -61,8 +61,10 @@ published today still raises an alert for yesterday's connection.
 
 Feed formats (--feed):
   feodo  abuse.ch Feodo Tracker IP blocklist, JSON or CSV (detected)
-  csv    one indicator per line (IP, CIDR, domain, URL, hash), or CSV with a
-         header naming a value/indicator/ip/domain/url/hash column`,
+  csv    one indicator per line (IP, CIDR, domain, URL, hash; # and ;
+         comments, as Spamhaus DROP), or CSV with a header (also given as a
+         # comment, as URLhaus, SSLBL and ThreatFox write it) naming a
+         value/indicator/ioc_value/ip/domain/url/hash/sha1/sha256/md5 column`,
 		Example: `  homesoc intel load --feed feodo ipblocklist.json
   homesoc intel load --feed csv --name blocklist-de bad-ips.txt
   homesoc --json intel load --feed feodo ipblocklist.csv`,
@@ -72,19 +74,12 @@ Feed formats (--feed):
 			if err != nil {
 				return err
 			}
-			if e.json {
-				return e.printJSON(rep)
+			if err := e.printIntelLoad(rep); err != nil {
+				return err
 			}
-			for _, r := range rep.FirstRejects {
-				fmt.Fprintf(e.stderr, "%s: line %d: %s\n", rep.Feed, r.Line, shownText(r.Reason))
+			if rep.Rejected > 0 && rep.Rejected == rep.Entries {
+				return exitError{code: 1, msg: fmt.Sprintf("all %d entries were rejected: is --feed %s the format of the input? (see homesoc rejects)", rep.Rejected, format)}
 			}
-			if more := rep.Rejected - len(rep.FirstRejects); more > 0 {
-				fmt.Fprintf(e.stderr, "... and %d more rejected entries: see homesoc rejects\n", more)
-			}
-			fmt.Fprintf(e.stdout, "feed %s: %d entries, %d rejected, %d skipped; indicators: %d added, %d updated, %d unchanged\n",
-				rep.Feed, rep.Entries, rep.Rejected, rep.Skipped, rep.Added, rep.Updated, rep.Unchanged)
-			fmt.Fprintf(e.stdout, "retro-hunt: %d indicators over %d addresses: %d matched, %d new sightings (%.2fs)\n",
-				rep.Hunt.Indicators, rep.Hunt.Addresses, rep.Hunt.Matched, rep.Hunt.Sightings, rep.ElapsedS)
 			return nil
 		},
 	}
@@ -92,6 +87,24 @@ Feed formats (--feed):
 	cmd.Flags().StringVar(&name, "name", "", "feed name stored with its indicators (default: the format)")
 	_ = cmd.MarkFlagRequired("feed")
 	return cmd
+}
+
+// printIntelLoad prints what intel load did.
+func (e *env) printIntelLoad(rep intelLoadReport) error {
+	if e.json {
+		return e.printJSON(rep)
+	}
+	for _, r := range rep.FirstRejects {
+		printReject(e.stderr, r)
+	}
+	if more := rep.Rejected - len(rep.FirstRejects); more > 0 {
+		fmt.Fprintf(e.stderr, "... and %d more rejected entries: see homesoc rejects\n", more)
+	}
+	fmt.Fprintf(e.stdout, "feed %s: %d entries, %d rejected, %d skipped; indicators: %d added, %d updated, %d unchanged\n",
+		rep.Feed, rep.Entries, rep.Rejected, rep.Skipped, rep.Added, rep.Updated, rep.Unchanged)
+	fmt.Fprintf(e.stdout, "retro-hunt: %d indicators over %d addresses: %d matched, %d new sightings; done in %.2fs\n",
+		rep.Hunt.Indicators, rep.Hunt.Addresses, rep.Hunt.Matched, rep.Hunt.Sightings, rep.ElapsedS)
+	return nil
 }
 
 func (e *env) loadIntel(ctx context.Context, format, name string, files []string) (intelLoadReport, error) {
