@@ -167,12 +167,6 @@ func dataRange(spans []store.IngestSpan) (from, to time.Time) {
 	return from, to
 }
 
-// Hunt retro-hunts the indicators new or changed since the last hunt over
-// all stored events: what a detection pass does before its rules run.
-func Hunt(ctx context.Context, st store.Store) (intel.HuntResult, error) {
-	return intel.HuntNew(ctx, st)
-}
-
 // TestEnv is the environment rule tests run in: a fresh store from open for
 // every test case, prepared by the same retro-hunt a detection pass runs.
 func TestEnv(open func(ctx context.Context) (store.Store, error)) rules.TestEnv {
@@ -183,7 +177,7 @@ func TestEnv(open func(ctx context.Context) (store.Store, error)) rules.TestEnv 
 			if !ok {
 				return fmt.Errorf("rule test store %T is not a store.Store", s)
 			}
-			_, err := Hunt(ctx, st)
+			_, err := intel.HuntNew(ctx, st)
 			return err
 		},
 	}
