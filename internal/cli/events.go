@@ -129,26 +129,34 @@ func (e *env) events(ctx context.Context, o eventsOpts) error {
 
 // printEventTable prints the columns of events an analyst reads first.
 func (e *env) printEventTable(res *store.Result) {
-	col := func(row []any, name string) any {
-		if i := slices.Index(res.Columns, name); i >= 0 {
+	// col returns the reader of column name, found in res.Columns once; a
+	// column the result lacks reads as nil.
+	col := func(name string) func(row []any) any {
+		i := slices.Index(res.Columns, name)
+		return func(row []any) any {
+			if i < 0 {
+				return nil
+			}
 			return row[i]
 		}
-		return nil
 	}
-	endpoint := func(row []any, side string) string {
-		ip := textValue(col(row, side+"_ip"))
-		port := textValue(col(row, side+"_port"))
-		if port == "" || port == "0" {
-			return ip
+	endpoint := func(side string) func(row []any) string {
+		ipOf, portOf := col(side+"_ip"), col(side+"_port")
+		return func(row []any) string {
+			ip, port := textValue(ipOf(row)), textValue(portOf(row))
+			if port == "" || port == "0" {
+				return ip
+			}
+			return net.JoinHostPort(ip, port)
 		}
-		return net.JoinHostPort(ip, port)
 	}
+	timeOf, action, protocol, src, dst := col("time"), col("action"), col("protocol"), endpoint("src"), endpoint("dst")
+	in, out, format := col("in_iface"), col("out_iface"), col("format")
 	cols := []string{"time", "action", "protocol", "source", "destination", "in", "out", "format"}
 	rows := make([][]any, len(res.Rows))
 	for i, row := range res.Rows {
-		t, _ := col(row, "time").(time.Time)
-		rows[i] = []any{t.UTC().Format(time.DateTime), col(row, "action"), col(row, "protocol"),
-			endpoint(row, "src"), endpoint(row, "dst"), col(row, "in_iface"), col(row, "out_iface"), col(row, "format")}
+		t, _ := timeOf(row).(time.Time)
+		rows[i] = []any{t.UTC().Format(time.DateTime), action(row), protocol(row), src(row), dst(row), in(row), out(row), format(row)}
 	}
 	writeTable(e.stdout, cols, rows)
 }
