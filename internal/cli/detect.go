@@ -151,10 +151,7 @@ new evidence for them (count).`,
 
 func (e *env) printAlerts(as []alert.Alert) error {
 	if e.json {
-		if as == nil {
-			as = []alert.Alert{}
-		}
-		return e.printJSON(as)
+		return e.printJSON(nonNil(as))
 	}
 	if len(as) == 0 {
 		fmt.Fprintln(e.stdout, "no alerts")

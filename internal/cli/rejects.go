@@ -67,10 +67,7 @@ func (e *env) printRejects(ctx context.Context, st store.Store, since time.Time,
 		return err
 	}
 	if e.json {
-		if rs == nil {
-			rs = []event.Reject{}
-		}
-		return e.printJSON(rejectsReport{Total: total, Rejects: rs})
+		return e.printJSON(rejectsReport{Total: total, Rejects: nonNil(rs)})
 	}
 	for _, r := range rs {
 		printReject(e.stdout, r)

@@ -111,7 +111,7 @@ last line is "N passed, N failed" (and ", N untested").`,
 		Example: "  homesoc rules test\n  homesoc rules test ./my-rules\n  homesoc --json rules test\n  homesoc --store clickhouse://default@127.0.0.1:9000/default rules test",
 		RunE: func(cmd *cobra.Command, dirs []string) error {
 			rs, probs := rulesIn(dirs)
-			rep := rulesTestReport{LoadProblems: append([]rules.Problem{}, probs...)}
+			rep := rulesTestReport{LoadProblems: nonNil(probs)}
 			if !e.json {
 				for _, p := range probs {
 					fmt.Fprintf(e.stdout, "FAIL %s\n", p)
@@ -164,10 +164,7 @@ and one that expects []: the built-in rules are held to it.`,
 				problems = append(problems, lint(r)...)
 			}
 			if e.json {
-				if problems == nil {
-					problems = []rules.Problem{}
-				}
-				if err := e.printJSON(map[string]any{"rules": len(rs), "problems": problems}); err != nil {
+				if err := e.printJSON(map[string]any{"rules": len(rs), "problems": nonNil(problems)}); err != nil {
 					return err
 				}
 			} else {
