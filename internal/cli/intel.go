@@ -133,7 +133,7 @@ func (e *env) loadIntel(ctx context.Context, format, name string, files []string
 		rep.Added += imp.Written.Added
 		rep.Updated += imp.Written.Updated
 		rep.Unchanged += imp.Written.Unchanged
-		rep.FirstRejects = append(rep.FirstRejects, imp.Rejects[:min(len(imp.Rejects), pipeline.MaxRejectSamples-len(rep.FirstRejects))]...)
+		rep.FirstRejects = pipeline.AppendSamples(rep.FirstRejects, imp.Rejects...)
 	}
 	if rep.Added+rep.Updated > 0 {
 		// The indicators added or changed since the last hunt (these, and

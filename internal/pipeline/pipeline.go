@@ -119,7 +119,13 @@ func (s *Stats) Add(o Stats) {
 	}
 	s.Rejected += o.Rejected
 	s.Sightings += o.Sightings
-	s.FirstRejects = append(s.FirstRejects, o.FirstRejects[:min(len(o.FirstRejects), MaxRejectSamples-len(s.FirstRejects))]...)
+	s.FirstRejects = AppendSamples(s.FirstRejects, o.FirstRejects...)
+}
+
+// AppendSamples appends to samples as many of rs as fit within
+// MaxRejectSamples.
+func AppendSamples(samples []event.Reject, rs ...event.Reject) []event.Reject {
+	return append(samples, rs[:min(len(rs), MaxRejectSamples-len(samples))]...)
 }
 
 type batch struct {
@@ -227,13 +233,9 @@ func readLines(ctx context.Context, br *bufio.Reader, src Source, format string,
 func parseLine(line []byte, n int64, name, format string, p parse.Parser, cfg Config, st *Stats, b *batch) error {
 	line = bytes.TrimRight(line, "\r\n")
 	if len(line) > maxLine {
-		st.Rejected++
-		b.rejects = append(b.rejects, reject(cfg, name, n, format,
+		rejectLine(st, b, reject(cfg, name, n, format,
 			fmt.Sprintf("line longer than %d bytes: its first %d bytes kept", maxLine, keptOfLongLine),
 			line[:keptOfLongLine]))
-		if len(st.FirstRejects) < MaxRejectSamples {
-			st.FirstRejects = append(st.FirstRejects, b.rejects[len(b.rejects)-1])
-		}
 		return nil
 	}
 	// A reject keeps the line's own bytes: event.NewReject encodes them.
@@ -258,13 +260,17 @@ func parseLine(line []byte, n int64, name, format string, p parse.Parser, cfg Co
 		st.skip(reason, 1)
 	default:
 		b.events = b.events[:len(b.events)-1]
-		st.Rejected++
-		b.rejects = append(b.rejects, reject(cfg, name, n, format, err.Error(), orig))
-		if len(st.FirstRejects) < MaxRejectSamples {
-			st.FirstRejects = append(st.FirstRejects, b.rejects[len(b.rejects)-1])
-		}
+		rejectLine(st, b, reject(cfg, name, n, format, err.Error(), orig))
 	}
 	return nil
+}
+
+// rejectLine counts r in st, keeps it in b for the store, and as a sample
+// while st has room for one.
+func rejectLine(st *Stats, b *batch, r event.Reject) {
+	st.Rejected++
+	b.rejects = append(b.rejects, r)
+	st.FirstRejects = AppendSamples(st.FirstRejects, r)
 }
 
 func reject(cfg Config, source string, line int64, format, reason string, raw []byte) event.Reject {
