@@ -184,12 +184,7 @@ func TestZeekConnBad(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := newZeekConnParser()
-			var err error
-			for _, l := range tt.lines {
-				var ev event.Network
-				err = p.Parse([]byte(l), &ev)
-			}
+			_, err := parseZeekLast(tt.lines)
 			if err == nil || errors.Is(err, ErrSkip) || !strings.Contains(err.Error(), tt.err) {
 				t.Fatalf("last line: err %v, want one containing %q", err, tt.err)
 			}
@@ -224,12 +219,7 @@ func TestZeekConnSkip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := newZeekConnParser()
-			var err error
-			for _, l := range tt.lines {
-				var ev event.Network
-				err = p.Parse([]byte(l), &ev)
-			}
+			_, err := parseZeekLast(tt.lines)
 			switch {
 			case tt.skip == "" && err != nil:
 				t.Fatalf("last line: %v, want it stored", err)
@@ -279,12 +269,7 @@ func TestZeekConnBytes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := newZeekConnParser()
-			var ev event.Network
-			var err error
-			for _, l := range tt.lines {
-				err = p.Parse([]byte(l), &ev)
-			}
+			ev, err := parseZeekLast(tt.lines)
 			if err != nil {
 				t.Fatalf("last line: %v", err)
 			}
@@ -294,4 +279,16 @@ func TestZeekConnBytes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// parseZeekLast parses lines in order with one Zeek conn parser and returns
+// what the last of them gave.
+func parseZeekLast(lines []string) (event.Network, error) {
+	p := newZeekConnParser()
+	var ev event.Network
+	var err error
+	for _, l := range lines {
+		err = p.Parse([]byte(l), &ev)
+	}
+	return ev, err
 }
