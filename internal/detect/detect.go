@@ -162,7 +162,7 @@ func Run(ctx context.Context, st store.Store, rs []*rules.Rule, at time.Time) (R
 func dataRange(spans []store.IngestSpan) (from, to time.Time) {
 	from, to = spans[0].Min, spans[0].Max
 	for _, sp := range spans[1:] {
-		from, to = minTime(from, sp.Min), maxTime(to, sp.Max)
+		from, to = store.MinTime(from, sp.Min), store.MaxTime(to, sp.Max)
 	}
 	return from, to
 }
@@ -226,7 +226,7 @@ func findings(ctx context.Context, st store.Store, r *rules.Rule, steps []Step) 
 				f.Detections = append(f.Detections, a.LastSeen)
 				f.LastSeen, f.Events, f.Detail = a.LastSeen, a.Events, a.Detail
 			}
-			f.FirstSeen = minTime(f.FirstSeen, a.FirstSeen)
+			f.FirstSeen = store.MinTime(f.FirstSeen, a.FirstSeen)
 		}
 	}
 	return out, rows, nil
@@ -237,7 +237,7 @@ func findings(ctx context.Context, st store.Store, r *rules.Rule, steps []Step) 
 // and last_seen columns, or, for a rule without them, its window clipped to
 // the data the step covers.
 func toAlerts(r *rules.Rule, s Step, out *store.Result, now time.Time) ([]alert.Alert, error) {
-	first, last := maxTime(s.At.Add(-r.Window), s.DataFrom), minTime(s.At, s.DataTo)
+	first, last := store.MaxTime(s.At.Add(-r.Window), s.DataFrom), store.MinTime(s.At, s.DataTo)
 	as := make([]alert.Alert, 0, len(out.Rows))
 	for _, row := range out.Rows {
 		a := alert.Alert{RuleID: r.ID, Title: r.Title, Severity: r.Severity,
@@ -273,18 +273,4 @@ func toAlerts(r *rules.Rule, s Step, out *store.Result, now time.Time) ([]alert.
 		as = append(as, a)
 	}
 	return as, nil
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }

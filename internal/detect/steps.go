@@ -45,7 +45,7 @@ func Steps(spans []store.IngestSpan, window time.Duration) []Step {
 	for i := 0; i < len(ss); {
 		cur := ss[i]
 		for i++; i < len(ss) && !ss[i].from.After(cur.to.Add(window)); i++ {
-			cur.to = maxTime(cur.to, ss[i].to)
+			cur.to = store.MaxTime(cur.to, ss[i].to)
 		}
 		// The first grid point at or after cur.from, up to the last at or
 		// before cur.to+window.

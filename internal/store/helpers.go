@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/homesoc/homesoc/internal/event"
 )
@@ -91,4 +92,20 @@ func EachAddr(rows Rows, fn func(netip.Addr) error) error {
 		}
 	}
 	return rows.Err()
+}
+
+// MinTime returns the earlier of a and b.
+func MinTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// MaxTime returns the later of a and b.
+func MaxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

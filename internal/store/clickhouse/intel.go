@@ -55,7 +55,7 @@ func (s *Store) WriteIndicators(ctx context.Context, ins []event.Indicator) (sto
 			old.Fields != in.Fields || in.FirstSeen.Before(old.FirstSeen) || in.LastSeen.After(old.LastSeen):
 			c.Updated++
 			in.Type, in.Value, in.Feed = old.Type, old.Value, old.Feed
-			in.FirstSeen, in.LastSeen = minTime(old.FirstSeen, in.FirstSeen), maxTime(old.LastSeen, in.LastSeen)
+			in.FirstSeen, in.LastSeen = store.MinTime(old.FirstSeen, in.FirstSeen), store.MaxTime(old.LastSeen, in.LastSeen)
 		default:
 			c.Unchanged++
 			continue

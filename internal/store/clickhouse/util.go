@@ -47,20 +47,6 @@ func boolInt(b bool) uint8 {
 	return 0
 }
 
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
-}
-
 // storedTime is t as a DateTime column keeps it: UTC, whole seconds, within
 // the range the type holds (from the epoch, which stands for "none").
 func storedTime(t time.Time) time.Time {
