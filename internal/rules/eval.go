@@ -29,6 +29,11 @@ func (r *Rule) Eval(ctx context.Context, q Querier, now time.Time) (*store.Resul
 	if err != nil {
 		return nil, err
 	}
+	return r.run(ctx, q, sql)
+}
+
+// run runs sql, the rule rendered once, and checks its result: see Eval.
+func (r *Rule) run(ctx context.Context, q Querier, sql string) (*store.Result, error) {
 	res, err := q.Query(ctx, sql)
 	if err != nil {
 		return nil, fmt.Errorf("rule %q: %w", r.ID, err)
@@ -64,20 +69,24 @@ func (r *Rule) evalAt(ctx context.Context, q Querier, times []time.Time, batch i
 	}
 	out := make([]*store.Result, 0, len(times))
 	for len(times) > 0 {
+		first, err := r.Render(q.Dialect(), times[0])
+		if err != nil {
+			return nil, err
+		}
 		var b strings.Builder
-		n := 0
-		for ; n < len(times) && n < maxBatchSteps && (n == 0 || b.Len() < maxBatchSQL/2); n++ {
-			sql, err := r.Render(q.Dialect(), times[n])
-			if err != nil {
-				return nil, err
+		n := 1
+		if len(times) > 1 && maxBatchSteps > 1 {
+			fmt.Fprintf(&b, "SELECT '0' AS %s, * FROM (%s\n) AS homesoc_step_0", stepColumn, first)
+			for ; n < len(times) && n < maxBatchSteps && b.Len() < maxBatchSQL/2; n++ {
+				sql, err := r.Render(q.Dialect(), times[n])
+				if err != nil {
+					return nil, err
+				}
+				fmt.Fprintf(&b, "\nUNION ALL\nSELECT '%d' AS %s, * FROM (%s\n) AS homesoc_step_%d", n, stepColumn, sql, n)
 			}
-			if n > 0 {
-				b.WriteString("\nUNION ALL\n")
-			}
-			fmt.Fprintf(&b, "SELECT '%d' AS %s, * FROM (%s\n) AS homesoc_step_%d", n, stepColumn, sql, n)
 		}
 		if n == 1 { // one plain query, as Eval runs it
-			res, err := r.Eval(ctx, q, times[0])
+			res, err := r.run(ctx, q, first)
 			if err != nil {
 				return nil, err
 			}
