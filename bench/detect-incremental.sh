@@ -13,14 +13,10 @@ cd "$(dirname "$0")/.."
 N=${N:-1000000}
 K=${K:-100000}
 M=${M:-1000000}
-all="$out/fw-$((N + K)).log"
-[ -s "$all" ] || awk -v n="$((N + K))" -v seed=1 -f bench/gen-netfilter.awk > "$all"
+all=$(netfilter_log "$((N + K))")
 head -n "$N" "$all" > "$out/fw-first.log"
 tail -n "$K" "$all" > "$out/fw-more.log"
-intel="$out/indicators-$M.txt"
-# Addresses drawn like the generator's sources, so some events hit them.
-[ -s "$intel" ] || awk -v m="$M" 'BEGIN { srand(2); for (i = 0; i < m; i++)
-	printf "%d.%d.%d.%d\n", 1 + int(rand() * 222), int(rand() * 256), int(rand() * 256), 1 + int(rand() * 254) }' > "$intel"
+intel=$(indicator_list "$M")
 echo "input: $N events then $K more ($all), $M indicators ($intel); $(machine)"
 
 # pass NAME FLAGS...: one detect, its wall time and peak RSS, and what it did.
@@ -37,13 +33,11 @@ for engine in $(stores); do
 	flags=$(fresh_store "$engine")
 	# shellcheck disable=SC2086
 	{
-		"$out/homesoc" $flags --json ingest --format netfilter "$out/fw-first.log" | grep -E '"(stored|elapsed_s)"' | head -2 | tr -d ' \n'
-		echo
+		ingest_netfilter "$out/fw-first.log" $flags
 		/usr/bin/time -f 'intel load %e s' "$out/homesoc" $flags intel load --feed csv "$intel" 2>&1 | tail -2
 		pass "detect 1 (all history)" $flags
 		pass "detect 2 (nothing new)" $flags
-		"$out/homesoc" $flags --json ingest --format netfilter "$out/fw-more.log" | grep -E '"(stored|elapsed_s)"' | head -2 | tr -d ' \n'
-		echo
+		ingest_netfilter "$out/fw-more.log" $flags
 		pass "detect 3 ($K new events)" $flags
 	} | sed "s/^/$engine: /"
 	drop_store $flags

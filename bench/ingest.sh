@@ -10,8 +10,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 N=${N:-2000000}
 RUNS=${RUNS:-3}
-log="$out/fw-$N.log"
-[ -s "$log" ] || awk -v n="$N" -v seed=1 -f bench/gen-netfilter.awk > "$log"
+log=$(netfilter_log "$N")
 echo "input: $log ($(wc -l < "$log") lines, $(du -h "$log" | cut -f1)); $(machine)"
 for engine in $(stores); do
 	rates=() rss=()

@@ -1,9 +1,37 @@
-# Shared by the bench scripts: build the binary, and name fresh stores.
+# Shared by the bench scripts: build the binary, generate inputs, and name
+# fresh stores.
 # Source it from bench/*.sh after `cd` to the repository root.
 export PATH="$PATH:/usr/local/go/bin"
 out=bench/out
 mkdir -p "$out"
 go build -o "$out/homesoc" ./cmd/homesoc
+
+# netfilter_log N prints the path of N generated netfilter lines, generated
+# on first use.
+netfilter_log() {
+	local log="$out/fw-$1.log"
+	[ -s "$log" ] || awk -v n="$1" -v seed=1 -f bench/gen-netfilter.awk > "$log" || return
+	echo "$log"
+}
+
+# indicator_list M prints the path of M generated IP indicators, generated on
+# first use: addresses drawn like the generator's sources, so some events hit
+# them.
+indicator_list() {
+	local intel="$out/indicators-$1.txt"
+	[ -s "$intel" ] || awk -v m="$1" 'BEGIN { srand(2); for (i = 0; i < m; i++)
+	printf "%d.%d.%d.%d\n", 1 + int(rand() * 222), int(rand() * 256), int(rand() * 256), 1 + int(rand() * 254) }' > "$intel" || return
+	echo "$intel"
+}
+
+# ingest_netfilter FILE FLAGS... ingests FILE into the store of FLAGS and
+# prints, on one line, how many events it stored and in how long.
+ingest_netfilter() {
+	local file=$1
+	shift
+	"$out/homesoc" "$@" --json ingest --format netfilter "$file" | grep -E '"(stored|elapsed_s)"' | head -2 | tr -d ' \n'
+	echo
+}
 
 # machine prints what the figures were measured on.
 machine() {

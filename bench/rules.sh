@@ -12,12 +12,8 @@ cd "$(dirname "$0")/.."
 N=${N:-10000000}
 M=${M:-1000000}
 RUNS=${RUNS:-3}
-log="$out/fw-$N.log"
-[ -s "$log" ] || awk -v n="$N" -v seed=1 -f bench/gen-netfilter.awk > "$log"
-intel="$out/indicators-$M.txt"
-# Addresses drawn like the generator's sources, so some events hit them.
-[ -s "$intel" ] || awk -v m="$M" 'BEGIN { srand(2); for (i = 0; i < m; i++)
-	printf "%d.%d.%d.%d\n", 1 + int(rand() * 222), int(rand() * 256), int(rand() * 256), 1 + int(rand() * 254) }' > "$intel"
+log=$(netfilter_log "$N")
+intel=$(indicator_list "$M")
 # The generator starts at 2026-04-06T16:00:00Z and writes 10 lines a second.
 now=$(date -u -d "@$((1775491200 + N / 10))" +%Y-%m-%dT%H:%M:%SZ)
 echo "input: $N events ($log), $M indicators ($intel), rules at $now; $(machine)"
@@ -25,8 +21,7 @@ for engine in $(stores); do
 	flags=$(fresh_store "$engine")
 	# shellcheck disable=SC2086
 	{
-		"$out/homesoc" $flags --json ingest --format netfilter "$log" | grep -E '"(stored|elapsed_s)"' | head -2 | tr -d ' \n'
-		echo
+		ingest_netfilter "$log" $flags
 		/usr/bin/time -f '%e s' "$out/homesoc" $flags intel load --feed csv "$intel" | tail -2
 	} | sed "s/^/$engine load: /"
 	totals=()
