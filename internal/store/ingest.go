@@ -101,6 +101,20 @@ func (b *SpanBuilder) Spans(table string) []IngestSpan {
 	return out
 }
 
+// NetworkSpans returns the ingest spans of the network events evs[rows].
+func NetworkSpans(evs []event.Network, rows []int32) []IngestSpan {
+	var sb SpanBuilder
+	for _, i := range rows {
+		sb.Add(evs[i].Time)
+	}
+	return sb.Spans("network_events")
+}
+
+// IngestedSinceSQL is the query of Store.IngestedSince, the sequence number
+// its one parameter: the same on every engine.
+const IngestedSinceSQL = `SELECT seq, table_name, min_time, max_time, rows, added_at
+		FROM ingest_spans WHERE seq > ? ORDER BY seq, min_time`
+
 // Through returns the highest sequence number among spans, or seq when there
 // are none: the watermark of a consumer that has evaluated spans.
 func Through(seq int64, spans []IngestSpan) int64 {

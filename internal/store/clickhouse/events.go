@@ -59,7 +59,7 @@ func (s *Store) WriteNetwork(ctx context.Context, evs []event.Network) (int, err
 	if err := s.insertNetwork(ctx, evs, rows); err != nil {
 		return 0, fmt.Errorf("insert network events: %w", err)
 	}
-	if err := s.recordIngest(ctx, networkSpans(evs, rows)); err != nil {
+	if err := s.recordIngest(ctx, store.NetworkSpans(evs, rows)); err != nil {
 		return len(rows), err
 	}
 	return len(rows), nil

@@ -41,8 +41,7 @@ func (s *Store) recordIngest(ctx context.Context, spans []store.IngestSpan) erro
 
 // IngestedSince implements store.Store.
 func (s *Store) IngestedSince(ctx context.Context, seq int64) ([]store.IngestSpan, error) {
-	rows, err := s.conn.Query(ctx, `SELECT seq, table_name, min_time, max_time, rows, added_at
-		FROM ingest_spans WHERE seq > ? ORDER BY seq, min_time`, seq)
+	rows, err := s.conn.Query(ctx, store.IngestedSinceSQL, seq)
 	if err != nil {
 		return nil, fmt.Errorf("read ingest spans: %w", err)
 	}
@@ -98,13 +97,4 @@ func sightingSpans(rows []sighting, keep func(*sighting) bool) []store.IngestSpa
 		}
 	}
 	return sb.Spans("sightings")
-}
-
-// networkSpans returns the ingest spans of evs[rows].
-func networkSpans(evs []event.Network, rows []int32) []store.IngestSpan {
-	var sb store.SpanBuilder
-	for _, i := range rows {
-		sb.Add(evs[i].Time)
-	}
-	return sb.Spans("network_events")
 }

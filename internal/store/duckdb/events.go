@@ -9,6 +9,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/homesoc/homesoc/internal/event"
+	"github.com/homesoc/homesoc/internal/store"
 )
 
 // maxJoinedStored is the most stored events in a batch's time range for
@@ -67,7 +68,7 @@ func (s *Store) writeNetwork(ctx context.Context, evs []event.Network, maxJoined
 			return fmt.Errorf("insert network events: %w", err)
 		}
 		if n > 0 {
-			return s.recordIngest(context.WithoutCancel(ctx), networkSpans(b))
+			return s.recordIngest(context.WithoutCancel(ctx), store.NetworkSpans(b.evs, b.rows))
 		}
 		return nil
 	})

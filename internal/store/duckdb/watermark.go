@@ -53,8 +53,7 @@ func (s *Store) inWriteTx(ctx context.Context, fn func() error) error {
 
 // IngestedSince implements store.Store.
 func (s *Store) IngestedSince(ctx context.Context, seq int64) ([]store.IngestSpan, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, table_name, min_time, max_time, rows, added_at
-		FROM ingest_spans WHERE seq > ? ORDER BY seq, min_time`, seq)
+	rows, err := s.db.QueryContext(ctx, store.IngestedSinceSQL, seq)
 	if err != nil {
 		return nil, fmt.Errorf("read ingest spans: %w", err)
 	}
@@ -108,13 +107,4 @@ func (s *Store) nextLoadSeq(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("number indicator load: %w", err)
 	}
 	return max(last+1, time.Now().UnixNano()), nil
-}
-
-// networkSpans returns the ingest spans of the events of b.
-func networkSpans(b *networkBatch) []store.IngestSpan {
-	var sb store.SpanBuilder
-	for _, i := range b.rows {
-		sb.Add(b.evs[i].Time)
-	}
-	return sb.Spans("network_events")
 }
