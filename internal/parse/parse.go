@@ -35,6 +35,21 @@ type Parser interface {
 	Parse(line []byte, ev *event.Network) error
 }
 
+// ExtraParser is a Parser whose lines may carry records for other tables
+// than network_events (an EDR's endpoint states). After each Parse the
+// pipeline takes the line's other records from Extra; Parse returns
+// ErrExtraOnly when the line carried those and no network event.
+type ExtraParser interface {
+	Parser
+	// Extra returns the other records of the line last parsed; they are
+	// valid until the next Parse, which resets them.
+	Extra() *event.Extra
+}
+
+// ErrExtraOnly is returned by an ExtraParser's Parse for a line whose records
+// are all in Extra: ev holds nothing to store, and the line is not skipped.
+var ErrExtraOnly = errors.New("records for other tables only")
+
 // Options are what a parser may need to know about its input.
 type Options struct {
 	// Year is the year of classic syslog stamps that carry none ("Apr  6
