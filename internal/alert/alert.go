@@ -10,6 +10,12 @@ import (
 	"github.com/homesoc/homesoc/internal/event"
 )
 
+// Alert states.
+const (
+	StatusOpen     = "open"
+	StatusResolved = "resolved" // e.g. an exposure ticket whose rescan found every port closed
+)
+
 // Alert is one finding of a rule, identified by the rule and the values of its
 // group_by columns. A rule that finds the same thing again updates this alert
 // (Count, LastSeen) instead of opening a new one.
@@ -24,7 +30,7 @@ type Alert struct {
 	Count     int64             `json:"count"`      // how many detections found new evidence
 	Events    int64             `json:"events"`     // events behind the latest detection
 	Detail    map[string]string `json:"detail"`     // every column the rule returned
-	Status    string            `json:"status"`     // "open"
+	Status    string            `json:"status"`     // StatusOpen or StatusResolved
 	UpdatedAt time.Time         `json:"updated_at"` // when a detection last changed it
 
 	// Detections are, for a finding of one detection pass (not a stored
@@ -52,7 +58,10 @@ func (a *Alert) detections() []time.Time {
 // detections.
 func Open(f Alert) Alert {
 	a := f
-	a.Count, a.Status, a.Detections, a.Step = 1, "open", nil, 0
+	a.Count, a.Detections, a.Step = 1, nil, 0
+	if a.Status == "" {
+		a.Status = StatusOpen
+	}
 	ds := f.detections()
 	prev := ds[0]
 	for _, d := range ds[1:] {
@@ -105,6 +114,9 @@ func (a *Alert) Apply(f Alert) bool {
 	if newer {
 		a.LastSeen, a.Events, a.Detail = f.LastSeen, f.Events, f.Detail
 		a.Title, a.Severity = f.Title, f.Severity
+	}
+	if f.Status != "" && f.Status != a.Status {
+		a.Status, changed = f.Status, true // a finding that resolves or reopens (an exposure rescan)
 	}
 	if changed || newer {
 		a.UpdatedAt = f.UpdatedAt

@@ -76,3 +76,30 @@ func TestApplySteps(t *testing.T) {
 		t.Errorf("opened %+v: want count 2 (two steps), open", opened)
 	}
 }
+
+func TestApplyStatus(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	a := Open(Alert{ID: "x", FirstSeen: t0, LastSeen: t0})
+	if a.Status != StatusOpen {
+		t.Fatalf("Open: status %q", a.Status)
+	}
+	// A finding without a status (every rule's) leaves the state alone.
+	if a.Apply(Alert{FirstSeen: t0, LastSeen: t0}) || a.Status != StatusOpen {
+		t.Fatalf("a finding without status changed the alert: %+v", a)
+	}
+	later := t0.Add(time.Hour)
+	if !a.Apply(Alert{FirstSeen: later, LastSeen: later, Status: StatusResolved, UpdatedAt: later}) ||
+		a.Status != StatusResolved || !a.UpdatedAt.Equal(later) {
+		t.Fatalf("resolving finding: %+v", a)
+	}
+	// The same state again is no change, even for the same evidence.
+	if a.Apply(Alert{FirstSeen: later, LastSeen: later, Status: StatusResolved}) {
+		t.Fatal("resolving a resolved alert again reported a change")
+	}
+	if !a.Apply(Alert{FirstSeen: later, LastSeen: later, Status: StatusOpen}) || a.Status != StatusOpen {
+		t.Fatalf("reopening finding: %+v", a)
+	}
+	if b := Open(Alert{Status: StatusResolved}); b.Status != StatusResolved {
+		t.Fatalf("Open kept status %q, want the finding's", b.Status)
+	}
+}
