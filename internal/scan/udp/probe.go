@@ -104,7 +104,16 @@ var genericProbe = &Probe{
 	Requests: func(*Exchange) [][]byte { return [][]byte{{}} },
 }
 
-func probeFor(port uint16) *Probe {
+// probeFor is the probe port gets: an assigned one, its usual one, or the
+// empty datagram.
+func (s Scanner) probeFor(port uint16) *Probe {
+	if name, ok := s.Probes[port]; ok {
+		for _, p := range probes {
+			if p.Name == name {
+				return p
+			}
+		}
+	}
 	if p := byPort[port]; p != nil {
 		return p
 	}

@@ -49,6 +49,9 @@ type Scanner struct {
 	// HTTP fetches SSDP description documents; nil means a client with a
 	// 5 s timeout that follows no redirects.
 	HTTP *http.Client
+	// Probes assigns probes (by service name: "domain", "snmp", "upnp",
+	// ...) to ports other than their usual ones, e.g. {1161: "snmp"}.
+	Probes map[uint16]string
 }
 
 // Scanner implements package scan's UDPScanner.
@@ -95,11 +98,11 @@ func (s Scanner) ScanUDP(ctx context.Context, addr netip.Addr, ports []uint16, t
 				defer func() { <-sem }()
 			case <-ctx.Done():
 				out[i] = scan.Port{Port: port, Proto: scan.UDP, State: scan.OpenFiltered, Reason: ReasonCancelled}
-				guess(&out[i], probeFor(port))
+				guess(&out[i], s.probeFor(port))
 				return
 			}
 			x := &Exchange{Addr: addr, Port: port, Timeout: timeout, HTTP: hc, wait: wait}
-			out[i] = x.run(ctx, probeFor(port), retries)
+			out[i] = x.run(ctx, s.probeFor(port), retries)
 		}()
 	}
 	wg.Wait()

@@ -50,9 +50,6 @@ type soapRequest struct {
 }
 
 func (g *IGD) serveControl(w http.ResponseWriter, r *http.Request) {
-	g.mu.Lock()
-	g.calls++
-	g.mu.Unlock()
 	w.Header().Set("Server", g.cfg.Server)
 	soapAction := strings.Trim(r.Header.Get("SOAPAction"), `"`)
 	st, action, _ := strings.Cut(soapAction, "#")

@@ -68,13 +68,13 @@ type IGD struct {
 	// SSDP is the address of the SSDP responder (unicast only).
 	SSDP netip.AddrPort
 
-	cfg    Config
-	http   *httptest.Server
-	ssdp   net.PacketConn
-	done   chan struct{}
-	mu     sync.Mutex
-	calls  int
-	closed bool
+	cfg      Config
+	http     *httptest.Server
+	ssdp     net.PacketConn
+	done     chan struct{}
+	mu       sync.Mutex
+	requests int
+	closed   bool
 }
 
 // TB is the part of testing.TB NewIGD uses (so this package does not
@@ -149,7 +149,12 @@ func Start(cfg Config) (*IGD, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /rootDesc.xml", g.serveDescription)
 	mux.HandleFunc("POST "+g.ControlURL, g.serveControl)
-	g.http = httptest.NewUnstartedServer(mux)
+	g.http = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g.mu.Lock()
+		g.requests++
+		g.mu.Unlock()
+		mux.ServeHTTP(w, r)
+	}))
 	g.http.Listener.Close()
 	g.http.Listener = ln
 	g.http.Start()
@@ -160,11 +165,12 @@ func Start(cfg Config) (*IGD, error) {
 	return g, nil
 }
 
-// Calls reports how many SOAP requests the control endpoint has served.
-func (g *IGD) Calls() int {
+// Requests reports how many HTTP requests (description and SOAP) the
+// IGD has served.
+func (g *IGD) Requests() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.calls
+	return g.requests
 }
 
 // Close stops the servers.
