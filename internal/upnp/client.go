@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -165,4 +166,18 @@ func defaultTo(s, d string) string {
 		return d
 	}
 	return s
+}
+
+// ExternalIP asks the connection service for the router's external
+// address (GetExternalIPAddress): the address its port mappings open.
+func (c Client) ExternalIP(ctx context.Context, svc ConnectionService) (netip.Addr, error) {
+	args, err := Call(ctx, c.HTTPClient(), svc.ControlURL, svc.ServiceType, "GetExternalIPAddress", nil)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	a, err := netip.ParseAddr(args["NewExternalIPAddress"])
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("upnp: GetExternalIPAddress at %s: NewExternalIPAddress %q: %w", svc.ControlURL, args["NewExternalIPAddress"], err)
+	}
+	return a, nil
 }

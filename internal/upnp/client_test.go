@@ -117,3 +117,39 @@ func TestFaultCode(t *testing.T) {
 		t.Error("FaultCode")
 	}
 }
+
+func TestExternalIP(t *testing.T) {
+	for _, tt := range []struct {
+		cfg  upnptest.Config
+		want string
+		err  string
+	}{
+		{cfg: upnptest.Config{}, want: "127.0.0.1"},
+		{cfg: upnptest.Config{PPP: true, ExternalIP: "::1"}, want: "::1"},
+		{cfg: upnptest.Config{ExternalIP: "not-an-ip"}, err: `upnp: GetExternalIPAddress at CONTROL: NewExternalIPAddress "not-an-ip": ParseAddr("not-an-ip"): unable to parse IP`},
+		{cfg: upnptest.Config{FailAll: 501}, err: "upnp: GetExternalIPAddress: fault 501 Action Failed"},
+	} {
+		g, err := upnptest.Start(tt.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := upnp.Client{}
+		svc, err := c.ResolveConnectionService(context.Background(), g.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if svc.ControlURL != g.ControlURL || svc.ServiceType != g.ServiceType {
+			t.Errorf("service %+v, want %s at %s", svc, g.ServiceType, g.ControlURL)
+		}
+		a, err := c.ExternalIP(context.Background(), svc)
+		switch {
+		case tt.err != "":
+			if msg := strings.ReplaceAll(tt.err, "CONTROL", g.ControlURL); err == nil || err.Error() != msg {
+				t.Errorf("err = %v, want %s", err, msg)
+			}
+		case err != nil || a.String() != tt.want:
+			t.Errorf("ExternalIP = %s, %v; want %s", a, err, tt.want)
+		}
+		g.Close()
+	}
+}

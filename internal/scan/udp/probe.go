@@ -83,10 +83,10 @@ var byPort = func() map[uint16]*Probe {
 	m := map[uint16]*Probe{}
 	names := map[string]bool{}
 	for _, p := range probes {
-		if names[p.Name+fmt.Sprint(p.Ports)] {
+		if names[p.Name] {
 			panic("udp: probe " + p.Name + " registered twice")
 		}
-		names[p.Name+fmt.Sprint(p.Ports)] = true
+		names[p.Name] = true
 		for _, port := range p.Ports {
 			if m[port] != nil {
 				panic(fmt.Sprintf("udp: port %d has two probes: %s and %s", port, m[port].Name, p.Name))

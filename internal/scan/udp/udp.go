@@ -89,18 +89,19 @@ func (s Scanner) ScanUDP(ctx context.Context, addr netip.Addr, ports []uint16, t
 	out := make([]scan.Port, len(ports))
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
+	// Acquire before spawning, so an "all ports" scan holds n goroutines
+	// and sockets, not 65,535.
 	for i, port := range ports {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			out[i] = scan.Port{Port: port, Proto: scan.UDP, State: scan.OpenFiltered, Reason: ReasonCancelled}
+			guess(&out[i], s.probeFor(port))
+			continue
+		}
 		wg.Add(1)
 		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-				out[i] = scan.Port{Port: port, Proto: scan.UDP, State: scan.OpenFiltered, Reason: ReasonCancelled}
-				guess(&out[i], s.probeFor(port))
-				return
-			}
+			defer func() { <-sem; wg.Done() }()
 			x := &Exchange{Addr: addr, Port: port, Timeout: timeout, HTTP: hc, wait: wait}
 			out[i] = x.run(ctx, s.probeFor(port), retries)
 		}()

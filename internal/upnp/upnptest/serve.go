@@ -63,12 +63,14 @@ func (g *IGD) serveControl(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if g.cfg.FailAll != 0 {
-		fault(w, g.cfg.FailAll, "Action not authorized")
+		fault(w, g.cfg.FailAll, errorText[g.cfg.FailAll])
 		return
 	}
 	switch action {
 	case "GetStatusInfo":
 		respond(w, st, action, [][2]string{{"NewConnectionStatus", "Connected"}, {"NewLastConnectionError", "ERROR_NONE"}, {"NewUptime", "86400"}})
+	case "GetExternalIPAddress":
+		respond(w, st, action, [][2]string{{"NewExternalIPAddress", g.cfg.ExternalIP}})
 	case "GetGenericPortMappingEntry":
 		i, err := strconv.Atoi(req.Body.Action.Index)
 		if err != nil || i < 0 {
@@ -76,8 +78,7 @@ func (g *IGD) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if i >= len(g.cfg.Mappings) {
-			desc := map[int]string{713: "SpecifiedArrayIndexInvalid", 402: "Invalid Args", 501: "Action Failed"}[g.cfg.EndFault]
-			fault(w, g.cfg.EndFault, desc)
+			fault(w, g.cfg.EndFault, errorText[g.cfg.EndFault])
 			return
 		}
 		m := g.cfg.Mappings[i]
@@ -109,6 +110,13 @@ func respond(w http.ResponseWriter, st, action string, args [][2]string) {
 	fmt.Fprintf(&b, "</u:%sResponse></s:Body></s:Envelope>\r\n", action)
 	w.Header().Set("Content-Type", `text/xml; charset="utf-8"`)
 	_, _ = w.Write(b.Bytes())
+}
+
+// errorText is the errorDescription of the UPnP errors the fake answers
+// (UDA 3.2.2, WANIPConnection:2 section 2.4).
+var errorText = map[int]string{
+	401: "Invalid Action", 402: "Invalid Args", 501: "Action Failed", 606: "Action not authorized",
+	713: "SpecifiedArrayIndexInvalid", 714: "NoSuchEntryInArray",
 }
 
 // fault answers a UPnP error the way UDA 3.2.2 shows it.

@@ -53,6 +53,10 @@ type Config struct {
 	// Host is the loopback address to listen on: "127.0.0.1" (default) or
 	// "::1".
 	Host string
+	// ExternalIP is what GetExternalIPAddress answers; "127.0.0.1" when
+	// empty, so that anything scanning the "router's external address"
+	// stays on loopback.
+	ExternalIP string
 	// HTTPPort and SSDPPort are the ports to listen on; 0 picks free ones.
 	HTTPPort, SSDPPort int
 }
@@ -115,6 +119,9 @@ func Start(cfg Config) (*IGD, error) {
 	}
 	if cfg.EndFault == 0 {
 		cfg.EndFault = 713
+	}
+	if cfg.ExternalIP == "" {
+		cfg.ExternalIP = "127.0.0.1"
 	}
 	if cfg.Server == "" {
 		cfg.Server = DefaultServer
