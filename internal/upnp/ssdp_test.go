@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/homesoc/homesoc/internal/upnp/upnptest"
 )
 
 func TestParseServer(t *testing.T) {
@@ -73,5 +75,28 @@ func TestSearch(t *testing.T) {
 	}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, %v\nwant %+v", got, err, want)
+	}
+}
+
+// The fake IGD's SSDP responder answers a unicast M-SEARCH as MiniUPnPd
+// does, for each search target it knows, and ignores others.
+func TestSearchFakeIGD(t *testing.T) {
+	g := upnptest.NewIGD(t, nil)
+	for st, want := range map[string][]SearchResponse{
+		STRootDevice: {{ST: STRootDevice, USN: upnptest.DefaultUUID + "::" + STRootDevice, Location: g.URL, Server: upnptest.DefaultServer}},
+		STAll:        {{ST: STRootDevice, USN: upnptest.DefaultUUID + "::" + STRootDevice, Location: g.URL, Server: upnptest.DefaultServer}},
+		STIGD:        {{ST: STIGD, USN: upnptest.DefaultUUID + "::" + STIGD, Location: g.URL, Server: upnptest.DefaultServer}},
+		"urn:schemas-upnp-org:device:MediaServer:1": {},
+	} {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := net.UDPAddrFromAddrPort(g.SSDP)
+		got, err := search(context.Background(), pc, dst, SearchRequest(g.SSDP.String(), st, 0), 200*time.Millisecond)
+		pc.Close()
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("ST %s: got %+v, %v\nwant %+v", st, got, err, want)
+		}
 	}
 }
