@@ -55,7 +55,7 @@ func identifyNetBIOS(_ context.Context, x *Exchange, reply []byte, p *scan.Port)
 	if err != nil {
 		return false
 	}
-	if len(x.Sent) > 0 && (reply[0] != x.Sent[0][0] || reply[1] != x.Sent[0][1]) {
+	if !x.answers(func(req []byte) bool { return len(req) >= 2 && reply[0] == req[0] && reply[1] == req[1] }) {
 		return false
 	}
 	p.Service = "netbios-ns"

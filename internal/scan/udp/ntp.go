@@ -34,7 +34,7 @@ func identifyNTP(ctx context.Context, x *Exchange, reply []byte, p *scan.Port) b
 	if len(reply) < 48 || reply[0]&7 != 4 {
 		return false
 	}
-	if len(x.Sent) > 0 && len(x.Sent[0]) >= 48 && !bytes.Equal(reply[24:32], x.Sent[0][40:48]) {
+	if !x.answers(func(req []byte) bool { return len(req) >= 48 && bytes.Equal(reply[24:32], req[40:48]) }) {
 		return false // not an answer to our request
 	}
 	p.Service = "ntp"

@@ -40,7 +40,7 @@ var openvpnProbe = &Probe{
 		if acks == 0 || at+8 > len(reply) {
 			return false
 		}
-		if len(x.Sent) > 0 && !bytes.Equal(reply[at:at+8], x.Sent[0][1:9]) {
+		if !x.answers(func(req []byte) bool { return len(req) >= 9 && bytes.Equal(reply[at:at+8], req[1:9]) }) {
 			return false
 		}
 		p.Service = "openvpn"

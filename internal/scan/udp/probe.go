@@ -41,7 +41,8 @@ type Exchange struct {
 	// HTTP is for follow-ups over HTTP to the same address (SSDP
 	// descriptions).
 	HTTP *http.Client
-	// Sent are the datagrams of the attempt that got the reply.
+	// Sent are the datagrams of every attempt so far: a reply may answer
+	// an earlier one.
 	Sent [][]byte
 
 	conn net.Conn
@@ -70,6 +71,21 @@ func (x *Exchange) Ask(ctx context.Context, req []byte, match func([]byte) bool)
 			return append([]byte(nil), buf[:n]...), nil
 		}
 	}
+}
+
+// answers reports whether match accepts any datagram sent (the reply's
+// transaction id or echoed nonce is ours). With nothing recorded (a
+// probe's parser called on its own) it accepts.
+func (x *Exchange) answers(match func(req []byte) bool) bool {
+	if len(x.Sent) == 0 {
+		return true
+	}
+	for _, req := range x.Sent {
+		if match(req) {
+			return true
+		}
+	}
+	return false
 }
 
 // probes is the registry, keyed by port in probeFor.

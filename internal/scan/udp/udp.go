@@ -127,9 +127,10 @@ func (x *Exchange) run(ctx context.Context, p *Probe, retries int) scan.Port {
 
 	buf := make([]byte, 65535)
 	for attempt := 0; attempt <= retries; attempt++ {
-		x.Sent = p.Requests(x)
+		reqs := p.Requests(x)
+		x.Sent = append(x.Sent, reqs...)
 		var sent time.Time
-		for _, req := range x.Sent {
+		for _, req := range reqs {
 			if err := x.wait(ctx); err != nil {
 				res.State, res.Reason = scan.OpenFiltered, ReasonCancelled
 				guess(&res, p)

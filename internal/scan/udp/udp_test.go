@@ -338,3 +338,25 @@ func TestDefaultPorts(t *testing.T) {
 		}
 	}
 }
+
+// A late answer to the first attempt, arriving while the second waits,
+// is still recognised as an answer to our request.
+func TestLateAnswer(t *testing.T) {
+	var first atomic.Bool
+	srv := serveUDP(t, "127.0.0.1", func(req []byte) [][]byte {
+		if req[0]&7 == 3 {
+			if first.Swap(true) {
+				return nil // only the first request is answered, late
+			}
+			time.Sleep(400 * time.Millisecond)
+		}
+		return ntpAnswer(req)
+	})
+	got, waits := scanOne(t, "127.0.0.1", srv.port, "ntp", 2)
+	if got.State != scan.Open || got.Service != "ntp" || got.Guessed || got.Product != "ntpd" {
+		t.Errorf("got %+v", got)
+	}
+	if waits != 3 {
+		t.Errorf("wait called %d times, want 3 (two attempts and mode 6)", waits)
+	}
+}
