@@ -25,6 +25,8 @@ func startDaemon(t *testing.T, bin string, args []string, env ...string) {
 	if err != nil {
 		if p := "/usr/sbin/" + bin; fileExists(p) {
 			path = p
+		} else if os.Getenv("HOMESOC_TEST_DAEMONS") != "" {
+			t.Fatalf("%s not installed, and $HOMESOC_TEST_DAEMONS says the daemons are (scripts/test installs them)", bin)
 		} else {
 			t.Skipf("%s not installed", bin)
 		}
