@@ -1,12 +1,16 @@
 package parse
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"net"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/homesoc/homesoc/internal/event"
 )
@@ -184,5 +188,106 @@ func TestEDRIDs(t *testing.T) {
 	// 2 DeviceInfo rows of the same records.
 	if shared != 8 {
 		t.Errorf("%d records of the CSV exports share their id with the JSON one, want 8", shared)
+	}
+}
+
+// fuzzEDRFormat is fuzzFormat for the EDR parsers: it also checks the
+// endpoint states of each line and that Extra agrees with Parse's result.
+func fuzzEDRFormat(f *testing.F, format string, seeds ...string) {
+	for _, name := range seeds {
+		b, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if len(b) <= maxFuzzInput {
+			f.Add(b)
+		}
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			f.Add(line)
+		}
+	}
+	fm, err := Lookup(format)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) > maxFuzzInput {
+			t.Skip()
+		}
+		p := fm.New(Options{ModTime: utc(2024, 4, 20, 0, 0, 0)})
+		xp := p.(ExtraParser)
+		for _, line := range bytes.Split(in, []byte("\n")) {
+			var ev event.Network
+			err := p.Parse(line, &ev)
+			n := xp.Extra().Len()
+			switch {
+			case errors.Is(err, ErrExtraOnly):
+				if n == 0 {
+					t.Fatalf("ErrExtraOnly without states for %q", line)
+				}
+				for _, s := range xp.Extra().Endpoints {
+					checkState(t, format, line, &s)
+				}
+			case n != 0:
+				t.Fatalf("%d states with error %v for %q", n, err, line)
+			case errors.Is(err, ErrSkip):
+			case err != nil:
+				if err.Error() == "" {
+					t.Fatalf("empty error for %q", line)
+				}
+			default:
+				checkInvariants(t, format, line, &ev)
+				for _, s := range []string{ev.DeviceID, ev.Hostname, ev.UserName} {
+					if !utf8.ValidString(s) {
+						t.Fatalf("%s accepted %q into %+v: invalid UTF-8", format, line, ev)
+					}
+				}
+			}
+		}
+	})
+}
+
+// checkState fails t if an endpoint state breaks what stores and rules rely
+// on.
+func checkState(t *testing.T, format string, line []byte, s *event.EndpointState) {
+	t.Helper()
+	var bad []string
+	switch s.Kind {
+	case event.StateInterface, event.StatePublicIP, event.StateListen:
+		if !s.Address.IsValid() || s.Address.Is4In6() || s.Address.Zone() != "" {
+			bad = append(bad, "address invalid, IPv4-mapped or zoned")
+		}
+	case event.StateDevice:
+		if s.Address.IsValid() {
+			bad = append(bad, "device state with an address")
+		}
+	default:
+		bad = append(bad, "unknown kind")
+	}
+	if s.Kind != event.StateListen && (s.Port != 0 || s.Protocol != "") {
+		bad = append(bad, "port or protocol outside a listen state")
+	}
+	if s.Time.IsZero() || s.Time.Location() != time.UTC || s.Time.Nanosecond() != 0 || s.Time.Year() > 9999 {
+		bad = append(bad, "time not set or not UTC seconds")
+	}
+	if s.ID.IsZero() || s.DeviceID == "" || s.Format != format || s.Sensor == "" {
+		bad = append(bad, "id, device, format or sensor unset")
+	}
+	if s.Raw != string(line) {
+		bad = append(bad, "raw is not the line")
+	}
+	if strings.ToLower(s.Protocol) != s.Protocol {
+		bad = append(bad, "protocol not lower case")
+	}
+	if _, err := net.ParseMAC(s.MAC); s.MAC != "" && (err != nil || len(s.MAC) != 17 || strings.ToLower(s.MAC) != s.MAC) {
+		bad = append(bad, "MAC not aa:bb:cc:dd:ee:ff")
+	}
+	for _, v := range []string{s.DeviceID, s.Hostname, s.Interface, s.OS, s.Platform, s.UserName} {
+		if !utf8.ValidString(v) {
+			bad = append(bad, "invalid UTF-8")
+		}
+	}
+	if len(bad) > 0 {
+		t.Fatalf("%s accepted %q into %+v: %s", format, line, *s, strings.Join(bad, ", "))
 	}
 }
