@@ -100,6 +100,15 @@ func (p *crowdStrikeParser) Parse(line []byte, ev *event.Network) error {
 	if obj[0] != '{' {
 		return errCrowdStrikeNotJSON
 	}
+	// Most of FDR is events of other kinds: name them from the raw line and
+	// skip them without decoding, once the line is known to be JSON.
+	if name, ok := fdrSimpleName(obj); ok && !fdrNetworkEvent(name) {
+		if !json.Valid(obj) {
+			var v any
+			return fmt.Errorf("bad crowdstrike JSON: %w", json.Unmarshal(obj, &v))
+		}
+		return fmt.Errorf("crowdstrike event %q is not a network connection: %w", quote(name), ErrSkip)
+	}
 	var r fdrRecord
 	if err := json.Unmarshal(obj, &r); err != nil {
 		return fmt.Errorf("bad crowdstrike JSON: %w", err)
@@ -117,6 +126,44 @@ func (p *crowdStrikeParser) Parse(line []byte, ev *event.Network) error {
 		return p.listen(&r, line)
 	}
 	return fmt.Errorf("crowdstrike event %q is not a network connection: %w", quote([]byte(name)), ErrSkip)
+}
+
+// fdrNetworkEvent reports whether an event name is one the parser stores.
+func fdrNetworkEvent(name []byte) bool {
+	switch string(name) {
+	case "NetworkConnectIP4", "NetworkConnectIP6", "NetworkReceiveAcceptIP4", "NetworkReceiveAcceptIP6",
+		"NetworkListenIP4", "NetworkListenIP6":
+		return true
+	}
+	return false
+}
+
+// fdrSimpleName finds the value of the event_simpleName key in a JSON
+// object without decoding it. It reports false when the key is absent or
+// its value is not a plain string (escapes), so that the decoder decides.
+func fdrSimpleName(obj []byte) ([]byte, bool) {
+	const key = `"event_simpleName"`
+	i := bytes.Index(obj, []byte(key))
+	if i <= 0 || obj[i-1] == '\\' {
+		return nil, false
+	}
+	rest := trimSpaces(obj[i+len(key):])
+	if len(rest) == 0 || rest[0] != ':' {
+		return nil, false
+	}
+	rest = trimSpaces(rest[1:])
+	if len(rest) == 0 || rest[0] != '"' {
+		return nil, false
+	}
+	end := bytes.IndexByte(rest[1:], '"')
+	if end < 0 {
+		return nil, false
+	}
+	name := rest[1 : 1+end]
+	if bytes.IndexByte(name, '\\') >= 0 {
+		return nil, false
+	}
+	return name, true
 }
 
 // ipv6 reports whether an event is of the IP6 kind, whose addresses are in

@@ -100,6 +100,9 @@ func TestCrowdStrikeBad(t *testing.T) {
 		`{"aid":"a1","cid":"c1","event_type":"ZeroTrustHostAssessment"}`,
 		`{"cid":"c1","aip":"198.51.100.7","discoverer_aid":"a1","NeighborName":"printer"}`,
 		``,
+		`{"event_simpleName":"DnsRequest","aid":`,
+		`{"aid": "a1", "event_simpleName" : "ProcessRollup2", "CommandLine": "x"}`,
+		`{"CommandLine":"echo \"event_simpleName\":\"DnsRequest\"","event_simpleName":"Network\u0043onnectIP4","aid":"a1"}`,
 	}
 	want := []edrWant{
 		{err: "not a crowdstrike-fdr line: not a JSON object"},
@@ -122,6 +125,11 @@ func TestCrowdStrikeBad(t *testing.T) {
 		{err: `crowdstrike "ZeroTrustHostAssessment" record is not a network connection or host record: nothing to store`},
 		{err: "crowdstrike notmanaged record (a device without a sensor): nothing to store"},
 		{err: "nothing to store"},
+		// The skip without decoding still rejects what is not JSON.
+		{err: "bad crowdstrike JSON: unexpected end of JSON input"},
+		{err: `crowdstrike event "ProcessRollup2" is not a network connection: nothing to store`},
+		// A name behind escapes is left to the decoder.
+		{err: "missing LocalAddressIP4"},
 	}
 	var bs [][]byte
 	for _, l := range lines {

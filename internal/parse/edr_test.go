@@ -291,3 +291,33 @@ func checkState(t *testing.T, format string, line []byte, s *event.EndpointState
 		t.Fatalf("%s accepted %q into %+v: %s", format, line, *s, strings.Join(bad, ", "))
 	}
 }
+
+// BenchmarkEDR measures each EDR parser over its fixture's lines.
+func BenchmarkEDR(b *testing.B) {
+	for _, c := range []struct{ format, file string }{
+		{crowdStrikeName, "crowdstrike/fdr.jsonl"},
+		{defenderName, "defender/streaming.jsonl"},
+		{defenderCSVName, "defender/DeviceNetworkEvents.csv"},
+	} {
+		b.Run(c.format, func(b *testing.B) {
+			lines := readLines(b, c.file)
+			fm, err := Lookup(c.format)
+			if err != nil {
+				b.Fatal(err)
+			}
+			p := fm.New(Options{})
+			var ev event.Network
+			if c.format == defenderCSVName {
+				_ = p.Parse(lines[0], &ev) // the header
+				lines = lines[1:]
+			}
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				_ = p.Parse(lines[n%len(lines)], &ev)
+				n++
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "lines/s")
+		})
+	}
+}
