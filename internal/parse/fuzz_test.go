@@ -69,6 +69,19 @@ func FuzzFlowJSON(f *testing.F) {
 	fuzzFormat(f, "flow-json", "flows.jsonl")
 }
 
+func FuzzCrowdStrike(f *testing.F) {
+	fuzzEDRFormat(f, "crowdstrike-fdr", "crowdstrike/fdr.jsonl")
+}
+
+func FuzzDefender(f *testing.F) {
+	fuzzEDRFormat(f, "defender", "defender/streaming.jsonl")
+}
+
+func FuzzDefenderCSV(f *testing.F) {
+	fuzzEDRFormat(f, "defender-csv", "defender/DeviceNetworkEvents.csv", "defender/DeviceNetworkInfo.csv",
+		"defender/DeviceInfo.csv")
+}
+
 // FuzzParseAddr checks the allocation-free address parser against netip.
 func FuzzParseAddr(f *testing.F) {
 	for _, s := range []string{"192.0.2.1", "0.0.0.0", "01.2.3.4", "1.2.3.256", "2001:db8::1", "::", "::ffff:192.0.2.5",

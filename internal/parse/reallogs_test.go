@@ -330,3 +330,84 @@ func verdict(action string) string {
 	}
 	return action
 }
+
+// realEDRCounts is what became of one EDR sample's lines: stored counts
+// distinct ids, network events and endpoint states apart.
+type realEDRCounts struct {
+	read, network, states, skipped, rejected int
+}
+
+// TestRealEDRLogs runs the EDR parsers over the real samples (their READMEs
+// do not yet name a format, so TestRealLogs passes them by): every line is
+// stored or skipped, none rejected, and Detect picks the format from the
+// file's first lines. The counts are the samples' contents as their READMEs
+// describe them. With -v it logs the table BENCHMARKS.md reports.
+func TestRealEDRLogs(t *testing.T) {
+	tests := []struct {
+		file, format string
+		want         realEDRCounts
+	}{
+		// 44 lines: 3 NetworkConnectIP4, 1 NetworkConnectIP6 and 1
+		// NetworkReceiveAcceptIP4 stored; 3 managedassets interfaces and
+		// 1 aidmaster aip as states; 34 other events, 1 Zero Trust
+		// assessment and 1 notmanaged record skipped.
+		{"crowdstrike-fdr/sekoia-crowdstrike-telemetry.jsonl", crowdStrikeName, realEDRCounts{44, 5, 4, 35, 0}},
+		// 11 lines: 6 DeviceNetworkEvents connections; 2 DeviceInfo
+		// PublicIPs, 2 addresses of one DeviceNetworkInfo adapter and 1
+		// device state for the adapter whose only address is "1.1.1.1.5";
+		// 1 DeviceEvents record skipped.
+		{"defender/sekoia-m365d-device.jsonl", defenderName, realEDRCounts{11, 6, 5, 1, 0}},
+	}
+	var b strings.Builder
+	b.WriteString("\n| file | format | lines read | network events | endpoint states | skipped | rejected |\n|---|---|---|---|---|---|---|\n")
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(realLogs, tt.file))
+			if errors.Is(err, os.ErrNotExist) {
+				t.Skip("no " + tt.file)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
+			if fm, err := Detect(lines); err != nil || fm.Name != tt.format {
+				t.Errorf("Detect = %q, %v; want %s", fm.Name, err, tt.format)
+			}
+			fm, err := Lookup(tt.format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := fm.New(Options{})
+			seen := map[event.ID]bool{}
+			var got realEDRCounts
+			for i, line := range lines {
+				got.read++
+				var ev event.Network
+				err := p.Parse(line, &ev)
+				switch {
+				case errors.Is(err, ErrSkip):
+					got.skipped++
+				case errors.Is(err, ErrExtraOnly):
+				case err != nil:
+					got.rejected++
+					t.Errorf("line %d rejected: %v", i+1, err)
+				case !seen[ev.ID]:
+					seen[ev.ID] = true
+					got.network++
+				}
+				for _, s := range p.(ExtraParser).Extra().Endpoints {
+					if !seen[s.ID] {
+						seen[s.ID] = true
+						got.states++
+					}
+				}
+			}
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %d | %d |\n",
+				tt.file, tt.format, got.read, got.network, got.states, got.skipped, got.rejected)
+		})
+	}
+	t.Log(b.String())
+}

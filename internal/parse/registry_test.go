@@ -16,11 +16,11 @@ func TestFormats(t *testing.T) {
 			t.Errorf("format %q is incomplete", f.Name)
 		}
 	}
-	if want := []string{"flow-json", "netfilter", "zeek-conn"}; !slices.Equal(names, want) {
+	if want := []string{"crowdstrike-fdr", "defender", "defender-csv", "flow-json", "netfilter", "zeek-conn"}; !slices.Equal(names, want) {
 		t.Errorf("Formats() = %v, want %v", names, want)
 	}
 	Formats()[0] = Format{} // the caller's copy
-	if Formats()[0].Name != "flow-json" {
+	if Formats()[0].Name != "crowdstrike-fdr" {
 		t.Error("Formats returned the registry's own slice")
 	}
 }
@@ -31,7 +31,7 @@ func TestLookup(t *testing.T) {
 		t.Fatalf("Lookup(zeek-conn) = %q, %v", f.Name, err)
 	}
 	_, err = Lookup("syslog")
-	const want = `unknown format "syslog" (one of: flow-json, netfilter, zeek-conn)`
+	const want = `unknown format "syslog" (one of: crowdstrike-fdr, defender, defender-csv, flow-json, netfilter, zeek-conn)`
 	if err == nil || err.Error() != want {
 		t.Fatalf("Lookup(syslog) error = %v, want %q", err, want)
 	}
@@ -72,7 +72,7 @@ func TestDetect(t *testing.T) {
 		return bytes.Split(b, []byte("\n"))
 	}
 	text := func(s string) [][]byte { return bytes.Split([]byte(s), []byte("\n")) }
-	const known = "(one of: flow-json, netfilter, zeek-conn)"
+	const known = "(one of: crowdstrike-fdr, defender, defender-csv, flow-json, netfilter, zeek-conn)"
 	tests := []struct {
 		name  string
 		lines [][]byte
@@ -94,6 +94,15 @@ func TestDetect(t *testing.T) {
 		{"empty", text("\n  \n"), "cannot detect format of an empty input; pass --format " + known},
 		{"only the first 20 lines count", append(slices.Repeat(text("junk"), 20), file("flows.jsonl")...),
 			"cannot detect format from the first 20 lines"},
+		{"crowdstrike events and host records", file("crowdstrike/fdr.jsonl"), "crowdstrike-fdr"},
+		{"crowdstrike aidmaster alone", file("crowdstrike/fdr.jsonl")[7:10], "crowdstrike-fdr"},
+		{"crowdstrike managedassets alone", file("crowdstrike/fdr.jsonl")[10:11], "crowdstrike-fdr"},
+		{"defender streaming API", file("defender/streaming.jsonl"), "defender"},
+		{"defender CSV of DeviceNetworkEvents", file("defender/DeviceNetworkEvents.csv"), "defender-csv"},
+		{"defender CSV of DeviceNetworkInfo", file("defender/DeviceNetworkInfo.csv"), "defender-csv"},
+		{"defender CSV of DeviceInfo with a BOM", file("defender/DeviceInfo.csv"), "defender-csv"},
+		{"defender CSV of another table", text("Timestamp,DeviceId,FileName\n2024-05-01T10:00:00Z,d1,cmd.exe"),
+			"cannot detect format from the first 2 lines"},
 		{"tie", text(`{"id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2","src_addr":"192.0.2.1","first_seen_at":"2024-03-01T10:00:00Z"}`),
 			"cannot detect format from the first 1 lines: flow-json and zeek-conn match equally; pass --format"},
 	}
@@ -119,10 +128,22 @@ func TestSniffsAgree(t *testing.T) {
 		"conn.log":           "zeek-conn",
 		"conn.json":          "zeek-conn",
 		"flows.jsonl":        "flow-json",
+
+		"crowdstrike/fdr.jsonl":            "crowdstrike-fdr",
+		"defender/streaming.jsonl":         "defender",
+		"defender/DeviceNetworkEvents.csv": "defender-csv",
+		"defender/DeviceNetworkInfo.csv":   "defender-csv",
+		"defender/DeviceInfo.csv":          "defender-csv",
 	}
+	// A CSV export's rows are claimed by no format: its header decides.
+	rowsOf := map[string]bool{"defender/DeviceNetworkEvents.csv": true, "defender/DeviceNetworkInfo.csv": true,
+		"defender/DeviceInfo.csv": true}
 	for file, format := range samples {
 		for i, line := range readLines(t, file) {
 			for _, f := range Formats() {
+				if rowsOf[file] && i > 0 {
+					format = ""
+				}
 				if f.Sniff(line) != (f.Name == format) {
 					t.Errorf("%s:%d: %s Sniff = %v", file, i+1, f.Name, f.Sniff(line))
 				}

@@ -1,0 +1,295 @@
+package parse
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/homesoc/homesoc/internal/event"
+)
+
+// crowdStrikeName is the registered name of the CrowdStrike FDR format.
+const crowdStrikeName = "crowdstrike-fdr"
+
+// crowdStrikeSensor is the Sensor of every CrowdStrike record.
+const crowdStrikeSensor = "crowdstrike"
+
+func init() {
+	Register(Format{
+		Name: crowdStrikeName,
+		Description: "CrowdStrike Falcon Data Replicator JSON lines: NetworkConnect/ReceiveAccept/Listen events " +
+			"and the aidmaster and managedassets host records beside them",
+		New:   func(Options) Parser { return newCrowdStrikeParser() },
+		Sniff: sniffCrowdStrike,
+	})
+}
+
+// sniffCrowdStrike matches a JSON object with FDR's event name, or the
+// agent id with the customer id or agent address that every FDR record
+// (events, aidmaster, managedassets) carries.
+func sniffCrowdStrike(line []byte) bool {
+	line = trimSpaces(line)
+	if len(line) == 0 || line[0] != '{' {
+		return false
+	}
+	return bytes.Contains(line, []byte(`"event_simpleName"`)) ||
+		bytes.Contains(line, []byte(`"aid"`)) &&
+			(bytes.Contains(line, []byte(`"cid"`)) || bytes.Contains(line, []byte(`"aip"`)))
+}
+
+// fdrRecord holds the FDR fields homesoc reads, of events and of the host
+// records (aidmaster, managedassets, notmanaged) alike. FDR writes every
+// value as a string; jsonText takes numbers too.
+type fdrRecord struct {
+	SimpleName       jsonText `json:"event_simpleName"`
+	EventType        jsonText `json:"event_type"` // ZeroTrustHostAssessment and other non-sensor records
+	ID               jsonText `json:"id"`
+	Timestamp        jsonText `json:"timestamp"` // epoch milliseconds
+	ContextTimeStamp jsonText `json:"ContextTimeStamp"`
+	AID              jsonText `json:"aid"`
+	AIP              jsonText `json:"aip"`
+	ComputerName     jsonText `json:"ComputerName"`
+	Platform         jsonText `json:"event_platform"`
+	UserName         jsonText `json:"UserName"`
+	LocalAddressIP4  jsonText `json:"LocalAddressIP4"`
+	LocalAddressIP6  jsonText `json:"LocalAddressIP6"`
+	RemoteAddressIP4 jsonText `json:"RemoteAddressIP4"`
+	RemoteAddressIP6 jsonText `json:"RemoteAddressIP6"`
+	LocalPort        jsonText `json:"LocalPort"`
+	RemotePort       jsonText `json:"RemotePort"`
+	Protocol         jsonText `json:"Protocol"`
+
+	// aidmaster
+	AgentVersion   jsonText `json:"AgentVersion"`
+	AgentLocalTime jsonText `json:"AgentLocalTime"`
+	Time           jsonText `json:"Time"`
+	Version        jsonText `json:"Version"` // the OS: "Windows 10", "Catalina (10.15)"
+	MAC            jsonText `json:"MAC"`
+	// managedassets: one of the host's interfaces
+	UnderTime            jsonText `json:"_time"`
+	InterfaceAlias       jsonText `json:"InterfaceAlias"`
+	InterfaceDescription jsonText `json:"InterfaceDescription"`
+	// notmanaged: a device without a sensor that a sensor saw
+	DiscovererAID *jsonText `json:"discoverer_aid"`
+}
+
+// crowdStrikeParser parses FDR lines. It keeps no state between lines
+// beyond its interner and the last line's endpoint states.
+type crowdStrikeParser struct {
+	edrExtra
+	protos interner
+}
+
+func newCrowdStrikeParser() *crowdStrikeParser {
+	return &crowdStrikeParser{protos: newInterner(protocol)}
+}
+
+var errCrowdStrikeNotJSON = errors.New("not a crowdstrike-fdr line: not a JSON object")
+
+// Parse implements Parser.
+func (p *crowdStrikeParser) Parse(line []byte, ev *event.Network) error {
+	*ev = event.Network{}
+	p.extra.Reset()
+	obj := trimSpaces(line)
+	if len(obj) == 0 {
+		return ErrSkip
+	}
+	if obj[0] != '{' {
+		return errCrowdStrikeNotJSON
+	}
+	// Most of FDR is events of other kinds: name them from the raw line and
+	// skip them without decoding, once the line is known to be JSON.
+	if name, ok := fdrSimpleName(obj); ok && !fdrNetworkEvent(name) {
+		if !json.Valid(obj) {
+			var v any
+			return fmt.Errorf("bad crowdstrike JSON: %w", json.Unmarshal(obj, &v))
+		}
+		return fmt.Errorf("crowdstrike event %q is not a network connection: %w", quote(name), ErrSkip)
+	}
+	var r fdrRecord
+	if err := json.Unmarshal(obj, &r); err != nil {
+		return fmt.Errorf("bad crowdstrike JSON: %w", err)
+	}
+	if r.SimpleName == "" {
+		return p.host(&r, line)
+	}
+	name := string(r.SimpleName)
+	switch name {
+	case "NetworkConnectIP4", "NetworkConnectIP6":
+		return p.connection(&r, line, ev, event.DirOutbound)
+	case "NetworkReceiveAcceptIP4", "NetworkReceiveAcceptIP6":
+		return p.connection(&r, line, ev, event.DirInbound)
+	case "NetworkListenIP4", "NetworkListenIP6":
+		return p.listen(&r, line)
+	}
+	return fmt.Errorf("crowdstrike event %q is not a network connection: %w", quote([]byte(name)), ErrSkip)
+}
+
+// fdrNetworkEvent reports whether an event name is one the parser stores.
+func fdrNetworkEvent(name []byte) bool {
+	switch string(name) {
+	case "NetworkConnectIP4", "NetworkConnectIP6", "NetworkReceiveAcceptIP4", "NetworkReceiveAcceptIP6",
+		"NetworkListenIP4", "NetworkListenIP6":
+		return true
+	}
+	return false
+}
+
+// fdrSimpleName finds the value of the event_simpleName key in a JSON
+// object without decoding it. It reports false when the key is absent or
+// its value is not a plain string (escapes), so that the decoder decides.
+func fdrSimpleName(obj []byte) ([]byte, bool) {
+	const key = `"event_simpleName"`
+	i := bytes.Index(obj, []byte(key))
+	if i <= 0 || obj[i-1] == '\\' {
+		return nil, false
+	}
+	rest := trimSpaces(obj[i+len(key):])
+	if len(rest) == 0 || rest[0] != ':' {
+		return nil, false
+	}
+	rest = trimSpaces(rest[1:])
+	if len(rest) == 0 || rest[0] != '"' {
+		return nil, false
+	}
+	end := bytes.IndexByte(rest[1:], '"')
+	if end < 0 {
+		return nil, false
+	}
+	name := rest[1 : 1+end]
+	if bytes.IndexByte(name, '\\') >= 0 {
+		return nil, false
+	}
+	return name, true
+}
+
+// ipv6 reports whether an event is of the IP6 kind, whose addresses are in
+// the *AddressIP6 fields.
+func (r *fdrRecord) ipv6() bool { return strings.HasSuffix(string(r.SimpleName), "IP6") }
+
+// local and remote are the event's address fields and their names.
+func (r *fdrRecord) local() (jsonText, string) {
+	if r.ipv6() {
+		return r.LocalAddressIP6, "LocalAddressIP6"
+	}
+	return r.LocalAddressIP4, "LocalAddressIP4"
+}
+
+func (r *fdrRecord) remote() (jsonText, string) {
+	if r.ipv6() {
+		return r.RemoteAddressIP6, "RemoteAddressIP6"
+	}
+	return r.RemoteAddressIP4, "RemoteAddressIP4"
+}
+
+// eventTime is an event's time: timestamp (epoch ms, when the cloud got
+// it), else ContextTimeStamp (epoch seconds on the host).
+func (r *fdrRecord) eventTime() (time.Time, error) {
+	switch {
+	case r.Timestamp != "":
+		return epochTime(r.Timestamp, "timestamp")
+	case r.ContextTimeStamp != "":
+		return epochTime(r.ContextTimeStamp, "ContextTimeStamp")
+	}
+	return time.Time{}, errors.New("missing timestamp")
+}
+
+// connection fills ev from a connect (outbound) or accept (inbound) event.
+func (p *crowdStrikeParser) connection(r *fdrRecord, line []byte, ev *event.Network, dir string) error {
+	if r.AID == "" {
+		return errors.New("missing aid")
+	}
+	lv, lname := r.local()
+	rv, rname := r.remote()
+	local, err := needAddr(lv, lname)
+	if err != nil {
+		return err
+	}
+	remote, err := needAddr(rv, rname)
+	if err != nil {
+		return err
+	}
+	lport, err := edrPort(r.LocalPort, "LocalPort")
+	if err != nil {
+		return err
+	}
+	rport, err := edrPort(r.RemotePort, "RemotePort")
+	if err != nil {
+		return err
+	}
+	nat, err := optAddr(r.AIP, "aip")
+	if err != nil {
+		return err
+	}
+	t, err := r.eventTime()
+	if err != nil {
+		return err
+	}
+	if dir == event.DirOutbound {
+		ev.SrcIP, ev.SrcPort, ev.DstIP, ev.DstPort = local, lport, remote, rport
+	} else {
+		ev.SrcIP, ev.SrcPort, ev.DstIP, ev.DstPort = remote, rport, local, lport
+	}
+	if r.ID != "" {
+		ev.ID = event.NewID(crowdStrikeName, []byte(r.ID))
+	} else {
+		ev.ID = event.NewID(crowdStrikeName, line)
+	}
+	ev.Time = t
+	ev.Kind = event.KindEndpoint
+	ev.Action = "allow" // the sensor saw the connection made or accepted
+	ev.Direction = dir
+	ev.Protocol = p.protos.get([]byte(r.Protocol))
+	ev.NATIP = nat
+	ev.DeviceID = string(r.AID)
+	ev.Hostname = string(r.ComputerName)
+	ev.UserName = string(r.UserName)
+	ev.Sensor = crowdStrikeSensor
+	ev.Format = crowdStrikeName
+	return nil
+}
+
+// listen makes the listen state of a NetworkListen event.
+func (p *crowdStrikeParser) listen(r *fdrRecord, line []byte) error {
+	if r.AID == "" {
+		return errors.New("missing aid")
+	}
+	lv, lname := r.local()
+	local, err := needAddr(lv, lname)
+	if err != nil {
+		return err
+	}
+	port, err := edrPort(r.LocalPort, "LocalPort")
+	if err != nil {
+		return err
+	}
+	t, err := r.eventTime()
+	if err != nil {
+		return err
+	}
+	s := r.state(t, string(line))
+	s.Kind = event.StateListen
+	s.Address = local
+	s.Port = port
+	s.Protocol = p.protos.get([]byte(r.Protocol))
+	p.add(crowdStrikeName, s)
+	return ErrExtraOnly
+}
+
+// state is an endpoint state with the record's device columns filled in.
+func (r *fdrRecord) state(t time.Time, raw string) event.EndpointState {
+	return event.EndpointState{
+		Time:     t,
+		DeviceID: string(r.AID),
+		Hostname: string(r.ComputerName),
+		OS:       string(r.Version),
+		Platform: string(r.Platform),
+		UserName: string(r.UserName),
+		Sensor:   crowdStrikeSensor,
+		Format:   crowdStrikeName,
+		Raw:      raw,
+	}
+}
