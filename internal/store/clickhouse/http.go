@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/homesoc/homesoc/internal/event"
+	"github.com/homesoc/homesoc/internal/ipscope"
 )
 
 // httpInserter writes network events through ClickHouse's HTTP interface in
@@ -152,7 +153,9 @@ func appendRowBinary(b []byte, ev *event.Network) []byte {
 	b = le.AppendUint32(b, uint32(ev.TCPWindow))
 	b = le.AppendUint64(b, uint64(ev.PacketLen))
 	b = appendString(b, ev.FlowUID)
-	return appendString(b, ev.Service)
+	b = appendString(b, ev.Service)
+	b = appendString(b, ipscope.Text(ev.SrcIP))
+	return appendString(b, ipscope.Text(ev.DstIP))
 }
 
 // appendString appends s as a RowBinary String: its length, then its bytes.
