@@ -25,11 +25,11 @@
 -- runbook: |
 --   1. Which device does local_ip name, and what listens on dst_port there?
 --   2. Does the router's configuration hold this port forward, or did a
---      device ask for it over UPnP (homesoc exposure upnp on the home
+--      device ask for it over UPnP (exposure upnp on the home
 --      network lists the mappings and who asked)?
---   3. Run homesoc exposure run (or homesoc scan TARGET) to see what
+--   3. Run exposure run (or scan TARGET) to see what
 --      answers from outside, and which service.
---   4. Remove what nobody needs; allow the intended ports (homesoc exposure
+--   4. Remove what nobody needs; allow the intended ports (exposure
 --      allow add) so they stop raising tickets; turn UPnP off if no device
 --      must use it.
 SELECT
