@@ -1,6 +1,8 @@
 package store
 
 import (
+	"encoding/binary"
+	"net/netip"
 	"time"
 
 	"github.com/homesoc/homesoc/internal/event"
@@ -81,4 +83,36 @@ var EndpointComments = [][2]string{
 	{"sensor", "the EDR that reported it (crowdstrike, defender)"},
 	{"format", "the parser that produced the row"},
 	{"raw", "the source record as received"},
+}
+
+// ScopeCache remembers the scopes of recent addresses, so that a writer
+// classifies each address of a batch once rather than once per event: logs
+// repeat their addresses (the router's, a scanner's), and ipscope.Text tries
+// its ranges one by one (about 130 ns an address). It is exact: an entry
+// holds the address itself and the scope ipscope gave it. The zero value is
+// ready to use; it is not safe for concurrent use (one per writer thread).
+type ScopeCache struct {
+	slots [scopeSlots]scopeSlot
+}
+
+const scopeSlots = 1024 // a power of two
+
+type scopeSlot struct {
+	addr  netip.Addr
+	scope string
+}
+
+// Text returns ipscope.Text(a).
+func (c *ScopeCache) Text(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	b := a.As16()
+	h := (binary.LittleEndian.Uint64(b[:8])*0x9E3779B97F4A7C15 ^ binary.LittleEndian.Uint64(b[8:])) * 0xBF58476D1CE4E5B9
+	s := &c.slots[h>>(64-10)]
+	if s.scope != "" && s.addr == a {
+		return s.scope
+	}
+	s.addr, s.scope = a, ipscope.Text(a)
+	return s.scope
 }

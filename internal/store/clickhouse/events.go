@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/homesoc/homesoc/internal/event"
-	"github.com/homesoc/homesoc/internal/ipscope"
 	"github.com/homesoc/homesoc/internal/store"
 )
 
@@ -125,6 +124,7 @@ func (s *Store) insertNetwork(ctx context.Context, evs []event.Network, rows []i
 		icmpTypes, icmpCodes, ipIDs, windows = make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
 		packetLens                           = make([]int64, n)
 	)
+	var scopes store.ScopeCache
 	for j, i := range rows {
 		ev := &evs[i]
 		ids[j] = uuid.UUID(ev.ID)
@@ -147,7 +147,7 @@ func (s *Store) insertNetwork(ctx context.Context, evs []event.Network, rows []i
 		rules[j], icmpTypes[j], icmpCodes[j] = ev.RuleName, int32(ev.ICMPType), int32(ev.ICMPCode)
 		srcMACs[j], dstMACs[j], ipIDs[j], windows[j] = ev.SrcMAC, ev.DstMAC, int32(ev.IPID), int32(ev.TCPWindow)
 		packetLens[j], uids[j], services[j] = int64(ev.PacketLen), ev.FlowUID, ev.Service
-		srcScopes[j], dstScopes[j] = ipscope.Text(ev.SrcIP), ipscope.Text(ev.DstIP)
+		srcScopes[j], dstScopes[j] = scopes.Text(ev.SrcIP), scopes.Text(ev.DstIP)
 	}
 	return s.insertColumns(ctx, "network_events", networkColumns, ids, times, ends, durations,
 		kinds, actions, directions, protos, srcIPs, srcPorts, dstIPs, dstPorts,

@@ -482,14 +482,18 @@ func (src *networkSource) Init() duckdb.ParallelTableSourceInfo {
 	return duckdb.ParallelTableSourceInfo{MaxThreads: max(1, (len(src.b.rows)+size-1)/size)}
 }
 
-// NewLocalState implements duckdb.ParallelChunkTableSource; the source keeps
-// no per-thread state.
-func (src *networkSource) NewLocalState() any { return struct{}{} }
+// NewLocalState implements duckdb.ParallelChunkTableSource: each thread
+// classifies addresses through a cache of its own.
+func (src *networkSource) NewLocalState() any { return new(store.ScopeCache) }
 
 // FillChunk implements duckdb.ParallelChunkTableSource. It claims the next
 // range of rows and writes the columns in src.b.cols; DuckDB ignores writes
 // to columns the statement does not read.
-func (src *networkSource) FillChunk(_ any, chunk duckdb.DataChunk) error {
+func (src *networkSource) FillChunk(local any, chunk duckdb.DataChunk) error {
+	scopes, _ := local.(*store.ScopeCache)
+	if scopes == nil {
+		scopes = new(store.ScopeCache)
+	}
 	size := duckdb.GetDataChunkCapacity()
 	start := int(src.next.Add(int64(size))) - size
 	b := src.b
@@ -559,10 +563,10 @@ func (src *networkSource) FillChunk(_ any, chunk duckdb.DataChunk) error {
 		put(&w, b.cols, colFlowUID, ev.FlowUID)
 		put(&w, b.cols, colService, ev.Service)
 		if b.cols&(1<<colSrcScope) != 0 {
-			setCol(&w, colSrcScope, ipscope.Text(ev.SrcIP))
+			setCol(&w, colSrcScope, scopes.Text(ev.SrcIP))
 		}
 		if b.cols&(1<<colDstScope) != 0 {
-			setCol(&w, colDstScope, ipscope.Text(ev.DstIP))
+			setCol(&w, colDstScope, scopes.Text(ev.DstIP))
 		}
 		if w.err != nil {
 			return fmt.Errorf("event %d: %w", i, w.err)
