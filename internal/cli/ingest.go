@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -213,8 +214,21 @@ func (e *env) printIngest(rep ingestReport) error {
 	tw.Flush()
 	fmt.Fprintf(e.stdout, "read %d, stored %d, duplicates %d, skipped %d, rejected %d, sightings %d in %.2fs (%.0f lines/s)\n",
 		rep.Read, rep.Stored, rep.Duplicates, rep.Skipped, rep.Rejected, rep.Sightings, rep.Seconds, float64(rep.Read)/max(rep.Seconds, 1e-9))
+	printTables(e.stdout, rep.Tables)
 	printSkipReasons(e.stdout, rep.SkipReasons)
 	return nil
+}
+
+// printTables says what was stored in each table, when the input held
+// records for other tables than network_events (an EDR's endpoint states).
+func printTables(w io.Writer, tables map[string]pipeline.TableStats) {
+	if len(tables) == 0 || len(tables) == 1 && tables["network_events"] != (pipeline.TableStats{}) {
+		return
+	}
+	fmt.Fprintln(w, "by table:")
+	for _, name := range slices.Sorted(maps.Keys(tables)) {
+		fmt.Fprintf(w, "  %-16s stored %d, duplicates %d\n", name, tables[name].Stored, tables[name].Duplicates)
+	}
 }
 
 // printSkipReasons says why lines were skipped, the most frequent reason
@@ -234,5 +248,8 @@ func printSkipReasons(w io.Writer, reasons []pipeline.SkipReason) {
 // jsonStats is s as --json prints it: [] and {} for none.
 func jsonStats(s pipeline.Stats) pipeline.Stats {
 	s.FirstRejects, s.SkipReasons = nonNil(s.FirstRejects), nonNil(s.SkipReasons)
+	if s.Tables == nil {
+		s.Tables = map[string]pipeline.TableStats{}
+	}
 	return s
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ import (
 // Writer is the part of the store the pipeline writes to.
 type Writer interface {
 	WriteNetwork(ctx context.Context, evs []event.Network) (int, error)
+	WriteEndpointStates(ctx context.Context, sts []event.EndpointState) (int, error)
 	WriteRejects(ctx context.Context, rs []event.Reject) error
 	WriteSightings(ctx context.Context, ss []event.Sighting) (int, error)
 }
@@ -64,12 +66,15 @@ const (
 type Stats struct {
 	Format     string  `json:"format,omitempty"`
 	Read       int64   `json:"read"`       // lines read
-	Stored     int64   `json:"stored"`     // new events stored
-	Duplicates int64   `json:"duplicates"` // events already stored or repeated
+	Stored     int64   `json:"stored"`     // new records stored, in every table
+	Duplicates int64   `json:"duplicates"` // records already stored or repeated, in every table
 	Skipped    int64   `json:"skipped"`    // well-formed lines with nothing to store
 	Rejected   int64   `json:"rejected"`   // lines that could not be parsed
 	Sightings  int64   `json:"sightings"`  // new indicator sightings
 	Seconds    float64 `json:"elapsed_s"`
+	// Tables breaks Stored and Duplicates down by the table written, for
+	// the tables that got records (network_events, endpoint_states).
+	Tables map[string]TableStats `json:"tables"`
 	// SkipReasons counts the skipped lines by why they carried nothing to
 	// store, in the order first seen (at most MaxSkipReasons reasons; the
 	// rest count as "other").
@@ -77,6 +82,28 @@ type Stats struct {
 	// FirstRejects are the first MaxRejectSamples rejected lines, to show
 	// the user; all of them are stored.
 	FirstRejects []event.Reject `json:"first_rejects"`
+}
+
+// TableStats counts the records of one table.
+type TableStats struct {
+	Stored     int64 `json:"stored"`
+	Duplicates int64 `json:"duplicates"`
+}
+
+// count adds stored and duplicate records of table to s.
+func (s *Stats) count(table string, stored, duplicates int64) {
+	if stored == 0 && duplicates == 0 {
+		return
+	}
+	if s.Tables == nil {
+		s.Tables = map[string]TableStats{}
+	}
+	t := s.Tables[table]
+	t.Stored += stored
+	t.Duplicates += duplicates
+	s.Tables[table] = t
+	s.Stored += stored
+	s.Duplicates += duplicates
 }
 
 // MaxRejectSamples is how many rejected lines Stats keeps.
@@ -112,8 +139,9 @@ func (s *Stats) skip(reason string, n int64) {
 // Add accumulates o into s (Format and Seconds are the caller's).
 func (s *Stats) Add(o Stats) {
 	s.Read += o.Read
-	s.Stored += o.Stored
-	s.Duplicates += o.Duplicates
+	for _, name := range slices.Sorted(maps.Keys(o.Tables)) {
+		s.count(name, o.Tables[name].Stored, o.Tables[name].Duplicates)
+	}
 	for _, r := range o.SkipReasons {
 		s.skip(r.Reason, r.Lines)
 	}
@@ -130,8 +158,36 @@ func AppendSamples(samples []event.Reject, rs ...event.Reject) []event.Reject {
 
 type batch struct {
 	events    []event.Network
+	extra     event.Extra // the records of lines for other tables
 	rejects   []event.Reject
 	sightings []event.Sighting
+}
+
+// extraTables write the tables of event.Extra, each a slice of its records:
+// a table that parsers fill through Extra is one entry here and one method
+// of Writer.
+var extraTables = []struct {
+	name   string
+	add    func(dst, src *event.Extra, raw string) // appends src's records to dst, Raw defaulting to raw
+	write  func(ctx context.Context, w Writer, x *event.Extra) (stored, total int, err error)
+	length func(x *event.Extra) int
+}{
+	{
+		name: "endpoint_states",
+		add: func(dst, src *event.Extra, raw string) {
+			for _, st := range src.Endpoints {
+				if st.Raw == "" {
+					st.Raw = raw
+				}
+				dst.Endpoints = append(dst.Endpoints, st)
+			}
+		},
+		write: func(ctx context.Context, w Writer, x *event.Extra) (int, int, error) {
+			n, err := w.WriteEndpointStates(ctx, x.Endpoints)
+			return n, len(x.Endpoints), err
+		},
+		length: func(x *event.Extra) int { return len(x.Endpoints) },
+	},
 }
 
 // Run ingests one source. Parsing and writing run concurrently; a line that
@@ -154,6 +210,7 @@ func Run(ctx context.Context, w Writer, src Source, cfg Config) (Stats, error) {
 		return Stats{}, fmt.Errorf("%s: %w", src.Name, err)
 	}
 	p := format.New(parse.Options{Year: cfg.Year, ModTime: src.ModTime, Location: cfg.Location})
+	xp, _ := p.(parse.ExtraParser) // nil for parsers of network events alone
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -166,12 +223,15 @@ func Run(ctx context.Context, w Writer, src Source, cfg Config) (Stats, error) {
 	go func() { written <- writeBatches(ctx, cancel, w, full, free) }()
 
 	st := Stats{Format: format.Name}
-	readErr := readLines(ctx, br, src, format.Name, p, cfg, &st, full, free)
+	readErr := readLines(ctx, br, src, format.Name, lineParser{p, xp}, cfg, &st, full, free)
 	close(full)
 	wr := <-written
 	// Only what was written counts as stored or duplicate: after a failed
 	// or cancelled write the rest of the lines are neither.
-	st.Stored, st.Duplicates, st.Sightings = wr.stored, wr.duplicates, wr.sightings
+	for _, name := range slices.Sorted(maps.Keys(wr.tables)) {
+		st.count(name, wr.tables[name].Stored, wr.tables[name].Duplicates)
+	}
+	st.Sightings = wr.sightings
 	st.Seconds = time.Since(start).Seconds()
 	if wr.err != nil {
 		return st, fmt.Errorf("%s: store: %w", src.Name, wr.err)
@@ -183,13 +243,14 @@ func Run(ctx context.Context, w Writer, src Source, cfg Config) (Stats, error) {
 }
 
 // readLines parses every line of br into batches handed to full.
-func readLines(ctx context.Context, br *bufio.Reader, src Source, format string, p parse.Parser,
+func readLines(ctx context.Context, br *bufio.Reader, src Source, format string, p lineParser,
 	cfg Config, st *Stats, full, free chan *batch) error {
 	var b *batch
 	take := func() error {
 		select {
 		case b = <-free:
 			b.events, b.rejects, b.sightings = b.events[:0], b.rejects[:0], b.sightings[:0]
+			b.extra.Reset()
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()
@@ -220,7 +281,7 @@ func readLines(ctx context.Context, br *bufio.Reader, src Source, format string,
 		if err := parseLine(line, st.Read, src.Name, format, p, cfg, st, b); err != nil {
 			return err
 		}
-		if len(b.events) == cap(b.events) || len(b.rejects) >= cfg.BatchSize {
+		if len(b.events) == cap(b.events) || len(b.rejects) >= cfg.BatchSize || b.extra.Len() >= cfg.BatchSize {
 			full <- b
 			if err := take(); err != nil {
 				return err
@@ -229,8 +290,15 @@ func readLines(ctx context.Context, br *bufio.Reader, src Source, format string,
 	}
 }
 
+// lineParser is a stream's parser, and the same as an ExtraParser if it is
+// one.
+type lineParser struct {
+	parse.Parser
+	extra parse.ExtraParser
+}
+
 // parseLine parses one line into b, counting it in st.
-func parseLine(line []byte, n int64, name, format string, p parse.Parser, cfg Config, st *Stats, b *batch) error {
+func parseLine(line []byte, n int64, name, format string, p lineParser, cfg Config, st *Stats, b *batch) error {
 	line = bytes.TrimRight(line, "\r\n")
 	if len(line) > maxLine {
 		rejectLine(st, b, reject(cfg, name, n, format,
@@ -251,6 +319,12 @@ func parseLine(line []byte, n int64, name, format string, p parse.Parser, cfg Co
 		if cfg.Matcher != nil {
 			b.sightings = cfg.Matcher.MatchEvent(ev, "ingest", b.sightings)
 		}
+		if p.extra != nil {
+			addExtra(b, p.extra.Extra(), ev.Raw)
+		}
+	case p.extra != nil && errors.Is(err, parse.ErrExtraOnly):
+		b.events = b.events[:len(b.events)-1]
+		addExtra(b, p.extra.Extra(), string(line))
 	case errors.Is(err, parse.ErrSkip):
 		b.events = b.events[:len(b.events)-1]
 		reason := SkipReasonPlain
@@ -263,6 +337,16 @@ func parseLine(line []byte, n int64, name, format string, p parse.Parser, cfg Co
 		rejectLine(st, b, reject(cfg, name, n, format, err.Error(), orig))
 	}
 	return nil
+}
+
+// addExtra appends the records of x for other tables to b.
+func addExtra(b *batch, x *event.Extra, raw string) {
+	if x == nil || x.Len() == 0 {
+		return
+	}
+	for _, t := range extraTables {
+		t.add(&b.extra, x, raw)
+	}
 }
 
 // rejectLine counts r in st, keeps it in b for the store, and as a sample
@@ -295,8 +379,23 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 }
 
 type writeResult struct {
-	stored, duplicates, sightings int64
-	err                           error
+	tables    map[string]TableStats
+	sightings int64
+	err       error
+}
+
+// count adds what a write of total records of table stored.
+func (r *writeResult) count(table string, stored, total int) {
+	if total == 0 {
+		return
+	}
+	if r.tables == nil {
+		r.tables = map[string]TableStats{}
+	}
+	t := r.tables[table]
+	t.Stored += int64(stored)
+	t.Duplicates += int64(total - stored)
+	r.tables[table] = t
 }
 
 // writeBatches stores each batch from full and hands it back to free. The
@@ -320,8 +419,17 @@ func writeBatch(ctx context.Context, w Writer, b *batch, r *writeResult) error {
 	if err != nil {
 		return err
 	}
-	r.stored += int64(n)
-	r.duplicates += int64(len(b.events) - n)
+	r.count("network_events", n, len(b.events))
+	for _, t := range extraTables {
+		if t.length(&b.extra) == 0 {
+			continue
+		}
+		n, total, err := t.write(ctx, w, &b.extra)
+		if err != nil {
+			return err
+		}
+		r.count(t.name, n, total)
+	}
 	if err := w.WriteRejects(ctx, b.rejects); err != nil {
 		return err
 	}

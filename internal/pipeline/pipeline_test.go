@@ -45,6 +45,7 @@ func TestRunMixedLog(t *testing.T) {
 	}
 	got.Seconds, got.FirstRejects = 0, nil
 	want := pipeline.Stats{Format: "netfilter", Read: 9, Stored: 3, Duplicates: 1, Skipped: 1, Rejected: 4, Sightings: 1,
+		Tables:      map[string]pipeline.TableStats{"network_events": {Stored: 3, Duplicates: 1}},
 		SkipReasons: []pipeline.SkipReason{{Reason: "blank line, header or comment", Lines: 1}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("first run:\n got %+v\nwant %+v", got, want)

@@ -24,15 +24,22 @@ func TestEvalAt(t *testing.T) {
 	}
 	defer s.Close()
 	now := DefaultTestNow
-	var evs, sightings []map[string]any
+	var evs, sightings, states []map[string]any
 	for i := range 300 {
 		at := now.Add(-time.Duration(i) * 17 * time.Second)
 		evs = append(evs, map[string]any{"time": at, "src_ip": fmt.Sprintf("192.0.2.%d", i%2), "dst_ip": "203.0.113.7",
 			"dst_port": i % 40})
 		sightings = append(sightings, map[string]any{"time": at, "indicator_id": "c2", "peer_ip": "192.168.1.2",
 			"peer_is_src": 1, "event_id": fmt.Sprintf("00000000-0000-0000-0000-%012d", i)})
+		// For the exposure rules: connections from the internet accepted by
+		// the router and by an endpoint behind it, and its EDR states.
+		kind := []string{"endpoint", "firewall"}[i%2]
+		evs = append(evs, map[string]any{"time": at, "kind": kind, "action": "allow", "direction": "inbound",
+			"src_ip": "8.8.8.8", "dst_ip": "192.168.1.20", "dst_port": 3389, "device_id": "aid-1", "sensor": "gw", "in_iface": "ppp0"})
+		states = append(states, map[string]any{"time": at, "device_id": "aid-1", "kind": []string{"interface", "public_ip"}[i%2],
+			"address": "81.2.69.142", "os": "Windows 11"})
 	}
-	for table, rows := range map[string][]map[string]any{"network_events": evs, "sightings": sightings,
+	for table, rows := range map[string][]map[string]any{"network_events": evs, "sightings": sightings, "endpoint_states": states,
 		"indicators": {{"id": "c2", "value": "198.51.100.77", "feed": "feodo"}}} {
 		if err := s.LoadRows(ctx, table, rows); err != nil {
 			t.Fatal(err)

@@ -146,7 +146,7 @@ func TestLoadAll(t *testing.T) {
 }
 
 func TestParseTestFileBad(t *testing.T) {
-	const tables = "network_events, rejects, indicators, sightings, alerts"
+	const tables = "network_events, endpoint_states, rejects, indicators, sightings, alerts"
 	tests := []struct {
 		name, yaml, want string
 	}{

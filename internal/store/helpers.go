@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/homesoc/homesoc/internal/event"
+	"github.com/homesoc/homesoc/internal/ipscope"
 )
 
 // FixtureRow returns the columns and values of row i of a LoadRows call on
@@ -15,7 +16,10 @@ import (
 // network_events and sightings rows without an event_id get one hashed from
 // their values; indicators without an id get the deterministic one a feed
 // load would give them; network events without an end_time end when they
-// start. It fails for a table that is not in Tables.
+// start; the *_scope columns a row does not give are the scope of its
+// address, as ingest writes them (ipscope.Text); endpoint_states rows
+// without an id get one hashed from their values. It fails for a table that
+// is not in Tables.
 func FixtureRow(table string, i int, row map[string]any) ([]string, []any, error) {
 	if err := CheckTable(table); err != nil {
 		return nil, nil, err
@@ -28,6 +32,16 @@ func FixtureRow(table string, i int, row map[string]any) ([]string, []any, error
 	vals := make([]any, 0, len(cols)+2)
 	for _, c := range cols {
 		vals = append(vals, row[c])
+	}
+	for _, sc := range scopeColumns[table] {
+		if _, ok := row[sc.scope]; !ok {
+			cols = append(cols, sc.scope)
+			vals = append(vals, fixtureScope(row[sc.addr]))
+		}
+	}
+	if _, ok := row["id"]; !ok && table == "endpoint_states" {
+		cols = append(cols, "id")
+		vals = append(vals, event.NewID("fixture", fmt.Appendf(nil, "%s %d %v", table, i, vals)).String())
 	}
 	if _, ok := row["event_id"]; !ok && (table == "network_events" || table == "sightings") {
 		cols = append(cols, "event_id")
@@ -48,6 +62,27 @@ func FixtureRow(table string, i int, row map[string]any) ([]string, []any, error
 		vals = append(vals, t)
 	}
 	return cols, vals, nil
+}
+
+// scopeColumns are the columns of each table that hold the scope of an
+// address column, written at ingest.
+var scopeColumns = map[string][]struct{ addr, scope string }{
+	"network_events":  {{"src_ip", "src_scope"}, {"dst_ip", "dst_scope"}},
+	"endpoint_states": {{"address", "address_scope"}},
+}
+
+// fixtureScope is the scope of a fixture's address value: "" when it has
+// none or it is not an address.
+func fixtureScope(v any) string {
+	s, ok := v.(string)
+	if !ok {
+		return ""
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return ""
+	}
+	return ipscope.Text(a)
 }
 
 // CheckTable fails unless table is one of Tables.

@@ -21,6 +21,11 @@ type Store interface {
 	// WriteNetwork stores events, skipping any whose ID is already stored
 	// or repeats within evs, and reports how many were new.
 	WriteNetwork(ctx context.Context, evs []event.Network) (stored int, err error)
+	// WriteEndpointStates stores what EDRs reported about devices, with the
+	// same dedup as WriteNetwork: a state whose ID is already stored, or
+	// repeats within sts, is skipped. It records the ingest spans of the
+	// rows it stores under table endpoint_states.
+	WriteEndpointStates(ctx context.Context, sts []event.EndpointState) (stored int, err error)
 	// WriteRejects keeps input records that could not be parsed, whatever
 	// bytes their Raw holds: it stores r.Stored() of each, which no caller
 	// can forget.
@@ -51,8 +56,9 @@ type Store interface {
 	Alerts(ctx context.Context) ([]alert.Alert, error)
 
 	// IngestedSince returns the ingest spans recorded after sequence number
-	// seq, by sequence number then time. WriteNetwork, WriteSightings and
-	// SightingsFromMatches record the spans of the rows they store, under a
+	// seq, by sequence number then time. WriteNetwork, WriteEndpointStates,
+	// WriteSightings and SightingsFromMatches record the spans of the rows
+	// they store (IngestSpan.Table names the table), under a
 	// number higher than any recorded before (on ClickHouse: the writer's
 	// clock in nanoseconds, as versions are), and nothing when they store
 	// nothing new.
@@ -123,7 +129,7 @@ type Result struct {
 }
 
 // Tables every engine holds, in the order Counts reports them.
-var Tables = []string{"network_events", "rejects", "indicators", "sightings", "alerts"}
+var Tables = []string{"network_events", "endpoint_states", "rejects", "indicators", "sightings", "alerts"}
 
 // Now returns the current time at the resolution stores keep.
 func Now() time.Time { return event.SecondsUTC(time.Now()) }

@@ -18,7 +18,8 @@ import (
 const networkColumns = `event_id, time, end_time, duration_s, kind, action, direction, protocol,
 	src_ip, src_port, dst_ip, dst_port, bytes_out, bytes_in, packets_out, packets_in, ttl, tcp_flags,
 	in_iface, out_iface, nat_ip, device_id, hostname, user_name, sensor, format, status, raw,
-	rule_name, icmp_type, icmp_code, src_mac, dst_mac, ip_id, tcp_window, packet_len, flow_uid, service`
+	rule_name, icmp_type, icmp_code, src_mac, dst_mac, ip_id, tcp_window, packet_len, flow_uid, service,
+	src_scope, dst_scope`
 
 // WriteNetwork implements store.Store.
 //
@@ -119,9 +120,11 @@ func (s *Store) insertNetwork(ctx context.Context, evs []event.Network, rows []i
 		users, sensors, formats, statuses    = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		raws, rules, srcMACs, dstMACs        = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		uids, services                       = make([]string, n), make([]string, n)
+		srcScopes, dstScopes                 = make([]string, n), make([]string, n)
 		icmpTypes, icmpCodes, ipIDs, windows = make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
 		packetLens                           = make([]int64, n)
 	)
+	var scopes store.ScopeCache
 	for j, i := range rows {
 		ev := &evs[i]
 		ids[j] = uuid.UUID(ev.ID)
@@ -144,12 +147,14 @@ func (s *Store) insertNetwork(ctx context.Context, evs []event.Network, rows []i
 		rules[j], icmpTypes[j], icmpCodes[j] = ev.RuleName, int32(ev.ICMPType), int32(ev.ICMPCode)
 		srcMACs[j], dstMACs[j], ipIDs[j], windows[j] = ev.SrcMAC, ev.DstMAC, int32(ev.IPID), int32(ev.TCPWindow)
 		packetLens[j], uids[j], services[j] = int64(ev.PacketLen), ev.FlowUID, ev.Service
+		srcScopes[j], dstScopes[j] = scopes.Text(ev.SrcIP), scopes.Text(ev.DstIP)
 	}
 	return s.insertColumns(ctx, "network_events", networkColumns, ids, times, ends, durations,
 		kinds, actions, directions, protos, srcIPs, srcPorts, dstIPs, dstPorts,
 		bytesOut, bytesIn, pktsOut, pktsIn, ttls, flags, inIfaces, outIfaces, natIPs,
 		devices, hosts, users, sensors, formats, statuses, raws,
-		rules, icmpTypes, icmpCodes, srcMACs, dstMACs, ipIDs, windows, packetLens, uids, services)
+		rules, icmpTypes, icmpCodes, srcMACs, dstMACs, ipIDs, windows, packetLens, uids, services,
+		srcScopes, dstScopes)
 }
 
 // WriteRejects implements store.Store. A line rejected again (the same

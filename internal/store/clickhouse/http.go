@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/homesoc/homesoc/internal/event"
+	"github.com/homesoc/homesoc/internal/store"
 )
 
 // httpInserter writes network events through ClickHouse's HTTP interface in
@@ -29,7 +30,8 @@ type httpInserter struct {
 	endpoint string // http://host:port/?database=...&query=...
 	user     string
 	password string
-	buf      []byte // the last batch's encoding, reused; guarded by Store.mu
+	buf      []byte            // the last batch's encoding, reused; guarded by Store.mu
+	scopes   *store.ScopeCache // guarded by Store.mu
 }
 
 // newHTTPInserter returns an inserter for the HTTP interface on port of the
@@ -81,8 +83,11 @@ func (h *httpInserter) ping(ctx context.Context) error {
 // insert writes evs[rows] into network_events.
 func (h *httpInserter) insert(ctx context.Context, evs []event.Network, rows []int32) error {
 	b := h.buf[:0]
+	if h.scopes == nil {
+		h.scopes = new(store.ScopeCache)
+	}
 	for _, i := range rows {
-		b = appendRowBinary(b, &evs[i])
+		b = appendRowBinary(b, &evs[i], h.scopes)
 	}
 	h.buf = b
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.endpoint, bytes.NewReader(b))
@@ -106,7 +111,7 @@ func (h *httpInserter) insert(ctx context.Context, evs []event.Network, rows []i
 
 // appendRowBinary appends ev as a network_events row in RowBinary, columns
 // in the order of networkColumns.
-func appendRowBinary(b []byte, ev *event.Network) []byte {
+func appendRowBinary(b []byte, ev *event.Network, scopes *store.ScopeCache) []byte {
 	le := binary.LittleEndian
 	// A UUID is two little-endian UInt64s, the high half first.
 	b = le.AppendUint64(b, binary.BigEndian.Uint64(ev.ID[:8]))
@@ -152,7 +157,9 @@ func appendRowBinary(b []byte, ev *event.Network) []byte {
 	b = le.AppendUint32(b, uint32(ev.TCPWindow))
 	b = le.AppendUint64(b, uint64(ev.PacketLen))
 	b = appendString(b, ev.FlowUID)
-	return appendString(b, ev.Service)
+	b = appendString(b, ev.Service)
+	b = appendString(b, scopes.Text(ev.SrcIP))
+	return appendString(b, scopes.Text(ev.DstIP))
 }
 
 // appendString appends s as a RowBinary String: its length, then its bytes.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/homesoc/homesoc/internal/store"
 )
 
 // The schema mirrors DuckDB's (store/duckdb/schema.go): the same tables and
@@ -241,6 +243,52 @@ var migrations = []migration{
 		{"network_events", "bytes_in", "", "IP-level bytes from destination to source, headers included (NetFlow octets; Zeek resp_ip_bytes, not its payload resp_bytes)"},
 		{"network_events", "protocol", "", "IANA protocol keyword in lower case (tcp, udp, icmp, ipv6-icmp, esp, gre); a number without a keyword stays the number; empty if unknown"},
 	}},
+	// 4: what EDRs report about devices (issue 9), and the scope of every
+	// address, written at ingest by the one classification in Go
+	// (ipscope). Events stored before keep '' there: computing it needs Go,
+	// and a mutation of every part for it would cost more than it is worth.
+	{tables: []table{
+		{
+			name: "endpoint_states",
+			columns: `id            UUID,
+				time          DateTime('UTC'),
+				device_id     String,
+				hostname      String,
+				kind          String,
+				address       String,
+				address_scope String,
+				port          Int32,
+				protocol      String,
+				mac           String,
+				interface     String,
+				os            String,
+				platform      String,
+				user_name     String,
+				sensor        String,
+				format        String,
+				raw           String`,
+			engine:    "ReplacingMergeTree",
+			partition: "toYYYYMM(time)",
+			// Rules read a window of time, as for network_events; the
+			// writer's dedup check too.
+			order:  "(time, id)",
+			shard:  "cityHash64(toString(id))",
+			joined: true, // inbound-from-internet reads it in a JOIN's subquery
+		},
+	}, columns: append(endpointComments(), []addedColumn{
+		{"network_events", "src_scope", "String", store.SrcScopeComment},
+		{"network_events", "dst_scope", "String", store.DstScopeComment},
+	}...)},
+}
+
+// endpointComments are the comments of endpoint_states' columns, as columns
+// of migration 4 that exist.
+func endpointComments() []addedColumn {
+	var out []addedColumn
+	for _, c := range store.EndpointComments {
+		out = append(out, addedColumn{"endpoint_states", c[0], "", c[1]})
+	}
+	return out
 }
 
 // versioned maps the mutable tables, which are views, to the tables that
@@ -248,7 +296,7 @@ var migrations = []migration{
 var versioned = map[string]string{"indicators": "indicator_versions", "alerts": "alert_versions"}
 
 // partitioned lists the tables partitioned by month, which DropBefore prunes.
-var partitioned = []string{"network_events", "sightings", "rejects"}
+var partitioned = []string{"network_events", "endpoint_states", "sightings", "rejects"}
 
 // migrationsTable records the migrations applied.
 var migrationsTable = table{
@@ -289,10 +337,20 @@ func (l layout) stored(name string) string {
 	if v, ok := versioned[name]; ok {
 		return v
 	}
-	if l.cluster != "" && slices.ContainsFunc(migrations[0].tables, func(t table) bool { return t.name == name && t.joined }) {
+	if l.cluster != "" && joined(name) {
 		return name + "_all"
 	}
 	return name
+}
+
+// joined reports whether the table name of a migration is joined.
+func joined(name string) bool {
+	for _, m := range migrations {
+		if slices.ContainsFunc(m.tables, func(t table) bool { return t.name == name && t.joined }) {
+			return true
+		}
+	}
+	return false
 }
 
 // createTable returns the statements that create t: the table itself, or on

@@ -1,5 +1,20 @@
 package duckdb
 
+import (
+	"strings"
+
+	"github.com/homesoc/homesoc/internal/store"
+)
+
+// endpointComments comments endpoint_states' columns.
+var endpointComments = func() string {
+	var b strings.Builder
+	for _, c := range store.EndpointComments {
+		b.WriteString("COMMENT ON COLUMN endpoint_states." + c[0] + " IS " + quote(c[1]) + ";\n\t")
+	}
+	return b.String()
+}()
+
 // migrations are applied in order, each once, and recorded in
 // schema_migrations. Never edit a released migration: append a new one.
 //
@@ -160,4 +175,35 @@ var migrations = []string{
 		FROM network_events GROUP BY date_trunc('hour', time);
 	INSERT INTO ingest_spans SELECT 1, 'sightings', min(time), max(time), count(*), CAST(now() AS TIMESTAMP)
 		FROM sightings GROUP BY date_trunc('hour', time);`,
+	// 5: what EDRs report about devices (issue 9), and the scope of every
+	// address, written at ingest by the one classification in Go
+	// (ipscope), which rules compare instead of re-implementing address
+	// ranges in SQL. Events stored before have '' there: the scope needs Go,
+	// and a migration is SQL; rules then treat them as of no known scope.
+	`CREATE TABLE endpoint_states (
+		id            UUID      NOT NULL,
+		time          TIMESTAMP NOT NULL,
+		device_id     VARCHAR   NOT NULL DEFAULT '',
+		hostname      VARCHAR   NOT NULL DEFAULT '',
+		kind          VARCHAR   NOT NULL DEFAULT '',
+		address       VARCHAR   NOT NULL DEFAULT '',
+		address_scope VARCHAR   NOT NULL DEFAULT '',
+		port          INTEGER   NOT NULL DEFAULT 0,
+		protocol      VARCHAR   NOT NULL DEFAULT '',
+		mac           VARCHAR   NOT NULL DEFAULT '',
+		interface     VARCHAR   NOT NULL DEFAULT '',
+		os            VARCHAR   NOT NULL DEFAULT '',
+		platform      VARCHAR   NOT NULL DEFAULT '',
+		user_name     VARCHAR   NOT NULL DEFAULT '',
+		sensor        VARCHAR   NOT NULL DEFAULT '',
+		format        VARCHAR   NOT NULL DEFAULT '',
+		raw           VARCHAR   NOT NULL DEFAULT ''
+	);
+	` + endpointComments + `
+	ALTER TABLE network_events ADD COLUMN src_scope VARCHAR DEFAULT '';
+	ALTER TABLE network_events ADD COLUMN dst_scope VARCHAR DEFAULT '';
+	ALTER TABLE network_events ALTER COLUMN src_scope SET NOT NULL;
+	ALTER TABLE network_events ALTER COLUMN dst_scope SET NOT NULL;
+	COMMENT ON COLUMN network_events.src_scope IS '` + store.SrcScopeComment + `';
+	COMMENT ON COLUMN network_events.dst_scope IS '` + store.DstScopeComment + `';`,
 }

@@ -12,6 +12,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/homesoc/homesoc/internal/event"
+	"github.com/homesoc/homesoc/internal/ipscope"
 	"github.com/homesoc/homesoc/internal/store"
 )
 
@@ -78,6 +79,8 @@ const (
 	colPacketLen
 	colFlowUID
 	colService
+	colSrcScope
+	colDstScope
 	colRow // the row's index in the batch, for probes
 	numBatchCols
 )
@@ -128,6 +131,8 @@ var batchColumns = [numBatchCols]struct {
 	colPacketLen:  {"packet_len", duckdb.TYPE_BIGINT, ""},
 	colFlowUID:    {"flow_uid", duckdb.TYPE_VARCHAR, ""},
 	colService:    {"service", duckdb.TYPE_VARCHAR, ""},
+	colSrcScope:   {"src_scope", duckdb.TYPE_VARCHAR, ""},
+	colDstScope:   {"dst_scope", duckdb.TYPE_VARCHAR, ""},
 	colRow:        {"batch_row", duckdb.TYPE_INTEGER, ""},
 }
 
@@ -137,7 +142,7 @@ var batchColumns = [numBatchCols]struct {
 const constCols = 1<<colKind | 1<<colAction | 1<<colDirection | 1<<colProtocol |
 	1<<colSrcIP | 1<<colDstIP | 1<<colTCPFlags | 1<<colInIface | 1<<colOutIface | 1<<colNATIP |
 	1<<colDeviceID | 1<<colHostname | 1<<colUserName | 1<<colSensor | 1<<colFormat | 1<<colStatus | 1<<colRaw |
-	1<<colRuleName | 1<<colSrcMAC | 1<<colDstMAC | 1<<colFlowUID | 1<<colService |
+	1<<colRuleName | 1<<colSrcMAC | 1<<colDstMAC | 1<<colFlowUID | 1<<colService | 1<<colSrcScope | 1<<colDstScope |
 	1<<colDurationS | 1<<colSrcPort | 1<<colDstPort | 1<<colBytesOut | 1<<colBytesIn | 1<<colPacketsOut |
 	1<<colPacketsIn | 1<<colTTL | 1<<colICMPType | 1<<colICMPCode | 1<<colIPID | 1<<colTCPWindow | 1<<colPacketLen
 
@@ -214,10 +219,10 @@ func constDiff(a, b *event.Network) uint64 {
 		d |= 1 << colProtocol
 	}
 	if a.SrcIP != b.SrcIP {
-		d |= 1 << colSrcIP
+		d |= 1<<colSrcIP | 1<<colSrcScope
 	}
 	if a.DstIP != b.DstIP {
-		d |= 1 << colDstIP
+		d |= 1<<colDstIP | 1<<colDstScope
 	}
 	if a.TCPFlags != b.TCPFlags {
 		d |= 1 << colTCPFlags
@@ -344,6 +349,10 @@ func value(ev *event.Network, c int) any {
 		return ev.FlowUID
 	case colService:
 		return ev.Service
+	case colSrcScope:
+		return ipscope.Text(ev.SrcIP)
+	case colDstScope:
+		return ipscope.Text(ev.DstIP)
 	}
 	panic(fmt.Sprintf("column %d is not in constCols", c))
 }
@@ -473,14 +482,18 @@ func (src *networkSource) Init() duckdb.ParallelTableSourceInfo {
 	return duckdb.ParallelTableSourceInfo{MaxThreads: max(1, (len(src.b.rows)+size-1)/size)}
 }
 
-// NewLocalState implements duckdb.ParallelChunkTableSource; the source keeps
-// no per-thread state.
-func (src *networkSource) NewLocalState() any { return struct{}{} }
+// NewLocalState implements duckdb.ParallelChunkTableSource: each thread
+// classifies addresses through a cache of its own.
+func (src *networkSource) NewLocalState() any { return new(store.ScopeCache) }
 
 // FillChunk implements duckdb.ParallelChunkTableSource. It claims the next
 // range of rows and writes the columns in src.b.cols; DuckDB ignores writes
 // to columns the statement does not read.
-func (src *networkSource) FillChunk(_ any, chunk duckdb.DataChunk) error {
+func (src *networkSource) FillChunk(local any, chunk duckdb.DataChunk) error {
+	scopes, _ := local.(*store.ScopeCache)
+	if scopes == nil {
+		scopes = new(store.ScopeCache)
+	}
 	size := duckdb.GetDataChunkCapacity()
 	start := int(src.next.Add(int64(size))) - size
 	b := src.b
@@ -549,6 +562,12 @@ func (src *networkSource) FillChunk(_ any, chunk duckdb.DataChunk) error {
 		put(&w, b.cols, colPacketLen, int64(ev.PacketLen))
 		put(&w, b.cols, colFlowUID, ev.FlowUID)
 		put(&w, b.cols, colService, ev.Service)
+		if b.cols&(1<<colSrcScope) != 0 {
+			setCol(&w, colSrcScope, scopes.Text(ev.SrcIP))
+		}
+		if b.cols&(1<<colDstScope) != 0 {
+			setCol(&w, colDstScope, scopes.Text(ev.DstIP))
+		}
 		if w.err != nil {
 			return fmt.Errorf("event %d: %w", i, w.err)
 		}

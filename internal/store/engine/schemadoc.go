@@ -32,6 +32,7 @@ func Schema(ctx context.Context, url string) ([]store.TableSchema, error) {
 var tableDocs = map[string]string{
 	"network_events": "Every connection-level record: firewall log lines, flows (Zeek conn, flow JSON), one row per input record. " +
 		"`event_id` is a hash of the record, so the same line ingested twice is stored once.",
+	"endpoint_states":    "What an EDR (CrowdStrike FDR, Defender for Endpoint) reports about a device, one fact a row: its interfaces' addresses, its public (agent) address, the ports it listens on, its OS. Its connections go to network_events, with the same `device_id`.",
 	"rejects":            "Input lines that no parser could read (the dead-letter table), with where they came from and why; see `homesoc rejects`.",
 	"indicators":         "Threat-intel indicators from every feed, one row per feed, type and value; see `homesoc intel list`.",
 	"sightings":          "Events that matched an indicator, at ingest or by a retro-hunt when the indicator arrived later.",
