@@ -17,7 +17,7 @@ func nullProbe(ctx context.Context, pr *prober) ([]byte, *match) {
 		return nil, nil
 	}
 	defer c.Close()
-	b, _ := pr.send(ctx, c, nil, pr.bannerWait)
+	b, _ := pr.send(ctx, c, nil, pr.bannerWait, bannerDone)
 	if len(b) == 0 {
 		return nil, nil
 	}
@@ -25,6 +25,16 @@ func nullProbe(ctx context.Context, pr *prober) ([]byte, *match) {
 		return b, telnet(ctx, pr, c, b)
 	}
 	return b, matchBanner(b, pr.ap.Port())
+}
+
+// bannerDone reports whether a banner is complete: a MySQL packet of the
+// length its header gives, or a text line (not telnet's negotiation,
+// which goes on).
+func bannerDone(b []byte) bool {
+	if len(b) >= 4 && b[3] == 0 && int(b[0])|int(b[1])<<8|int(b[2])<<16 == len(b)-4 {
+		return true
+	}
+	return b[0] != iac && lineDone(b)
 }
 
 // matchBanner identifies a service from the first bytes it sent.

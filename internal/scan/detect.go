@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/netip"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -83,12 +82,13 @@ func (pr *prober) exchange(ctx context.Context, req []byte) ([]byte, error) {
 		return nil, err
 	}
 	defer c.Close()
-	return pr.send(ctx, c, req, pr.wait)
+	return pr.send(ctx, c, req, pr.wait, nil)
 }
 
 // send writes req on c and reads the answer: up to wait for its first
-// bytes, then until it pauses for gap, ends, or reaches 64 KiB.
-func (pr *prober) send(ctx context.Context, c net.Conn, req []byte, wait time.Duration) ([]byte, error) {
+// bytes, then until done says it is complete (when done is not nil), it
+// pauses for gap, ends, or reaches 64 KiB.
+func (pr *prober) send(ctx context.Context, c net.Conn, req []byte, wait time.Duration, done func([]byte) bool) ([]byte, error) {
 	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
 	defer stop()
 	if len(req) > 0 {
@@ -97,12 +97,13 @@ func (pr *prober) send(ctx context.Context, c net.Conn, req []byte, wait time.Du
 			return nil, err
 		}
 	}
-	return readReply(c, wait, pr.gap, 64<<10)
+	return readReply(c, wait, pr.gap, 64<<10, done)
 }
 
 // readReply reads up to limit bytes: waiting up to first for the first
-// bytes, then until the sender pauses for gap or closes.
-func readReply(c net.Conn, first, gap time.Duration, limit int) ([]byte, error) {
+// bytes, then until done (if not nil) says the answer is complete, or the
+// sender pauses for gap or closes.
+func readReply(c net.Conn, first, gap time.Duration, limit int, done func([]byte) bool) ([]byte, error) {
 	var out []byte
 	buf := make([]byte, 4096)
 	c.SetReadDeadline(time.Now().Add(first))
@@ -116,6 +117,9 @@ func readReply(c net.Conn, first, gap time.Duration, limit int) ([]byte, error) 
 			}
 			return out, err
 		}
+		if done != nil && done(out) {
+			return out, nil
+		}
 		c.SetReadDeadline(time.Now().Add(gap))
 	}
 	return out[:limit], nil
@@ -123,7 +127,7 @@ func readReply(c net.Conn, first, gap time.Duration, limit int) ([]byte, error) 
 
 // detect identifies the service on open port p: the NULL probe first, then
 // the probes likely for the port one after another, then the others all at
-// once; the first to match, in that order, names the service. A probe that
+// once; the first to match names the service. A probe that
 // hears nothing gives up after its wait and the next one starts at once.
 func (s *scanner) detect(ctx context.Context, addr netip.Addr, srtt time.Duration, p *Port) {
 	pr := &prober{
@@ -184,25 +188,39 @@ func hasPort(ps []uint16, p uint16) bool {
 	return false
 }
 
-// firstMatch runs probes concurrently and returns the match of the first
-// probe in their order that matched.
+// firstMatch runs probes concurrently and returns the first match to
+// arrive, cancelling the others: every probe checks its protocol's answer
+// strictly, so two never match one service, and waiting for an earlier
+// probe that hears nothing would only add its wait.
 func firstMatch(ctx context.Context, pr *prober, ps []probe) *match {
-	ms := make([]*match, len(ps))
-	var wg sync.WaitGroup
-	for i, pb := range ps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ms[i] = pb.run(ctx, pr)
-		}()
+	if len(ps) == 0 {
+		return nil
 	}
-	wg.Wait()
-	for _, m := range ms {
-		if m != nil {
-			return m
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	found := make(chan *match, len(ps))
+	for _, pb := range ps {
+		go func() { found <- pb.run(ctx, pr) }()
+	}
+	var m *match
+	for range ps {
+		if r := <-found; r != nil && m == nil {
+			m = r
+			cancel()
 		}
 	}
-	return nil
+	return m
+}
+
+// lineDone reports whether a text answer ends with a complete line that is
+// not an FTP/SMTP continuation ("220-...").
+func lineDone(b []byte) bool {
+	if len(b) == 0 || b[len(b)-1] != '\n' {
+		return false
+	}
+	t := strings.TrimRight(string(b), "\r\n")
+	last := t[strings.LastIndexByte(t, '\n')+1:]
+	return !(len(last) >= 4 && last[3] == '-' && last[0] >= '0' && last[0] <= '9')
 }
 
 // escapeBanner renders what a service sent as text: printable ASCII as is,

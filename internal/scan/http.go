@@ -59,11 +59,28 @@ func probeHTTP(ctx context.Context, pr *prober) *match {
 	if a == nil {
 		return nil
 	}
+	if tlsRequired(a) {
+		return nil // the TLS probe reports it
+	}
 	m := httpMatch(a, "http")
 	if m.Service == "http" && (ServiceName(pr.ap.Port()) == "upnp" || strings.Contains(a.header.Get("Server"), "UPnP")) {
 		upnpDescription(ctx, pr, m)
 	}
 	return m
+}
+
+// tlsRequired reports whether an answer to plain HTTP says the port
+// speaks HTTPS (Go net/http, nginx, Apache wordings).
+func tlsRequired(a *httpAnswer) bool {
+	if a.status != http.StatusBadRequest {
+		return false
+	}
+	for _, s := range []string{"HTTP request to an HTTPS server", "plain HTTP request was sent to HTTPS port", "speaking plain HTTP to an SSL-enabled server"} {
+		if bytes.Contains(a.body, []byte(s)) {
+			return true
+		}
+	}
+	return false
 }
 
 // httpMatch turns an HTTP answer into a match of service svc (http or
@@ -123,7 +140,7 @@ var serverProducts = map[string]string{
 	"Hikvision-Webs": "Hikvision Webs",
 }
 
-var serverToken = regexp.MustCompile(`^([A-Za-z][\w.!-]*?)(?:/([\w.+~-]+))?(?:\s+\(([^)]*)\))?`)
+var serverToken = regexp.MustCompile(`^([A-Za-z][\w.!-]*)(?:/([\w.+~-]+))?(?:\s+\(([^)]*)\))?`)
 
 // serverProduct reads a Server header: "Apache/2.4.62 (Debian)" is Apache
 // httpd 2.4.62 with info "(Debian)". UPnP servers name OS, UPnP version and

@@ -61,7 +61,7 @@ func probeRedis(ctx context.Context, pr *prober) *match {
 		return nil
 	}
 	defer c.Close()
-	b, _ := pr.send(ctx, c, []byte("*1\r\n$4\r\nPING\r\n"), pr.wait)
+	b, _ := pr.send(ctx, c, []byte("*1\r\n$4\r\nPING\r\n"), pr.wait, lineDone)
 	s := string(b)
 	m := &match{Service: "redis", Product: "Redis key-value store", Evidence: Evidence{Banner: escapeBanner(b)}}
 	switch {
@@ -75,7 +75,7 @@ func probeRedis(ctx context.Context, pr *prober) *match {
 	default:
 		return nil
 	}
-	b, _ = pr.send(ctx, c, []byte("*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n"), pr.wait)
+	b, _ = pr.send(ctx, c, []byte("*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n"), pr.wait, respBulkDone)
 	f := map[string]string{}
 	for _, line := range strings.Split(string(b), "\r\n") {
 		k, v, ok := strings.Cut(line, ":")
@@ -95,6 +95,20 @@ func probeRedis(ctx context.Context, pr *prober) *match {
 		m.Evidence.Fields = f
 	}
 	return m
+}
+
+// respBulkDone reports whether b holds a whole RESP bulk string
+// ("$n\r\n" n bytes "\r\n") or a one-line reply.
+func respBulkDone(b []byte) bool {
+	if len(b) == 0 || b[0] != '$' {
+		return lineDone(b)
+	}
+	head, _, ok := bytes.Cut(b, []byte("\r\n"))
+	if !ok {
+		return false
+	}
+	n, err := strconv.Atoi(string(head[1:]))
+	return err != nil || n < 0 || len(b) >= len(head)+2+n+2
 }
 
 // mqttConnect is an MQTT 3.1.1 CONNECT with clean session, keep-alive 60 s,
@@ -122,7 +136,7 @@ func probeMQTT(ctx context.Context, pr *prober) *match {
 		return nil
 	}
 	defer c.Close()
-	b, _ := pr.send(ctx, c, mqttConnect, pr.wait)
+	b, _ := pr.send(ctx, c, mqttConnect, pr.wait, func(b []byte) bool { return len(b) >= 4 })
 	if len(b) < 4 || b[0] != 0x20 || b[1] != 2 {
 		return nil
 	}
@@ -149,7 +163,7 @@ func probePostgres(ctx context.Context, pr *prober) *match {
 		return nil
 	}
 	defer c.Close()
-	b, _ := pr.send(ctx, c, postgresSSLRequest, pr.wait)
+	b, _ := pr.send(ctx, c, postgresSSLRequest, pr.wait, func(b []byte) bool { return len(b) >= 1 })
 	if len(b) != 1 || (b[0] != 'S' && b[0] != 'N') {
 		return nil
 	}
@@ -162,7 +176,7 @@ func probePostgres(ctx context.Context, pr *prober) *match {
 	startup := binary.BigEndian.AppendUint32(nil, uint32(8+len(params)))
 	startup = binary.BigEndian.AppendUint32(startup, 3<<16)
 	startup = append(startup, params...)
-	r, _ := pr.send(ctx, c, startup, pr.wait)
+	r, _ := pr.send(ctx, c, startup, pr.wait, func(b []byte) bool { return len(b) >= 5 })
 	if len(r) < 5 || (r[0] != 'E' && r[0] != 'R') {
 		return nil
 	}

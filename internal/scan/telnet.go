@@ -49,7 +49,7 @@ func telnet(ctx context.Context, pr *prober, c net.Conn, first []byte) *match {
 			break
 		}
 		var err error
-		chunk, err = pr.send(ctx, c, reply, pr.bannerWait)
+		chunk, err = pr.send(ctx, c, reply, pr.bannerWait, nil)
 		raw = append(raw, chunk...)
 		if err != nil || len(chunk) == 0 {
 			break

@@ -33,7 +33,7 @@ func probeTLS(ctx context.Context, pr *prober) *match {
 	info := tlsInfo(st)
 	// A server-first protocol speaks right after the handshake: listen
 	// for a moment before asking HTTP.
-	b, _ := pr.send(ctx, c, nil, pr.gap)
+	b, _ := pr.send(ctx, c, nil, pr.gap, lineDone)
 	var m *match
 	switch {
 	case len(b) > 0:
