@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -144,7 +145,7 @@ func TestDetectJetDirect(t *testing.T) {
 		t.Skipf("port 9100 of %s: %v", addr, err)
 	}
 	t.Cleanup(func() { l.Close() })
-	var requests int
+	var requests atomic.Int32
 	go scantest.ServeListener(l, func(c net.Conn) {
 		buf := make([]byte, 256)
 		c.SetReadDeadline(time.Now().Add(2 * time.Second))
@@ -152,7 +153,7 @@ func TestDetectJetDirect(t *testing.T) {
 		if n == 0 {
 			return // the NULL probe
 		}
-		requests++
+		requests.Add(1)
 		if string(buf[:n]) != string(pjlInfoID) {
 			t.Errorf("printer got %q", buf[:n])
 			return
@@ -165,8 +166,8 @@ func TestDetectJetDirect(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
-	if requests != 1 {
-		t.Errorf("%d requests reached the printer, want 1", requests)
+	if n := requests.Load(); n != 1 {
+		t.Errorf("%d requests reached the printer, want 1", n)
 	}
 }
 
