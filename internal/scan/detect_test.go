@@ -38,6 +38,11 @@ func serveHTTP(h http.Handler) func(*testing.T, netip.Addr) uint16 {
 	return func(t *testing.T, a netip.Addr) uint16 { return scantest.HTTP(t, a, h, nil) }
 }
 
+// busyBoxShellGreeting is what an old BusyBox telnetd running ash without
+// login sends (BusyBox 1.19.4 on an OpenWrt 12.09 router): its option
+// requests without DO NAWS, then the shell's greeting and prompt.
+const busyBoxShellGreeting = "\xff\xfd\x01\xff\xfd!\xff\xfb\x01\xff\xfb\x03\r\n\r\nBusyBox v1.19.4 (2013-03-14 11:28:31 UTC) built-in shell (ash)\r\nEnter 'help' for a list of built-in commands.\r\n\r\n# "
+
 func TestDetect(t *testing.T) {
 	notBefore := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	cert := scantest.Cert(t, "router.home.arpa", notBefore, "router.home.arpa", "127.0.0.1")
@@ -82,6 +87,9 @@ func TestDetect(t *testing.T) {
 			Evidence: Evidence{Banner: `RFB 003.008\n`}}, false},
 		{"busybox telnetd", scantest.V4, serveConn(scantest.BusyBoxTelnet("OpenWrt")), telnet, false},
 		{"busybox telnetd v6", scantest.V6, serveConn(scantest.BusyBoxTelnet("OpenWrt")), telnet, false},
+		{"busybox shell", scantest.V4, serveBanner(busyBoxShellGreeting), Port{Service: "telnet", Product: "BusyBox telnetd", Version: "1.19.4", Info: "shell without login", OS: "Linux",
+			Evidence: Evidence{Banner: escapeBanner([]byte(busyBoxShellGreeting)), Fields: map[string]string{
+				"telnet_text": "BusyBox v1.19.4 (2013-03-14 11:28:31 UTC) built-in shell (ash)\nEnter 'help' for a list of built-in commands.\n\n#"}}}, false},
 		{"mariadb", scantest.V4, serveConn(scantest.MariaDBGreeting), Port{Service: "mysql", Product: "MariaDB", Version: "10.11.6", Info: "0+deb12u1",
 			Evidence: Evidence{Fields: map[string]string{"thread_id": "31"}}}, true},
 		{"redis", scantest.V4, serveConn(scantest.Redis), Port{Service: "redis", Product: "Redis key-value store", Version: "7.0.15", Info: "no authentication", OS: "Linux",

@@ -21,11 +21,16 @@ const (
 
 // busyBoxIACs are the option requests BusyBox telnetd sends first
 // (networking/telnetd.c, iacs_to_send: DO ECHO, DO NAWS, WILL ECHO, WILL
-// SGA), and the older variant with DO LFLOW.
+// SGA), and the older variants with DO LFLOW and without DO NAWS.
 var busyBoxIACs = [][]byte{
 	{iac, do, 1, iac, do, 31, iac, will, 1, iac, will, 3},
 	{iac, do, 1, iac, do, 31, iac, do, 33, iac, will, 1, iac, will, 3},
+	{iac, do, 1, iac, do, 33, iac, will, 1, iac, will, 3},
 }
+
+// busyBoxShell is the greeting of BusyBox's ash when telnetd runs a shell
+// without login (OpenWrt before 15.05, many cameras).
+var busyBoxShell = regexp.MustCompile(`BusyBox v([\w.-]+) \([^)]*\) [Bb]uilt-in shell`)
 
 var loginPrompt = regexp.MustCompile(`(?m)^\s*(\S[^\r\n]*?)?\s*(login|[Uu]sername|Password)\s*:\s*$`)
 
@@ -45,7 +50,7 @@ func telnet(ctx context.Context, pr *prober, c net.Conn, first []byte) *match {
 	for round := 0; round < 8; round++ {
 		reply, plain := negotiate(chunk)
 		text = append(text, plain...)
-		if loginPrompt.Match(text) || len(reply) == 0 && round > 0 {
+		if loginPrompt.Match(text) || busyBoxShell.Match(text) || len(reply) == 0 && round > 0 {
 			break
 		}
 		var err error
@@ -61,6 +66,10 @@ func telnet(ctx context.Context, pr *prober, c net.Conn, first []byte) *match {
 		m.Evidence.Fields = map[string]string{"telnet_text": t}
 		if sm := loginPrompt.FindStringSubmatch(t); sm != nil {
 			m.Info = strings.TrimSpace(sm[0])
+		}
+		if sm := busyBoxShell.FindStringSubmatch(t); sm != nil {
+			m.Product, m.Version, m.OS = "BusyBox telnetd", sm[1], "Linux"
+			m.Info = "shell without login"
 		}
 	}
 	return m
