@@ -26,7 +26,9 @@ type connectResult struct {
 	attempts      int
 }
 
-// connect tries port of h until it answers or the retries are spent. It
+// connect tries port of h until it answers or the retries are spent, each
+// retry waiting twice as long as the attempt before (RFC 6298 5.5), so a
+// moment of load on our side does not pass for a filtered port. It
 // returns ctx's error when ctx ends first.
 func (s *scanner) connect(ctx context.Context, h *hostScan, port uint16) (connectResult, error) {
 	ap := netip.AddrPortFrom(h.addr, port)
@@ -37,7 +39,7 @@ func (s *scanner) connect(ctx context.Context, h *hostScan, port uint16) (connec
 			return r, err
 		}
 		r.attempts++
-		d := net.Dialer{Timeout: h.rtt.timeout()}
+		d := net.Dialer{Timeout: h.rtt.backoff(attempt)}
 		start := time.Now()
 		c, err := d.DialContext(ctx, "tcp", ap.String())
 		el := time.Since(start)

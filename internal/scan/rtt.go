@@ -53,3 +53,17 @@ func (e *rttEstimator) smoothed() time.Duration {
 	defer e.mu.Unlock()
 	return e.srtt
 }
+
+// backoff is the timeout of the given retry (0: the first attempt): the
+// timeout doubled once per earlier attempt, at most max (or initial, when
+// that is above max).
+func (e *rttEstimator) backoff(attempt int) time.Duration {
+	t := e.timeout()
+	ceiling := max(e.max, t)
+	for range attempt {
+		if t *= 2; t >= ceiling {
+			return ceiling
+		}
+	}
+	return t
+}

@@ -57,10 +57,10 @@ func TestRunOpenClosedFiltered(t *testing.T) {
 			if h.SRTT <= 0 || h.SRTT > 50*time.Millisecond {
 				t.Errorf("SRTT %s", h.SRTT)
 			}
-			// Three attempts of the silent port at the adaptive floor
-			// (100 ms), not at the 1 s initial timeout.
-			if el < 300*time.Millisecond || el > 900*time.Millisecond {
-				t.Errorf("scan took %s, want about 3 x 100 ms", el)
+			// Three attempts of the silent port from the adaptive floor
+			// (100, 200, 400 ms), not from the 1 s initial timeout.
+			if el < 700*time.Millisecond || el > 1200*time.Millisecond {
+				t.Errorf("scan took %s, want about 700 ms", el)
 			}
 		})
 	}
@@ -103,6 +103,12 @@ func TestRTTEstimator(t *testing.T) {
 	}
 	if got := e.timeout(); got != 100*time.Millisecond {
 		t.Errorf("clamped to the floor: %s", got)
+	}
+	if got := e.backoff(2); got != 400*time.Millisecond {
+		t.Errorf("second retry: %s, want 400ms", got)
+	}
+	if got := e.backoff(10); got != 3*time.Second {
+		t.Errorf("tenth retry: %s, want the 3s ceiling", got)
 	}
 	for range 50 {
 		e.observe(10 * time.Second)
