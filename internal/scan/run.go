@@ -48,6 +48,7 @@ type scanner struct {
 	slots   chan struct{} // connects in flight, all hosts
 	detects chan struct{} // ports in service detection
 	limiter *rate.Limiter // nil: unlimited
+	rtt     *rttEstimator // every host's samples
 
 	mu       sync.Mutex
 	progress Progress
@@ -58,6 +59,7 @@ func newScanner(o Options, hosts int) *scanner {
 		o:       o,
 		slots:   make(chan struct{}, o.Concurrency),
 		detects: make(chan struct{}, o.DetectConcurrency),
+		rtt:     newRTTEstimator(o.InitialTimeout, o.MinTimeout, o.MaxTimeout),
 	}
 	if o.PPS > 0 {
 		// A burst of a fiftieth of a second keeps the rate even without
@@ -103,7 +105,7 @@ type hostScan struct {
 func (s *scanner) scanHost(ctx context.Context, addr netip.Addr) Host {
 	h := &hostScan{
 		addr:     addr,
-		rtt:      newRTTEstimator(s.o.InitialTimeout, s.o.MinTimeout, s.o.MaxTimeout),
+		rtt:      &rttEstimator{initial: s.o.InitialTimeout, min: s.o.MinTimeout, max: s.o.MaxTimeout, shared: s.rtt},
 		closed:   map[string]int{},
 		filtered: map[string]int{},
 	}

@@ -85,6 +85,27 @@ func TestConnectSilentRetries(t *testing.T) {
 	}
 }
 
+func TestRTTEstimatorShared(t *testing.T) {
+	shared := newRTTEstimator(time.Second, 100*time.Millisecond, 3*time.Second)
+	quiet := &rttEstimator{initial: time.Second, min: 100 * time.Millisecond, max: 3 * time.Second, shared: shared}
+	busy := &rttEstimator{initial: time.Second, min: 100 * time.Millisecond, max: 3 * time.Second, shared: shared}
+	for range sharedSamples - 1 {
+		busy.observe(100 * time.Millisecond)
+	}
+	if got := quiet.timeout(); got != time.Second {
+		t.Errorf("before %d shared samples: %s, want the initial 1s", sharedSamples, got)
+	}
+	busy.observe(100 * time.Millisecond)
+	// Shared SRTT 100 ms, RTTVAR shrinking from 50 ms: twice the shared
+	// timeout, between 200 and 1000 ms.
+	if got := quiet.timeout(); got <= 200*time.Millisecond || got >= time.Second {
+		t.Errorf("host without samples borrows %s, want twice the shared timeout", got)
+	}
+	if got, want := busy.timeout(), 100*time.Millisecond+4*busy.rttvar; got != want {
+		t.Errorf("host with samples: %s, want its own %s", got, want)
+	}
+}
+
 func TestRTTEstimator(t *testing.T) {
 	e := newRTTEstimator(time.Second, 100*time.Millisecond, 3*time.Second)
 	if e.timeout() != time.Second {
@@ -203,7 +224,8 @@ func TestRunSlots(t *testing.T) {
 	// Every host gets every port; only its own is silent (the other two
 	// are refused at once, or silent too if the numbers collide).
 	start := time.Now()
-	sc := runLoopback(t, targets, Options{Ports: ports, Concurrency: 2, HostConcurrency: 1, Retries: -1, InitialTimeout: 100 * time.Millisecond, PPS: -1, NoServices: true})
+	sc := runLoopback(t, targets, Options{Ports: ports, Concurrency: 2, HostConcurrency: 1, Retries: -1,
+		InitialTimeout: 300 * time.Millisecond, MinTimeout: 300 * time.Millisecond, PPS: -1, NoServices: true})
 	el := time.Since(start)
 	filtered := 0
 	for _, h := range sc.Hosts {
@@ -212,9 +234,9 @@ func TestRunSlots(t *testing.T) {
 	if filtered != 3 {
 		t.Fatalf("filtered %d, want 3", filtered)
 	}
-	// Three silent ports of 100 ms each through two global slots: two
+	// Three silent ports of 300 ms each through two global slots: two
 	// rounds, not one (no limit) nor three (one slot).
-	if el < 190*time.Millisecond || el > 290*time.Millisecond {
-		t.Errorf("took %s, want about 200 ms", el)
+	if el < 590*time.Millisecond || el > 890*time.Millisecond {
+		t.Errorf("took %s, want about 600 ms", el)
 	}
 }
