@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/netip"
@@ -34,7 +36,7 @@ func benchHost(b *testing.B) netip.Addr {
 		if l == nil {
 			l = listen(port)
 		}
-		srv := &http.Server{Handler: h}
+		srv := &http.Server{Handler: h, ErrorLog: log.New(io.Discard, "", 0)}
 		go srv.Serve(l)
 		b.Cleanup(func() { srv.Close() })
 	}

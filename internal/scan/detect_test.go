@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"crypto/tls"
 	"net"
 	"net/http"
 	"net/netip"
@@ -103,6 +104,21 @@ func TestDetect(t *testing.T) {
 		{"apache redirect", scantest.V4, serveHTTP(scantest.Page(302, "", "Server", "Apache/2.4.62 (Debian)", "Location", "/admin/")),
 			Port{Service: "http", Product: "Apache httpd", Version: "2.4.62", Info: "(Debian)", Evidence: Evidence{
 				HTTP: &HTTPInfo{Status: 302, Server: "Apache/2.4.62 (Debian)", Location: "/admin/"}}}, false},
+		{"router login redirect", scantest.V4, serveHTTP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/" {
+				http.Redirect(w, r, "login.html", http.StatusFound)
+				return
+			}
+			w.Write([]byte("<html><head><title>TP-Link Archer C6</title></head></html>"))
+		})), Port{Service: "http", Product: "TP-Link", Evidence: Evidence{
+			HTTP: &HTTPInfo{Status: 302, Title: "TP-Link Archer C6", Location: "/login.html", Admin: "TP-Link"}}}, false},
+		{"dovecot imaps", scantest.V4, func(t *testing.T, a netip.Addr) uint16 {
+			l := scantest.Listen(t, a)
+			go scantest.ServeListener(tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}}), scantest.Banner(scantest.DovecotIMAP))
+			return uint16(l.Addr().(*net.TCPAddr).Port)
+		}, Port{Service: "imaps", Product: "Dovecot imapd", Info: "Debian", OS: "Linux", Evidence: Evidence{
+			TLS: &TLSInfo{Version: "TLS 1.3", Subject: wantTLS.Subject, Issuer: wantTLS.Issuer, DNSNames: wantTLS.DNSNames,
+				NotBefore: wantTLS.NotBefore, NotAfter: wantTLS.NotAfter, SelfSign: true}}}, true},
 		{"fritzbox", scantest.V4, serveHTTP(scantest.Page(200, "<!DOCTYPE html><html><head><title>FRITZ!Box</title></head></html>")),
 			Port{Service: "http", Product: "AVM FRITZ!Box", Evidence: Evidence{
 				HTTP: &HTTPInfo{Status: 200, Title: "FRITZ!Box", Admin: "AVM FRITZ!Box"}}}, false},

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -62,7 +63,8 @@ func probeHTTP(ctx context.Context, pr *prober) *match {
 	if tlsRequired(a) {
 		return nil // the TLS probe reports it
 	}
-	m := httpMatch(a, "http")
+	landing := followRedirect(ctx, pr, a, "http", pr.dial)
+	m := httpMatch(a, landing, "http")
 	if m.Service == "http" && (ServiceName(pr.ap.Port()) == "upnp" || strings.Contains(a.header.Get("Server"), "UPnP")) {
 		upnpDescription(ctx, pr, m)
 	}
@@ -83,9 +85,34 @@ func tlsRequired(a *httpAnswer) bool {
 	return false
 }
 
+// followRedirect fetches the page a redirect of a points to, once, when it
+// stays on the same port and scheme: routers send / to their login page,
+// whose title tells which router it is. It returns nil otherwise.
+func followRedirect(ctx context.Context, pr *prober, a *httpAnswer, scheme string, dial func(context.Context) (net.Conn, error)) *httpAnswer {
+	if a.status < 300 || a.status > 399 {
+		return nil
+	}
+	loc, err := url.Parse(a.header.Get("Location"))
+	if err != nil {
+		return nil
+	}
+	base := &url.URL{Scheme: scheme, Host: pr.hostHeader(), Path: "/"}
+	target := base.ResolveReference(loc)
+	if target.Scheme != scheme || target.Host != base.Host {
+		return nil
+	}
+	c, err := dial(ctx)
+	if err != nil {
+		return nil
+	}
+	defer c.Close()
+	return httpGet(ctx, c, pr.hostHeader(), target.RequestURI(), pr.wait)
+}
+
 // httpMatch turns an HTTP answer into a match of service svc (http or
-// https), or ipp for a printer.
-func httpMatch(a *httpAnswer, svc string) *match {
+// https), or ipp for a printer; the title and admin page come from the
+// page a redirect landed on when there is one.
+func httpMatch(a, landing *httpAnswer, svc string) *match {
 	info := &HTTPInfo{
 		Status:   a.status,
 		Server:   a.header.Get("Server"),
@@ -93,6 +120,15 @@ func httpMatch(a *httpAnswer, svc string) *match {
 		Location: a.header.Get("Location"),
 	}
 	info.Admin = adminPage(info, a.header, a.body)
+	if landing != nil {
+		li := &HTTPInfo{Status: landing.status, Server: landing.header.Get("Server"), Title: title(landing.body)}
+		if info.Title == "" {
+			info.Title = li.Title
+		}
+		if info.Admin == "" {
+			info.Admin = adminPage(li, landing.header, landing.body)
+		}
+	}
 	m := &match{Service: svc, Evidence: Evidence{HTTP: info}}
 	m.Product, m.Version, m.Info = serverProduct(info.Server)
 	if strings.Contains(info.Server, "IPP/") || strings.HasPrefix(info.Server, "CUPS") {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"net"
 	"time"
 )
 
@@ -45,7 +46,7 @@ func probeTLS(ctx context.Context, pr *prober) *match {
 		}
 	default:
 		if a := httpGet(ctx, c, pr.hostHeader(), "/", pr.wait); a != nil {
-			m = httpMatch(a, "https")
+			m = httpMatch(a, followRedirect(ctx, pr, a, "https", pr.dialTLS), "https")
 			if m.Service == "ipp" {
 				m.Service = "ipps"
 			}
@@ -55,6 +56,22 @@ func probeTLS(ctx context.Context, pr *prober) *match {
 	}
 	m.Evidence.TLS = info
 	return m
+}
+
+// dialTLS opens a new TLS connection to the port, certificate unchecked.
+func (pr *prober) dialTLS(ctx context.Context) (net.Conn, error) {
+	raw, err := pr.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := tls.Client(raw, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // identification only
+	hctx, cancel := context.WithTimeout(ctx, pr.wait)
+	defer cancel()
+	if err := c.HandshakeContext(hctx); err != nil {
+		raw.Close()
+		return nil, err
+	}
+	return c, nil
 }
 
 // tlsName is a service's name over TLS.

@@ -2,6 +2,8 @@ package scantest
 
 import (
 	"crypto/tls"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/netip"
@@ -13,7 +15,7 @@ import (
 func HTTP(t testing.TB, addr netip.Addr, h http.Handler, cert *tls.Certificate) uint16 {
 	t.Helper()
 	l := Listen(t, addr)
-	srv := &http.Server{Handler: h, ErrorLog: nil}
+	srv := &http.Server{Handler: h, ErrorLog: log.New(io.Discard, "", 0)}
 	if cert != nil {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*cert}, NextProtos: []string{"http/1.1"}}
 		l = tls.NewListener(l, srv.TLSConfig)
