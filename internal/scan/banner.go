@@ -34,7 +34,7 @@ func bannerDone(b []byte) bool {
 	if len(b) >= 4 && b[3] == 0 && int(b[0])|int(b[1])<<8|int(b[2])<<16 == len(b)-4 {
 		return true
 	}
-	return b[0] != iac && lineDone(b)
+	return len(b) > 0 && b[0] != iac && lineDone(b)
 }
 
 // matchBanner identifies a service from the first bytes it sent.

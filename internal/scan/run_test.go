@@ -240,3 +240,16 @@ func TestRunSlots(t *testing.T) {
 		t.Errorf("took %s, want about 600 ms", el)
 	}
 }
+
+// TestRunCancel: a cancelled scan returns at once with the context's error,
+// not after its connects' timeouts.
+func TestRunCancel(t *testing.T) {
+	silent := scantest.SilentPort(t, scantest.V4)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := Run(ctx, []netip.Addr{scantest.V4}, Options{Ports: []uint16{silent}, InitialTimeout: 3 * time.Second, Retries: 3, Allow: scantest.AllowLoopback})
+	if el := time.Since(start); err == nil || el > time.Second {
+		t.Errorf("Run returned %v after %s", err, el)
+	}
+}
