@@ -48,8 +48,8 @@ func (s *scanner) connect(ctx context.Context, h *hostScan, port uint16) (connec
 			h.rtt.observe(el)
 			return connectResult{Open, ReasonSynAck, el, r.attempts}, nil
 		}
-		if ctx.Err() != nil {
-			return r, ctx.Err()
+		if err := ctxDone(ctx); err != nil {
+			return r, err
 		}
 		switch reason := dialErrorReason(err); reason {
 		case ReasonConnRefused:
@@ -93,4 +93,17 @@ func dialErrorReason(err error) string {
 		return ReasonAdminProhibited
 	}
 	return ""
+}
+
+// ctxDone returns ctx's error, or DeadlineExceeded as soon as its deadline
+// has passed: a dial bounded by that deadline can fail a moment before the
+// context's own timer marks it done, and must not pass for a silent port.
+func ctxDone(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }

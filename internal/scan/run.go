@@ -36,7 +36,7 @@ func Run(ctx context.Context, targets []netip.Addr, o Options) (Scan, error) {
 	}
 	wg.Wait()
 	sc.Finished = time.Now().UTC()
-	if err := ctx.Err(); err != nil {
+	if err := ctxDone(ctx); err != nil {
 		return sc, fmt.Errorf("scan interrupted: %w", err)
 	}
 	return sc, nil
