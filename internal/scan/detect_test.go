@@ -119,6 +119,10 @@ func TestDetect(t *testing.T) {
 		}, Port{Service: "imaps", Product: "Dovecot imapd", Info: "Debian", OS: "Linux", Evidence: Evidence{
 			TLS: &TLSInfo{Version: "TLS 1.3", Subject: wantTLS.Subject, Issuer: wantTLS.Issuer, DNSNames: wantTLS.DNSNames,
 				NotBefore: wantTLS.NotBefore, NotAfter: wantTLS.NotAfter, SelfSign: true}}}, true},
+		{"netgear basic auth", scantest.V4, serveHTTP(scantest.Page(401, "<html><head><title>401 Unauthorized</title></head></html>",
+			"WWW-Authenticate", `Basic realm="NETGEAR R7000"`)), Port{Service: "http", Product: "Netgear", Evidence: Evidence{
+			HTTP:   &HTTPInfo{Status: 401, Title: "401 Unauthorized", Admin: "Netgear"},
+			Fields: map[string]string{"http_auth_realm": "NETGEAR R7000"}}}, false},
 		{"fritzbox", scantest.V4, serveHTTP(scantest.Page(200, "<!DOCTYPE html><html><head><title>FRITZ!Box</title></head></html>")),
 			Port{Service: "http", Product: "AVM FRITZ!Box", Evidence: Evidence{
 				HTTP: &HTTPInfo{Status: 200, Title: "FRITZ!Box", Admin: "AVM FRITZ!Box"}}}, false},
@@ -156,6 +160,25 @@ func TestDetect(t *testing.T) {
 				t.Errorf("got  %+v\n%+v %+v\nwant %+v\n%+v %+v", got, got.Evidence.HTTP, got.Evidence.TLS, want, want.Evidence.HTTP, want.Evidence.TLS)
 			}
 		})
+	}
+}
+
+// TestDetectGuessed: a port that answers no probe is named from the port
+// table, marked as a guess.
+func TestDetectGuessed(t *testing.T) {
+	addr := netip.MustParseAddr("127.0.75.47")
+	scantest.Loopback(t, addr)
+	l, err := net.Listen("tcp", netip.AddrPortFrom(addr, 7547).String())
+	if err != nil {
+		t.Skipf("port 7547 of %s: %v", addr, err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go scantest.ServeListener(l, scantest.Banner("\x00\x01binary"))
+	got, _ := detectOne(t, addr, 7547)
+	want := Port{Port: 7547, Proto: TCP, State: Open, Reason: ReasonSynAck, Service: "tr-069", Guessed: true,
+		Evidence: Evidence{Banner: `\x00\x01binary`}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
 }
 

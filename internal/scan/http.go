@@ -120,6 +120,10 @@ func httpMatch(a, landing *httpAnswer, svc string) *match {
 		Location: a.header.Get("Location"),
 	}
 	info.Admin = adminPage(info, a.header, a.body)
+	var fields map[string]string
+	if realm := authRealm(a.header); realm != "" {
+		fields = map[string]string{"http_auth_realm": realm}
+	}
 	if landing != nil {
 		li := &HTTPInfo{Status: landing.status, Server: landing.header.Get("Server"), Title: title(landing.body)}
 		if info.Title == "" {
@@ -129,7 +133,7 @@ func httpMatch(a, landing *httpAnswer, svc string) *match {
 			info.Admin = adminPage(li, landing.header, landing.body)
 		}
 	}
-	m := &match{Service: svc, Evidence: Evidence{HTTP: info}}
+	m := &match{Service: svc, Evidence: Evidence{HTTP: info, Fields: fields}}
 	m.Product, m.Version, m.Info = serverProduct(info.Server)
 	if strings.Contains(info.Server, "IPP/") || strings.HasPrefix(info.Server, "CUPS") {
 		m.Service = "ipp"

@@ -15,7 +15,7 @@ type adminSign struct {
 	name   string
 	title  string // substring of <title>
 	server string // substring of Server
-	header string // a header the firmware sets
+	realm  string // substring of the Basic/Digest realm of WWW-Authenticate
 	body   string // substring of the body
 }
 
@@ -36,7 +36,11 @@ var adminSigns = []adminSign{
 	{name: "TP-Link", title: "TP-LINK"},
 	{name: "TP-Link", title: "TP-Link"},
 	{name: "TP-Link", body: "tplinkwifi.net"},
-	{name: "Netgear", header: "Www-Authenticate", body: "NETGEAR"},
+	{name: "TP-Link", realm: "TP-LINK"},
+	{name: "D-Link", realm: "DIR-"},
+	{name: "Linksys", realm: "Linksys"},
+	{name: "Zyxel", realm: "ZyXEL"},
+	{name: "Netgear", realm: "NETGEAR"},
 	{name: "Netgear", title: "NETGEAR"},
 	{name: "ASUS router", title: "ASUS Login"},
 	{name: "ASUS router", server: "httpd/2.0", body: "ASUS"},
@@ -66,7 +70,7 @@ func adminPage(info *HTTPInfo, h http.Header, body []byte) string {
 		if s.server != "" && !strings.Contains(info.Server, s.server) {
 			ok = false
 		}
-		if s.header != "" && h.Get(s.header) == "" {
+		if s.realm != "" && !strings.Contains(authRealm(h), s.realm) {
 			ok = false
 		}
 		if s.body != "" && !bytes.Contains(body, []byte(s.body)) && !strings.Contains(info.Location, s.body) {
@@ -74,6 +78,22 @@ func adminPage(info *HTTPInfo, h http.Header, body []byte) string {
 		}
 		if ok {
 			return s.name
+		}
+	}
+	return ""
+}
+
+// authRealm returns the realm a WWW-Authenticate challenge names, "" when
+// there is none: old router firmware puts its model there
+// (Basic realm="NETGEAR R7000").
+func authRealm(h http.Header) string {
+	for _, ch := range h.Values("WWW-Authenticate") {
+		_, rest, ok := strings.Cut(ch, `realm="`)
+		if !ok {
+			continue
+		}
+		if realm, _, ok := strings.Cut(rest, `"`); ok {
+			return realm
 		}
 	}
 	return ""
