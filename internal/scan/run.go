@@ -205,6 +205,11 @@ func (s *scanner) record(ctx context.Context, h *hostScan, port uint16, r connec
 		select {
 		case s.detects <- struct{}{}:
 		case <-ctx.Done():
+			// Cancelled before detection: the port is still open.
+			p.Service, p.Guessed = ServiceName(p.Port), true
+			h.mu.Lock()
+			h.ports = append(h.ports, p)
+			h.mu.Unlock()
 			return
 		}
 		start := time.Now()
