@@ -182,6 +182,29 @@ func TestDetectGuessed(t *testing.T) {
 	}
 }
 
+// TestDetectIPP: a printer's IPP port is named by its make and model from
+// Get-Printer-Attributes.
+func TestDetectIPP(t *testing.T) {
+	addr := netip.MustParseAddr("127.0.63.1")
+	scantest.Loopback(t, addr)
+	l, err := net.Listen("tcp", netip.AddrPortFrom(addr, 631).String())
+	if err != nil {
+		t.Skipf("port 631 of %s: %v", addr, err)
+	}
+	srv := &http.Server{Handler: scantest.IPPPrinter()}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	got, _ := detectOne(t, addr, 631)
+	server := "HP HTTP Server; HP LaserJet Pro M404dn - W1A53A; Serial Number: PHBBB00000; Built: Thu Feb 17, 2022 10:02:10AM {002.2207A}"
+	want := Port{Port: 631, Proto: TCP, State: Open, Reason: ReasonSynAck, Service: "ipp", Product: "HP LaserJet Pro M404dn", Version: "002.2207A",
+		Evidence: Evidence{HTTP: &HTTPInfo{Status: 200, Server: server, Title: "HP LaserJet Pro M404dn"},
+			Fields: map[string]string{"ipp_printer-make-and-model": "HP LaserJet Pro M404dn", "ipp_printer-info": "HP LaserJet Pro M404dn",
+				"ipp_printer-firmware-string-version": "002.2207A"}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v %+v\nwant %+v %+v", got, got.Evidence.HTTP, want, want.Evidence.HTTP)
+	}
+}
+
 // TestDetectJetDirect: on a raw printing port only the PJL probe runs, so
 // nothing else gets printed.
 func TestDetectJetDirect(t *testing.T) {

@@ -36,6 +36,13 @@ func FuzzMatchBanner(f *testing.F) {
 	})
 }
 
+// FuzzParseIPP: any IPP response parses without panicking.
+func FuzzParseIPP(f *testing.F) {
+	f.Add(ippRequest("ipp://127.0.0.1:631/ipp/print"))
+	f.Add([]byte{1, 1, 0, 0, 0, 0, 0, 1, 4, 0x41, 0, 1, 'a', 0, 1, 'b', 3})
+	f.Fuzz(func(t *testing.T, b []byte) { parseIPP(b, ippAttrs) })
+}
+
 // FuzzServerProduct: any Server header parses without panicking.
 func FuzzServerProduct(f *testing.F) {
 	for _, s := range []string{"Apache/2.4.62 (Debian)", "nginx/1.22.1", "OpenWRT/23.05.3 UPnP/1.1 MiniUPnPd/2.3.3", "UPnP/", "(", "CUPS/2.4 IPP/2.1", "LIVE555 Streaming Media v2018.08.28"} {

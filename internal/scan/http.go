@@ -65,8 +65,11 @@ func probeHTTP(ctx context.Context, pr *prober) *match {
 	}
 	landing := followRedirect(ctx, pr, a, "http", pr.dial)
 	m := httpMatch(a, landing, "http")
-	if m.Service == "http" && (ServiceName(pr.ap.Port()) == "upnp" || strings.Contains(a.header.Get("Server"), "UPnP")) {
+	switch usual := ServiceName(pr.ap.Port()); {
+	case m.Service == "http" && (usual == "upnp" || strings.Contains(a.header.Get("Server"), "UPnP")):
 		upnpDescription(ctx, pr, m)
+	case m.Service == "ipp" || usual == "ipp":
+		ippEnrich(ctx, pr, m)
 	}
 	return m
 }

@@ -57,3 +57,39 @@ func MiniUPnPd() http.Handler {
 		w.Write([]byte(MiniUPnPdRootDesc))
 	})
 }
+
+// IPPPrinter serves like the embedded web server of an HP LaserJet Pro
+// M404dn (firmware 002.2207A): a status page on GET, and on POST of
+// application/ipp a Get-Printer-Attributes response with its make and
+// model, info and firmware version (RFC 8011 attribute names).
+func IPPPrinter() http.Handler {
+	const model = "HP LaserJet Pro M404dn"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Server", "HP HTTP Server; "+model+" - W1A53A; Serial Number: PHBBB00000; Built: Thu Feb 17, 2022 10:02:10AM {002.2207A}")
+		if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/ipp" {
+			w.Write([]byte("<html><head><title>" + model + "</title></head></html>"))
+			return
+		}
+		req, _ := io.ReadAll(r.Body)
+		if len(req) < 9 || req[2] != 0 || req[3] != 0x0b {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		resp := []byte{1, 1, 0, 0, req[4], req[5], req[6], req[7], 0x01}
+		attr := func(tag byte, name, value string) {
+			resp = append(resp, tag, byte(len(name)>>8), byte(len(name)))
+			resp = append(resp, name...)
+			resp = append(resp, byte(len(value)>>8), byte(len(value)))
+			resp = append(resp, value...)
+		}
+		attr(0x47, "attributes-charset", "utf-8")
+		attr(0x48, "attributes-natural-language", "en")
+		resp = append(resp, 0x04) // printer-attributes-tag
+		attr(0x41, "printer-info", model)
+		attr(0x41, "printer-make-and-model", model)
+		attr(0x41, "printer-firmware-string-version", "002.2207A")
+		resp = append(resp, 0x03)
+		w.Header().Set("Content-Type", "application/ipp")
+		w.Write(resp)
+	})
+}
