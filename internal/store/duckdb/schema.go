@@ -160,4 +160,6 @@ var migrations = []string{
 		FROM network_events GROUP BY date_trunc('hour', time);
 	INSERT INTO ingest_spans SELECT 1, 'sightings', min(time), max(time), count(*), CAST(now() AS TIMESTAMP)
 		FROM sightings GROUP BY date_trunc('hour', time);`,
+	// 5: scans, the intended-port allowlist and UPnP mappings (scans.go).
+	scanMigration,
 }
