@@ -241,11 +241,14 @@ var migrations = []migration{
 		{"network_events", "bytes_in", "", "IP-level bytes from destination to source, headers included (NetFlow octets; Zeek resp_ip_bytes, not its payload resp_bytes)"},
 		{"network_events", "protocol", "", "IANA protocol keyword in lower case (tcp, udp, icmp, ipv6-icmp, esp, gre); a number without a keyword stays the number; empty if unknown"},
 	}},
+	// 4: scans, the intended-port allowlist and UPnP mappings (scans.go).
+	scanMigration,
 }
 
 // versioned maps the mutable tables, which are views, to the tables that
 // hold their versions.
-var versioned = map[string]string{"indicators": "indicator_versions", "alerts": "alert_versions"}
+var versioned = map[string]string{"indicators": "indicator_versions", "alerts": "alert_versions",
+	"allowances": "allowance_versions"}
 
 // partitioned lists the tables partitioned by month, which DropBefore prunes.
 var partitioned = []string{"network_events", "sightings", "rejects"}

@@ -104,8 +104,8 @@ func SchemaMarkdown(tables []store.TableSchema) string {
 
 This is the schema of the default, embedded DuckDB store, as its migrations
 build it; rules (` + "`rules/*.sql`" + `) and ` + "`homesoc query`" + ` read these tables. ClickHouse
-keeps the same tables and columns with ClickHouse types (` + "`indicators`" + ` and
-` + "`alerts`" + ` are views there over versioned tables):
+keeps the same tables and columns with ClickHouse types (` + "`indicators`" + `,
+` + "`alerts`" + ` and ` + "`allowances`" + ` are views there over versioned tables):
 ` + "`homesoc --store clickhouse://HOST:9000/DB schema`" + ` prints them. Every column
 is NOT NULL: an omitted value takes its default. Times are UTC at whole
 seconds; IP addresses are canonical text.
