@@ -69,10 +69,41 @@ func ReadScans(ctx context.Context, qr Querier, f ScanFilter) ([]ScanSummary, er
 		}
 		s.Started, s.Finished = EpochOrZero(s.Started), EpochOrZero(s.Finished)
 		s.Hosts, s.HostsUp, s.Ports, s.Open = int(hosts), int(up), int(ports), int(open)
+		s.Targets = []netip.Addr{}
 		out = append(out, s)
 		return nil
 	})
-	return out, err
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	return out, readTargets(ctx, qr, out)
+}
+
+// readTargets fills in the Targets of summaries.
+func readTargets(ctx context.Context, qr Querier, sums []ScanSummary) error {
+	byID := make(map[string]*ScanSummary, len(sums))
+	args := make([]any, 0, len(sums)+1)
+	for i := range sums {
+		byID[sums[i].ID] = &sums[i]
+		args = append(args, sums[i].ID)
+	}
+	args = append(args, int32(SummaryTargets))
+	q := "SELECT scan_id, addr FROM scan_hosts WHERE scan_id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(sums)), ", ") +
+		") AND host_index < ? ORDER BY scan_id, host_index"
+	return qr.collect(ctx, "scan targets", q, args, func(r Rows) error {
+		var id, addr string
+		if err := r.Scan(&id, &addr); err != nil {
+			return err
+		}
+		a, err := netip.ParseAddr(addr)
+		if err != nil {
+			return fmt.Errorf("scan %s: %w", id, err)
+		}
+		if s := byID[id]; s != nil {
+			s.Targets = append(s.Targets, a)
+		}
+		return nil
+	})
 }
 
 // ReadScan implements ScanStore.Scan on an engine: scan id with all its

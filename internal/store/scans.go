@@ -82,7 +82,13 @@ type ScanSummary struct {
 	HostsUp  int       `json:"hosts_up"`
 	Ports    int       `json:"ports"`      // ports listed, in any state
 	Open     int       `json:"open_ports"` // ports listed open
+	// Targets are the addresses of the scan's first hosts, at most
+	// SummaryTargets of them, in scan order.
+	Targets []netip.Addr `json:"targets"`
 }
+
+// SummaryTargets is how many host addresses a ScanSummary lists.
+const SummaryTargets = 5
 
 // MappingListing is what one read of an IGD's port mappings returned.
 type MappingListing struct {

@@ -25,6 +25,7 @@ var scanTests = []struct {
 	{"ScanRoundTrip", testScanRoundTrip},
 	{"ScanRewrite", testScanRewrite},
 	{"ScansFilter", testScansFilter},
+	{"ScanTargets", testScanTargets},
 	{"ScanNotFound", testScanNotFound},
 	{"ScanInvalid", testScanInvalid},
 	{"LatestScans", testLatestScans},
@@ -212,12 +213,30 @@ func testScansFilter(t *testing.T, s store.Store) {
 	}
 	b, _ := json.Marshal(got[1])
 	want := fmt.Sprintf(`{"id":%q,"source":"nmap","args":"homesoc scan --udp 127.0.0.1 ::1 # 1","started":"2026-04-06T17:05:29Z",`+
-		`"finished":"2026-04-06T17:05:31Z","hosts":1,"hosts_up":0,"ports":0,"open_ports":0}`, ids[1])
+		`"finished":"2026-04-06T17:05:31Z","hosts":1,"hosts_up":0,"ports":0,"open_ports":0,"targets":["127.0.0.3"]}`, ids[1])
 	if string(b) != want {
 		t.Errorf("summary\n%s\nwant\n%s", b, want)
 	}
-	if b, _ := json.Marshal(got[0]); !strings.Contains(string(b), `"hosts":3,"hosts_up":2,"ports":5,"open_ports":3}`) {
+	if b, _ := json.Marshal(got[0]); !strings.Contains(string(b), `"hosts":3,"hosts_up":2,"ports":5,"open_ports":3,"targets":["127.0.0.1","::1","127.0.0.3"]}`) {
 		t.Errorf("summary %s: want 3 hosts, 2 up, 5 ports, 3 open", b)
+	}
+}
+
+func testScanTargets(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	sc := scan.Scan{Source: scan.SourceHomesoc, Started: T0}
+	for i := range 7 {
+		sc.Hosts = append(sc.Hosts, scan.Host{Addr: netip.AddrFrom4([4]byte{127, 0, 1, byte(7 - i)}), Status: "up"})
+	}
+	if _, err := s.WriteScan(ctx, sc); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Scans(ctx, store.ScanFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || fmt.Sprint(got[0].Targets) != "[127.0.1.7 127.0.1.6 127.0.1.5 127.0.1.4 127.0.1.3]" || got[0].Hosts != 7 {
+		t.Errorf("summary %+v: want 7 hosts, the first 5 as targets in scan order", got)
 	}
 }
 
