@@ -1,6 +1,7 @@
 package intended
 
 import (
+	"encoding/json"
 	"net/netip"
 	"strings"
 	"testing"
@@ -141,5 +142,20 @@ func TestNewID(t *testing.T) {
 	m.Address = netip.MustParseAddr("::ffff:127.0.0.1")
 	if NewID(m) != id {
 		t.Error("NewID tells a mapped address from its IPv4 form")
+	}
+}
+
+func TestAllowanceJSON(t *testing.T) {
+	a := Allowance{ID: "al-1", DeviceID: "dev-1", Port: 53, Proto: UDP, Reason: "dns", Author: "bob", Created: t0}
+	b, _ := json.Marshal(a)
+	want := `{"id":"al-1","device_id":"dev-1","port":53,"proto":"udp","reason":"dns","author":"bob","created":"2026-04-06T16:00:00Z"}`
+	if string(b) != want {
+		t.Errorf("JSON %s\nwant %s", b, want)
+	}
+	a.Address, a.DeviceID, a.Expires = addr, "", t0.Add(time.Hour)
+	b, _ = json.Marshal(a)
+	want = `{"id":"al-1","address":"127.0.0.1","port":53,"proto":"udp","reason":"dns","author":"bob","created":"2026-04-06T16:00:00Z","expires":"2026-04-06T17:00:00Z"}`
+	if string(b) != want {
+		t.Errorf("JSON %s\nwant %s", b, want)
 	}
 }

@@ -138,13 +138,12 @@ type portKey struct {
 	port  uint16
 }
 
-// portsByKey indexes a host's listed ports; of a port listed twice the
-// last wins.
+// portsByKey indexes copies of a host's listed ports, so that a diff
+// shares no memory with its scans; of a port listed twice the last wins.
 func portsByKey(h Host) map[portKey]*Port {
 	m := make(map[portKey]*Port, len(h.Ports))
-	for i := range h.Ports {
-		p := &h.Ports[i]
-		m[portKey{p.Proto, p.Port}] = p
+	for _, p := range h.Ports {
+		m[portKey{p.Proto, p.Port}] = &p
 	}
 	return m
 }
