@@ -100,6 +100,8 @@ type Store interface {
 	// Counts reports how many rows each table holds.
 	Counts(ctx context.Context) (map[string]int64, error)
 	Close() error
+
+	ScanStore // scans, the intended-port allowlist, UPnP mappings (scans.go)
 }
 
 // IndicatorCounts says what WriteIndicators did.
@@ -129,7 +131,8 @@ type Result struct {
 }
 
 // Tables every engine holds, in the order Counts reports them.
-var Tables = []string{"network_events", "endpoint_states", "rejects", "indicators", "sightings", "alerts"}
+var Tables = []string{"network_events", "endpoint_states", "rejects", "indicators", "sightings", "alerts",
+	"scans", "scan_hosts", "scan_ports", "allowances", "upnp_listings", "upnp_mappings"}
 
 // Now returns the current time at the resolution stores keep.
 func Now() time.Time { return event.SecondsUTC(time.Now()) }

@@ -279,6 +279,8 @@ var migrations = []migration{
 		{"network_events", "src_scope", "String", store.SrcScopeComment},
 		{"network_events", "dst_scope", "String", store.DstScopeComment},
 	}...)},
+	// 5: scans, the intended-port allowlist and UPnP mappings (scans.go).
+	scanMigration,
 }
 
 // endpointComments are the comments of endpoint_states' columns, as columns
@@ -293,7 +295,8 @@ func endpointComments() []addedColumn {
 
 // versioned maps the mutable tables, which are views, to the tables that
 // hold their versions.
-var versioned = map[string]string{"indicators": "indicator_versions", "alerts": "alert_versions"}
+var versioned = map[string]string{"indicators": "indicator_versions", "alerts": "alert_versions",
+	"allowances": "allowance_versions"}
 
 // partitioned lists the tables partitioned by month, which DropBefore prunes.
 var partitioned = []string{"network_events", "endpoint_states", "sightings", "rejects"}

@@ -206,4 +206,6 @@ var migrations = []string{
 	ALTER TABLE network_events ALTER COLUMN dst_scope SET NOT NULL;
 	COMMENT ON COLUMN network_events.src_scope IS '` + store.SrcScopeComment + `';
 	COMMENT ON COLUMN network_events.dst_scope IS '` + store.DstScopeComment + `';`,
+	// 6: scans, the intended-port allowlist and UPnP mappings (scans.go).
+	scanMigration,
 }

@@ -105,8 +105,8 @@ func SchemaMarkdown(tables []store.TableSchema) string {
 
 This is the schema of the default, embedded DuckDB store, as its migrations
 build it; rules (` + "`rules/*.sql`" + `) and ` + "`homesoc query`" + ` read these tables. ClickHouse
-keeps the same tables and columns with ClickHouse types (` + "`indicators`" + ` and
-` + "`alerts`" + ` are views there over versioned tables):
+keeps the same tables and columns with ClickHouse types (` + "`indicators`" + `,
+` + "`alerts`" + ` and ` + "`allowances`" + ` are views there over versioned tables):
 ` + "`homesoc --store clickhouse://HOST:9000/DB schema`" + ` prints them. Every column
 is NOT NULL: an omitted value takes its default. Times are UTC at whole
 seconds; IP addresses are canonical text.
@@ -137,3 +137,17 @@ seconds; IP addresses are canonical text.
 
 // cell is s fit for a Markdown table cell.
 func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+func init() {
+	for name, doc := range map[string]string{
+		"scans":              "Scans of exposed addresses, our own or imported from nmap XML, one row per scan; see `homesoc scan list`.",
+		"scan_hosts":         "The hosts of each scan, with the counts of closed and filtered ports that are not listed.",
+		"scan_ports":         "The ports each scan lists (open, open|filtered, and those found closed or filtered explicitly), with the service found.",
+		"allowances":         "The intended-port allowlist: ports meant to be reachable on an address, device or user's router, which raise no tickets.",
+		"upnp_listings":      "Each read of a router's UPnP IGD port mapping table.",
+		"upnp_mappings":      "The port mappings each read of an IGD listed: which inside client asked to open which outside port.",
+		"allowance_versions": "(ClickHouse) Every version of every allowance, removals included; the view `allowances` reads the latest.",
+	} {
+		tableDocs[name] = doc
+	}
+}

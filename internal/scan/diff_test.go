@@ -1,0 +1,137 @@
+package scan
+
+import (
+	"encoding/json"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var diffTarget = netip.MustParseAddr("127.0.0.1")
+
+// diffScans are an nmap import (a) and a later scan of ours (b) of the same
+// target, with every kind of change.
+func diffScans() (a, b Scan) {
+	a = Scan{ID: "a", Source: SourceNmap, Hosts: []Host{
+		{Addr: netip.MustParseAddr("127.0.0.2"), Status: "up", Ports: []Port{{Port: 1, Proto: TCP, State: Open}}},
+		{Addr: diffTarget, Status: "up", Ports: []Port{
+			{Port: 22, Proto: TCP, State: Open, Service: "ssh", Product: "OpenSSH", Version: "9.2p1"},
+			{Port: 80, Proto: TCP, State: Open, Service: "http", Guessed: true},
+			{Port: 23, Proto: TCP, State: Open, Service: "telnet"},
+			{Port: 6379, Proto: TCP, State: Open, Service: "redis", Product: "Redis key-value store"},
+			{Port: 8080, Proto: TCP, State: Filtered},
+			{Port: 1900, Proto: UDP, State: OpenFiltered, Service: "upnp", Guessed: true},
+			{Port: 161, Proto: UDP, State: Open, Service: "snmp"},
+			{Port: 53, Proto: UDP, State: OpenFiltered},
+			{Port: 21, Proto: TCP, State: Open, Service: "ftp"},
+		}},
+	}}
+	b = Scan{ID: "b", Source: SourceHomesoc, Hosts: []Host{
+		{Addr: netip.MustParseAddr("::ffff:127.0.0.1"), Status: "up", Ports: []Port{
+			{Port: 22, Proto: TCP, State: Open, Service: "ssh", Product: "OpenSSH", Version: "9.6p1"},
+			{Port: 80, Proto: TCP, State: Open, Service: "http", Product: "lighttpd"},
+			{Port: 23, Proto: TCP, State: Closed, Reason: "reset"},
+			{Port: 6379, Proto: TCP, State: Open, Service: "redis"},
+			{Port: 8080, Proto: TCP, State: Open, Service: "http"},
+			{Port: 1900, Proto: UDP, State: Open, Service: "ssdp", Product: "MiniUPnPd"},
+			{Port: 161, Proto: UDP, State: OpenFiltered},
+			{Port: 53, Proto: UDP, State: Filtered},
+			{Port: 443, Proto: TCP, State: Open, Service: "https"},
+		}},
+	}}
+	return a, b
+}
+
+// compact is a diff list as "port/proto before>after fields" lines.
+func compact(ps []PortDiff) string {
+	var out []string
+	for _, p := range ps {
+		s := p.Proto + "/" + strconv.Itoa(int(p.Port)) + " " + p.Before + ">" + p.After
+		if len(p.Fields) > 0 {
+			s += " " + strings.Join(p.Fields, ",")
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, "; ")
+}
+
+func TestDiff(t *testing.T) {
+	a, b := diffScans()
+	d, err := Diff(a, b, diffTarget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		got  []PortDiff
+		want string
+	}{
+		{"opened", d.Opened, "tcp/443 >open; tcp/8080 filtered>open; udp/1900 open|filtered>open"},
+		{"closed", d.Closed, "tcp/21 open>; tcp/23 open>closed"},
+		{"changed", d.Changed, "tcp/22 open>open version"},
+		{"unconfirmed", d.Unconfirmed, "udp/161 open>open|filtered"},
+		{"unchanged", d.Unchanged, "tcp/80 open>open; tcp/6379 open>open"},
+	} {
+		if s := compact(c.got); s != c.want {
+			t.Errorf("%s: %s\nwant %s", c.name, s, c.want)
+		}
+	}
+	if d.Changes() != 7 {
+		t.Errorf("Changes = %d, want 7", d.Changes())
+	}
+	if d.Target != diffTarget || d.A != "a" || d.B != "b" {
+		t.Errorf("target, a, b = %v %q %q", d.Target, d.A, d.B)
+	}
+	if d.Closed[0].New != nil || d.Closed[0].Old.Service != "ftp" || d.Opened[0].Old != nil || d.Opened[0].New.Service != "https" {
+		t.Errorf("old/new of closed 21, opened 443: %+v %+v", d.Closed[0], d.Opened[0])
+	}
+}
+
+func TestDiffChangedFields(t *testing.T) {
+	open := func(svc string, guessed bool, product, version string) Port {
+		return Port{Port: 1, Proto: TCP, State: Open, Service: svc, Guessed: guessed, Product: product, Version: version}
+	}
+	tests := []struct {
+		a, b Port
+		want string
+	}{
+		{open("http", false, "Apache httpd", "2.4.62"), open("http", false, "nginx", "1.22.1"), "product,version"},
+		{open("http", false, "", ""), open("rtsp", false, "", ""), "service"},
+		{open("http", true, "", ""), open("rtsp", false, "", ""), ""}, // a guess is not a finding
+		{open("http", false, "", ""), open("http", false, "nginx", ""), ""},
+		{open("ssh", false, "OpenSSH", "9.2p1"), open("ssh", false, "OpenSSH", ""), ""},
+	}
+	for i, tc := range tests {
+		if got := strings.Join(changedFields(tc.a, tc.b), ","); got != tc.want {
+			t.Errorf("%d: changed %q, want %q", i, got, tc.want)
+		}
+	}
+}
+
+func TestDiffJSON(t *testing.T) {
+	a := Scan{ID: "a", Hosts: []Host{{Addr: diffTarget}}}
+	b := Scan{ID: "b", Hosts: []Host{{Addr: diffTarget, Ports: []Port{{Port: 22, Proto: TCP, State: Open, Service: "ssh"}}}}}
+	d, err := Diff(a, b, diffTarget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(d)
+	want := `{"target":"127.0.0.1","a":"a","b":"b","opened":[{"port":22,"proto":"tcp","before":"","after":"open",` +
+		`"new":{"port":22,"proto":"tcp","state":"open","reason":"","service":"ssh","evidence":{}}}],` +
+		`"closed":[],"changed":[],"unconfirmed":[],"unchanged":[]}`
+	if string(got) != want {
+		t.Errorf("JSON\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestDiffMissingHost(t *testing.T) {
+	a, b := diffScans()
+	other := netip.MustParseAddr("::1")
+	if _, err := Diff(a, b, other); err == nil || err.Error() != "diff: scan a has no host ::1" {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := Diff(a, b, netip.MustParseAddr("127.0.0.2")); err == nil || err.Error() != "diff: scan b has no host 127.0.0.2" {
+		t.Errorf("err = %v", err)
+	}
+}
