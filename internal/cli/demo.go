@@ -19,6 +19,7 @@ import (
 
 func demoCmd(e *env) *cobra.Command {
 	var seed uint64
+	var noExposure bool
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole chain on realistic sample data in a fresh data directory",
@@ -82,29 +83,13 @@ so you can go on exploring it with the other commands.`,
 				return err
 			}
 			e.say("\n== 3. detect: run every rule")
-			rs, probs := loadRules(nil)
-			if len(probs) > 0 {
-				return fmt.Errorf("built-in rules: %s", probs[0])
-			}
-			st, err := e.openStore(ctx)
-			if err != nil {
+			if err := e.demoDetect(ctx, &doc.Detect, &doc.Alerts); err != nil {
 				return err
 			}
-			defer st.Close()
-			res, err := detect.Run(ctx, st, rs, time.Time{}) // over what was ingested
-			if err != nil {
-				return err
-			}
-			if err := e.step(&doc.Detect, func(e *env) error { return e.printDetect(res) }); err != nil {
-				return err
-			}
-			e.say("\n== 4. alerts")
-			as, err := st.Alerts(ctx)
-			if err != nil {
-				return err
-			}
-			if err := e.step(&doc.Alerts, func(e *env) error { return e.printAlerts(as) }); err != nil {
-				return err
+			if !noExposure {
+				if err := e.demoExposure(ctx, &doc.Exposure); err != nil {
+					return err
+				}
 			}
 			explore := "homesoc --data " + e.dataDir
 			if e.store != "duckdb" {
@@ -114,7 +99,7 @@ so you can go on exploring it with the other commands.`,
 			if e.json {
 				return e.printJSON(doc)
 			}
-			e.say("\ndone in %.1fs. Explore: %s alerts list | alerts show ID | events | query SQL | rejects | intel list", doc.ElapsedS, explore)
+			e.say("\ndone in %.1fs. Explore: %s alerts list | alerts show ID | events | query SQL | rejects | intel list | scan list", doc.ElapsedS, explore)
 			if _, err := exec.LookPath("homesoc"); err != nil {
 				e.say("(homesoc is not on your PATH: go install ./cmd/homesoc, see README.md)")
 			}
@@ -122,6 +107,7 @@ so you can go on exploring it with the other commands.`,
 		},
 	}
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the sample data")
+	cmd.Flags().BoolVar(&noExposure, "no-exposure", false, "skip the exposure part (it starts stand-in routers on 127.88.0.0/16 and scans them)")
 	return cmd
 }
 
@@ -133,6 +119,7 @@ type demoReport struct {
 	IntelLoad json.RawMessage `json:"intel_load"` // as homesoc --json intel load
 	Detect    json.RawMessage `json:"detect"`     // as homesoc --json detect
 	Alerts    json.RawMessage `json:"alerts"`     // as homesoc --json alerts list
+	Exposure  *demoExposure   `json:"exposure,omitempty"`
 	ElapsedS  float64         `json:"elapsed_s"`  // seconds the whole demo took
 }
 
@@ -178,4 +165,30 @@ func (e *env) say(format string, args ...any) {
 	if !e.json {
 		fmt.Fprintf(e.stdout, format+"\n", args...)
 	}
+}
+
+// demoDetect runs the detection step and lists the alerts.
+func (e *env) demoDetect(ctx context.Context, detectOut, alertsOut *json.RawMessage) error {
+	rs, probs := loadRules(nil)
+	if len(probs) > 0 {
+		return fmt.Errorf("built-in rules: %s", probs[0])
+	}
+	return e.withStore(ctx, func(st store.Store) error {
+		res, err := detect.Run(ctx, st, rs, time.Time{}) // over what was ingested
+		if err != nil {
+			return err
+		}
+		if err := e.step(detectOut, func(e *env) error { return e.printDetect(res) }); err != nil {
+			return err
+		}
+		if alertsOut == nil {
+			return nil
+		}
+		e.say("\n== 4. alerts")
+		as, err := st.Alerts(ctx)
+		if err != nil {
+			return err
+		}
+		return e.step(alertsOut, func(e *env) error { return e.printAlerts(as) })
+	})
 }

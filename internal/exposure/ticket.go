@@ -1,0 +1,139 @@
+package exposure
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/homesoc/homesoc/internal/alert"
+	"github.com/homesoc/homesoc/internal/scan"
+)
+
+// Ticket is what an exposure alert holds: the eight fields of a ticket of
+// seeds/000 (global IP, local IP, host name, log type, OS, scan time, open
+// ports and the service of each), the endpoint's identity, the evidence, and
+// what is known about each port.
+type Ticket struct {
+	ID        string     `json:"id"` // the alert's id: the same endpoint keeps one ticket
+	Status    string     `json:"status"`
+	GlobalIP  netip.Addr `json:"global_ip"`
+	LocalIP   string     `json:"local_ip"`
+	Hostname  string     `json:"hostname"`
+	LogType   string     `json:"log_type"`
+	OS        string     `json:"os"`
+	ScanTime  time.Time  `json:"scan_time"`
+	OpenPorts []Finding  `json:"open_ports"` // exposed: open and not intended
+	DeviceID  string     `json:"device_id"`
+	User      string     `json:"user"`
+	Rules     []string   `json:"rules"`   // the suspect rules that raised it
+	ScanID    string     `json:"scan_id"` // the scan it rests on
+	// Intended are open ports the allowlist covers: shown, never ticketed.
+	Intended []Finding `json:"intended"`
+	// Mappings are the UPnP port mappings stored for the endpoint: which
+	// inside client asked the router to open which port.
+	Mappings []scan.PortMapping `json:"upnp_mappings"`
+}
+
+// Finding is one open port in a ticket.
+type Finding struct {
+	Port     uint16 `json:"port"`
+	Proto    string `json:"proto"`
+	State    string `json:"state"`
+	Service  string `json:"service"`
+	Product  string `json:"product,omitempty"`
+	Version  string `json:"version,omitempty"`
+	Evidence string `json:"evidence,omitempty"` // banner, title or certificate, short
+	Knowledge
+	IntendedBy string `json:"intended_by,omitempty"` // the allowlist entry's reason, for Intended ports
+}
+
+// Label is "23/tcp".
+func (f Finding) Label() string { return fmt.Sprintf("%d/%s", f.Port, f.Proto) }
+
+// ServiceText is "telnet BusyBox telnetd 1.36".
+func (f Finding) ServiceText() string {
+	return strings.Join(strings.Fields(f.Service+" "+f.Product+" "+f.Version), " ")
+}
+
+func finding(p scan.Port) Finding {
+	f := Finding{Port: p.Port, Proto: p.Proto, State: p.State, Service: p.Service, Product: p.Product,
+		Version: p.Version, Knowledge: About(p.Port, p.Proto)}
+	switch ev := p.Evidence; {
+	case ev.HTTP != nil && ev.HTTP.Title != "":
+		f.Evidence = "title: " + ev.HTTP.Title
+	case ev.TLS != nil:
+		f.Evidence = "certificate: " + ev.TLS.Subject
+	case ev.Banner != "":
+		f.Evidence = ev.Banner
+	}
+	if len(f.Evidence) > 120 {
+		f.Evidence = f.Evidence[:120] + "..."
+	}
+	return f
+}
+
+// ticketGroup is the group_by of exposure tickets.
+var ticketGroup = []string{"device_id", "target"}
+
+// Alert is the ticket as the alert the store keeps: rule TicketRule, one per
+// endpoint, its fields in the detail.
+func (t *Ticket) Alert(firstSeen time.Time) alert.Alert {
+	group := map[string]string{"device_id": t.DeviceID, "target": t.GlobalIP.String()}
+	var ports, services []string
+	for _, f := range t.OpenPorts {
+		ports = append(ports, f.Label())
+		services = append(services, f.Label()+" "+f.ServiceText())
+	}
+	var intended []string
+	for _, f := range t.Intended {
+		intended = append(intended, f.Label()+" ("+f.IntendedBy+")")
+	}
+	full, _ := json.Marshal(t) // nothing in a Ticket fails to marshal
+	who := t.Hostname
+	if who == "" {
+		who = t.GlobalIP.String()
+	}
+	title := fmt.Sprintf("Router of %s exposes %d port(s) to the internet", who, len(t.OpenPorts))
+	if t.Status == alert.StatusResolved {
+		title = fmt.Sprintf("Router of %s: rescan found nothing exposed", who)
+	}
+	return alert.Alert{
+		ID: t.ID, RuleID: TicketRule, Title: title, Severity: severity(t.OpenPorts), Group: group,
+		FirstSeen: firstSeen, LastSeen: t.ScanTime, Events: int64(len(t.OpenPorts)), Status: t.Status,
+		UpdatedAt: t.ScanTime,
+		Detail: map[string]string{
+			"global_ip": t.GlobalIP.String(), "local_ip": t.LocalIP, "hostname": t.Hostname,
+			"log_type": t.LogType, "os": t.OS, "scan_time": t.ScanTime.Format(time.RFC3339),
+			"open_ports": strings.Join(ports, ", "), "services": strings.Join(services, "; "),
+			"device_id": t.DeviceID, "user": t.User, "rules": strings.Join(t.Rules, ", "),
+			"scan_id": t.ScanID, "intended_ports": strings.Join(intended, ", "),
+			"ticket": string(full),
+		},
+	}
+}
+
+// TicketOf reads the ticket back from an exposure alert.
+func TicketOf(a alert.Alert) (Ticket, error) {
+	var t Ticket
+	if a.RuleID != TicketRule {
+		return t, fmt.Errorf("alert %s is of rule %q, not an exposure ticket", a.ID, a.RuleID)
+	}
+	if err := json.Unmarshal([]byte(a.Detail["ticket"]), &t); err != nil {
+		return t, fmt.Errorf("alert %s: ticket detail: %w", a.ID, err)
+	}
+	t.Status = a.Status
+	return t, nil
+}
+
+// critical services: a shell or a file share on the internet.
+var critical = []string{"23/tcp", "2323/tcp", "445/tcp", "139/tcp", "3389/tcp", "5900/tcp", "6379/tcp", "5555/tcp"}
+
+func severity(fs []Finding) string {
+	if slices.ContainsFunc(fs, func(f Finding) bool { return slices.Contains(critical, f.Label()) }) {
+		return "critical"
+	}
+	return "high"
+}
