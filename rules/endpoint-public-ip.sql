@@ -19,10 +19,10 @@
 --   (the EDR's interface report), connection (a connection), or both.
 -- runbook: |
 --   1. Is the device meant to have a public address (a server, a lab box)?
---      If so, allow its intended ports (exposure allow add) and stop.
+--      If so, allow its intended ports ("homesoc exposure allow add") and stop.
 --   2. Otherwise find why: a laptop tethered to a phone or plugged straight
 --      into a modem, a VPN or IPv6 prefix without a firewall in front.
---   3. Run exposure run (or scan TARGET) to see which ports
+--   3. Run "homesoc exposure run" (or "homesoc scan" of the target) to see which ports
 --      answer from outside; close or firewall those that need not be open.
 --   4. With the user: move the device behind the router, or turn on the
 --      host firewall for public networks.

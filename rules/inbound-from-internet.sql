@@ -18,12 +18,12 @@
 -- runbook: |
 --   1. Look at the local port (dst_port) and the process the EDR names for
 --      the connection: remote desktop, SSH, a game or a NAS app?
---   2. Run exposure run (or scan TARGET) to see what the
---      router exposes; exposure upnp on the home network lists the
+--   2. Run "homesoc exposure run" (or "homesoc scan" of the target) to see what the
+--      router exposes; "homesoc exposure upnp" on the home network lists the
 --      UPnP mappings and which device asked for each.
 --   3. Remove forwards and mappings nobody needs, turn UPnP off on the
 --      router if nothing must use it, and allow the intended ports
---      (exposure allow add) so they stop raising tickets.
+--      ("homesoc exposure allow add") so they stop raising tickets.
 --   4. Remote addresses that are not the user's: treat the device as
 --      possibly compromised through that port (EDR triage).
 SELECT

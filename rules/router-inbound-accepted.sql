@@ -27,7 +27,7 @@
 --   2. Does the router's configuration hold this port forward, or did a
 --      device ask for it over UPnP (exposure upnp on the home
 --      network lists the mappings and who asked)?
---   3. Run exposure run (or scan TARGET) to see what
+--   3. Run "homesoc exposure run" (or "homesoc scan" of the target) to see what
 --      answers from outside, and which service.
 --   4. Remove what nobody needs; allow the intended ports (exposure
 --      allow add) so they stop raising tickets; turn UPnP off if no device

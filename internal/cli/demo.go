@@ -120,7 +120,7 @@ type demoReport struct {
 	Detect    json.RawMessage `json:"detect"`     // as homesoc --json detect
 	Alerts    json.RawMessage `json:"alerts"`     // as homesoc --json alerts list
 	Exposure  *demoExposure   `json:"exposure,omitempty"`
-	ElapsedS  float64         `json:"elapsed_s"`  // seconds the whole demo took
+	ElapsedS  float64         `json:"elapsed_s"` // seconds the whole demo took
 }
 
 // step runs fn, a step of the demo that prints what its command prints.

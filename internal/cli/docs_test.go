@@ -91,7 +91,8 @@ func TestDocumentedCommandsExist(t *testing.T) {
 
 // resolveCommand follows words through the command tree as cobra would,
 // skipping flags (and their values), and fails on an unknown command or
-// flag. What follows a command without subcommands is its arguments.
+// flag. What follows a command without subcommands, or what a command with
+// subcommands takes as arguments, is its arguments.
 func resolveCommand(root *cobra.Command, words []string) error {
 	cmd := root
 	for i := 0; i < len(words); i++ {
@@ -121,6 +122,9 @@ func resolveCommand(root *cobra.Command, words []string) error {
 			if sub.Name() == w || sub.HasAlias(w) {
 				next = sub
 			}
+		}
+		if next == nil && cmd.Args != nil && cmd.Args(cmd, words[i:]) == nil {
+			return nil // arguments of a command that has subcommands too ("scan TARGET")
 		}
 		if next == nil {
 			return fmt.Errorf("%q has no command %q", cmd.CommandPath(), w)

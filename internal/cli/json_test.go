@@ -14,14 +14,21 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/homesoc/homesoc/internal/scan"
+	"github.com/homesoc/homesoc/internal/upnp/upnptest"
 )
 
 // jsonCase is how TestEveryCommandJSON runs one command.
 type jsonCase struct {
-	args      []string // after the command's path; "$DATA" is the prepared data directory, "$ALERT" the id of one of its alerts
-	freshData bool     // run on a new empty data directory instead of the prepared one
-	ndjson    bool     // the command streams one JSON document per line (its --help says so)
-	notJSON   string   // why --json does not apply: the command is not run
+	// args come after the command's path; "$DATA" is the prepared data
+	// directory, "$ALERT" the id of one of its alerts, "$SCAN" of one of
+	// its scans and "$TARGET" an address that scan holds, "$ALLOW" the id
+	// of an intended port, "$IGD" the URL of a fake UPnP IGD on loopback.
+	args      []string
+	freshData bool   // run on a new empty data directory instead of the prepared one
+	ndjson    bool   // the command streams one JSON document per line (its --help says so)
+	notJSON   string // why --json does not apply: the command is not run
 }
 
 // jsonCases has an entry for EVERY command that does something (each leaf of
@@ -43,6 +50,16 @@ var jsonCases = map[string]jsonCase{
 	"events":      {},
 	"query":       {args: []string{"SELECT count(*) AS n FROM network_events"}},
 	"schema":      {},
+
+	"scan list":             {},
+	"scan show":             {args: []string{"$SCAN"}},
+	"scan diff":             {args: []string{"--target", "$TARGET"}},
+	"scan import":           {args: []string{"../scan/nmapxml/testdata/homesoc.xml"}},
+	"exposure run":          {args: []string{"--allow", "127.0.0.0/8", "--ports", "8080,2323", "--retries", "0"}},
+	"exposure allow add":    {args: []string{"--device", "d1", "--port", "443/tcp", "--reason", "test"}},
+	"exposure allow list":   {args: []string{"--all"}},
+	"exposure allow remove": {args: []string{"$ALLOW"}},
+	"exposure upnp":         {args: []string{"--igd", "$IGD"}},
 
 	"help":                  {notJSON: "prints a command's help"},
 	"completion bash":       {notJSON: "prints a script for the shell to load"},
@@ -69,6 +86,25 @@ func TestEveryCommandJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out.stdout), &alerts); code != 0 || err != nil || len(alerts) == 0 {
 		t.Fatalf("alerts list after the demo: exit %d, %v, want alerts:\n%s", code, err, out)
 	}
+	var scans []struct {
+		ID      string   `json:"id"`
+		Targets []string `json:"targets"`
+	}
+	out, code = runMain(t, "--store", "duckdb", "--data", data, "--json", "scan", "list")
+	if err := json.Unmarshal([]byte(out.stdout), &scans); code != 0 || err != nil || len(scans) == 0 || len(scans[0].Targets) == 0 {
+		t.Fatalf("scan list after the demo: exit %d, %v, want scans:\n%s", code, err, out)
+	}
+	var allowed []struct {
+		ID string `json:"id"`
+	}
+	out, code = runMain(t, "--store", "duckdb", "--data", data, "--json", "exposure", "allow", "list")
+	if err := json.Unmarshal([]byte(out.stdout), &allowed); code != 0 || err != nil || len(allowed) == 0 {
+		t.Fatalf("exposure allow list after the demo: exit %d, %v, want entries:\n%s", code, err, out)
+	}
+	igd := upnptest.NewIGD(t, []scan.PortMapping{{ExternalPort: 8080, Proto: scan.TCP, InternalClient: "192.168.1.2",
+		InternalPort: 80, Enabled: true, Description: "test"}})
+	placeholders := strings.NewReplacer("$DATA", data, "$ALERT", alerts[0].ID, "$SCAN", scans[0].ID,
+		"$TARGET", scans[0].Targets[0], "$ALLOW", allowed[0].ID, "$IGD", igd.URL)
 	leaves := leafCommands(newRoot(&env{}))
 	for name := range jsonCases {
 		if !slices.Contains(leaves, name) {
@@ -90,7 +126,7 @@ func TestEveryCommandJSON(t *testing.T) {
 			}
 			args := append([]string{"--store", "duckdb", "--data", dir, "--json"}, strings.Fields(name)...)
 			for _, a := range c.args {
-				args = append(args, strings.NewReplacer("$DATA", data, "$ALERT", alerts[0].ID).Replace(a))
+				args = append(args, placeholders.Replace(a))
 			}
 			out, code := runMain(t, args...)
 			if code != 0 {

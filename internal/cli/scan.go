@@ -96,6 +96,19 @@ func parsePrefixes(ss []string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
+// targetArgs is the Args check of scan: a target, or, for a word that can
+// be no address (a mistyped subcommand), the unknown-command error every
+// command gives.
+func targetArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return errors.New("give at least one target address or range")
+	}
+	if !strings.ContainsAny(args[0], "0123456789:./") {
+		return noArgs(cmd, args[:1])
+	}
+	return nil
+}
+
 // maxTargets bounds a range on the command line.
 const maxTargets = 1 << 16
 
@@ -169,7 +182,7 @@ limits, not to the sum of timeouts. The scan is stored (see "scan list",
 		Example: `  homesoc scan --allow 127.0.0.0/8 127.0.0.1
   homesoc scan --ports all --udp --allow ::1/128 ::1
   homesoc --json scan --ports 22,80,443,8000-8100 198.51.100.7`,
-		Args: cobra.MinimumNArgs(1),
+		Args: targetArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			targets, err := parseTargets(args)
 			if err != nil {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/homesoc/homesoc/internal/store"
 )
 
 // TestParseRuleBad checks the exact errors of each testdata/meta file.
@@ -146,7 +148,7 @@ func TestLoadAll(t *testing.T) {
 }
 
 func TestParseTestFileBad(t *testing.T) {
-	const tables = "network_events, endpoint_states, rejects, indicators, sightings, alerts"
+	tables := strings.Join(store.Tables, ", ")
 	tests := []struct {
 		name, yaml, want string
 	}{
