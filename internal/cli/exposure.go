@@ -254,18 +254,23 @@ router is found by SSDP multicast on the local network.`,
 	return cmd
 }
 
-// readMappings reads the port mappings of each IGD.
+// readMappings reads the port mappings of each IGD, and the router's
+// external address, which ties them to scans and tickets of that address.
 func readMappings(ctx context.Context, urls []string) ([]store.MappingListing, error) {
 	var out []store.MappingListing
 	c := upnp.Client{}
 	for _, u := range urls {
-		ms, err := c.PortMappings(ctx, u)
+		svc, err := c.ResolveConnectionService(ctx, u)
 		if err != nil {
 			return nil, err
 		}
-		l := store.MappingListing{IGD: u, Seen: store.Now(), Mappings: nonNil(ms)}
-		if len(ms) > 0 {
-			l.IGD = ms[0].IGD
+		ms, err := c.ListMappings(ctx, svc)
+		if err != nil {
+			return nil, err
+		}
+		l := store.MappingListing{IGD: svc.ControlURL, Seen: store.Now(), Mappings: nonNil(ms)}
+		if ip, err := c.ExternalIP(ctx, svc); err == nil && ip.IsValid() {
+			l.ExternalIP = ip.Unmap().String()
 		}
 		out = append(out, l)
 	}
@@ -274,7 +279,7 @@ func readMappings(ctx context.Context, urls []string) ([]store.MappingListing, e
 
 func storeMappings(ctx context.Context, st store.Store, ls []store.MappingListing) error {
 	for _, l := range ls {
-		if err := st.WriteMappings(ctx, l.IGD, l.Seen, l.Mappings); err != nil {
+		if err := st.WriteMappings(ctx, l); err != nil {
 			return err
 		}
 	}
@@ -286,7 +291,7 @@ func (e *env) printMappings(listings []store.MappingListing) error {
 		return e.printJSON(listings)
 	}
 	for _, l := range listings {
-		fmt.Fprintf(e.stdout, "%s: %d port mappings\n", l.IGD, len(l.Mappings))
+		fmt.Fprintf(e.stdout, "%s: %d port mappings (router's external address: %s)\n", l.IGD, len(l.Mappings), orDash(l.ExternalIP))
 		if len(l.Mappings) == 0 {
 			continue
 		}

@@ -426,13 +426,9 @@ address or, without it, for every address both hold.`,
 						return fmt.Errorf("scans %s and %s hold no address in common", a.ID, b.ID)
 					}
 				}
-				diffs := make([]scan.HostDiff, 0, len(targets))
-				for _, t := range targets {
-					d, err := scan.Diff(a, b, t)
-					if err != nil {
-						return err
-					}
-					diffs = append(diffs, d)
+				diffs, err := hostDiffs(ctx, st, a, b, targets)
+				if err != nil {
+					return err
 				}
 				return e.printDiffs(a, b, diffs)
 			})
@@ -440,6 +436,37 @@ address or, without it, for every address both hold.`,
 	}
 	cmd.Flags().StringVar(&target, "target", "", "the address to compare")
 	return cmd
+}
+
+// hostDiff is what "scan diff" shows of one address: the ports that changed
+// and the UPnP port mappings of the router that reported the address as its
+// own, which say who asked for a port.
+type hostDiff struct {
+	scan.HostDiff
+	UPnPMappings []scan.PortMapping `json:"upnp_mappings"`
+}
+
+// hostDiffs compares scans a and b for each target.
+func hostDiffs(ctx context.Context, st store.Store, a, b scan.Scan, targets []netip.Addr) ([]hostDiff, error) {
+	listings, err := st.Mappings(ctx, "", time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]hostDiff, 0, len(targets))
+	for _, t := range targets {
+		d, err := scan.Diff(a, b, t)
+		if err != nil {
+			return nil, err
+		}
+		hd := hostDiff{HostDiff: d, UPnPMappings: []scan.PortMapping{}}
+		for _, l := range listings {
+			if l.ExternalIP == t.Unmap().String() {
+				hd.UPnPMappings = append(hd.UPnPMappings, l.Mappings...)
+			}
+		}
+		out = append(out, hd)
+	}
+	return out, nil
 }
 
 func commonHosts(a, b scan.Scan) []netip.Addr {
@@ -456,7 +483,7 @@ func commonHosts(a, b scan.Scan) []netip.Addr {
 	return out
 }
 
-func (e *env) printDiffs(a, b scan.Scan, ds []scan.HostDiff) error {
+func (e *env) printDiffs(a, b scan.Scan, ds []hostDiff) error {
 	if e.json {
 		return e.printJSON(ds)
 	}
@@ -485,6 +512,10 @@ func (e *env) printDiffs(a, b scan.Scan, ds []scan.HostDiff) error {
 		row("unconfirmed", d.Unconfirmed)
 		row("unchanged", d.Unchanged)
 		tw.Flush()
+		for _, m := range d.UPnPMappings {
+			fmt.Fprintf(e.stdout, "  UPnP mapping %d/%s -> %s:%d %q (listed %s)\n", m.ExternalPort, m.Proto,
+				m.InternalClient, m.InternalPort, m.Description, m.Seen.Format(time.DateTime))
+		}
 	}
 	return nil
 }

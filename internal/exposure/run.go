@@ -56,6 +56,8 @@ type Result struct {
 }
 
 // Run runs the chain once: suspects -> one scan of every target -> tickets.
+// A ticket changes only with a scan that finished in a later second than
+// the one it rests on (stores keep seconds).
 func Run(ctx context.Context, st Store, o Options) (Result, error) {
 	begin := time.Now()
 	if o.Now == nil {
@@ -99,10 +101,6 @@ func Run(ctx context.Context, st Store, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	var maps []scan.PortMapping
-	for _, l := range listings {
-		maps = append(maps, l.Mappings...)
-	}
 	hosts := map[netip.Addr]*scan.Host{}
 	for i := range sc.Hosts {
 		hosts[sc.Hosts[i].Addr.Unmap()] = &sc.Hosts[i]
@@ -111,7 +109,7 @@ func Run(ctx context.Context, st Store, o Options) (Result, error) {
 	var finds []alert.Alert
 	seen := map[string]bool{}
 	for _, s := range res.Suspects {
-		t := ticketFor(s, hosts[s.Target], allow, maps, sc, res.ScanID, now)
+		t := ticketFor(s, hosts[s.Target], allow, listings, sc, res.ScanID, now)
 		_, known := open[t.ID]
 		seen[t.ID] = true
 		switch {
@@ -135,7 +133,7 @@ func Run(ctx context.Context, st Store, o Options) (Result, error) {
 		}
 		s := Suspect{Target: prev.GlobalIP, DeviceID: prev.DeviceID, Hostname: prev.Hostname, LocalIP: prev.LocalIP,
 			OS: prev.OS, LogType: prev.LogType, User: prev.User, Rules: prev.Rules}
-		t := ticketFor(s, hosts[s.Target], allow, maps, sc, res.ScanID, now)
+		t := ticketFor(s, hosts[s.Target], allow, listings, sc, res.ScanID, now)
 		if len(t.OpenPorts) == 0 {
 			t.Status = alert.StatusResolved
 		}
@@ -175,8 +173,11 @@ func Run(ctx context.Context, st Store, o Options) (Result, error) {
 	return res, nil
 }
 
-// ticketFor builds the ticket of suspect s from the scan of its target.
-func ticketFor(s Suspect, h *scan.Host, allow []intended.Allowance, maps []scan.PortMapping,
+// ticketFor builds the ticket of suspect s from the scan of its target. The
+// UPnP mappings it shows are those of the router whose IGD reported the
+// target as its external address: the ones that forward an exposed port, or
+// that the endpoint itself asked for.
+func ticketFor(s Suspect, h *scan.Host, allow []intended.Allowance, listings []store.MappingListing,
 	sc scan.Scan, scanID string, now time.Time) Ticket {
 	t := Ticket{Status: alert.StatusOpen, GlobalIP: s.Target, LocalIP: s.LocalIP, Hostname: s.Hostname,
 		LogType: s.LogType, OS: s.OS, ScanTime: sc.Finished.UTC().Truncate(time.Second), DeviceID: s.DeviceID,
@@ -202,11 +203,16 @@ func ticketFor(s Suspect, h *scan.Host, allow []intended.Allowance, maps []scan.
 		}
 		t.OpenPorts = append(t.OpenPorts, f)
 	}
-	for _, m := range maps {
-		if m.InternalClient == s.LocalIP || slices.ContainsFunc(t.OpenPorts, func(f Finding) bool {
-			return f.Port == m.ExternalPort && f.Proto == m.Proto
-		}) {
-			t.Mappings = append(t.Mappings, m)
+	for _, l := range listings {
+		if l.ExternalIP != s.Target.String() {
+			continue
+		}
+		for _, m := range l.Mappings {
+			if m.InternalClient == s.LocalIP || slices.ContainsFunc(t.OpenPorts, func(f Finding) bool {
+				return f.Port == m.ExternalPort && f.Proto == m.Proto
+			}) {
+				t.Mappings = append(t.Mappings, m)
+			}
 		}
 	}
 	return t

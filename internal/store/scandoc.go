@@ -51,6 +51,7 @@ var ScanComments = []ColumnComment{
 	{"upnp_listings", "igd", "the IGD control URL asked"},
 	{"upnp_listings", "seen", "when the IGD's table was read; the latest listing per IGD is what it holds now"},
 	{"upnp_listings", "mappings", "how many mappings the IGD listed"},
+	{"upnp_listings", "external_ip", "the router's internet address as its IGD reported it (GetExternalIPAddress), '' when it did not: ties the listing to scans and tickets of that address"},
 	{"upnp_mappings", "seen", "the listing's time (upnp_listings.seen)"},
 	{"upnp_mappings", "remote_host", "the outside address the mapping is limited to; '' for any"},
 	{"upnp_mappings", "external_port", "the port opened on the router's outside address"},

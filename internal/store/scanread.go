@@ -258,13 +258,14 @@ func ReadAllowances(ctx context.Context, qr Querier, includeExpired bool, now ti
 // ListingColumns and MappingColumns are the columns of the upnp_listings
 // and upnp_mappings rows MappingRows makes, in order.
 const (
-	ListingColumns = "igd, seen, mappings"
+	ListingColumns = "igd, seen, mappings, external_ip"
 	MappingColumns = "igd, seen, remote_host, external_port, proto, internal_client, internal_port, enabled, description, lease_s"
 )
 
-// MappingRows checks a listing of igd's mappings read at seen and returns
-// its rows for upnp_listings and upnp_mappings.
-func MappingRows(igd string, seen time.Time, ms []scan.PortMapping) (listing []any, mappings [][]any, err error) {
+// MappingRows checks a listing of an IGD's mappings and returns its rows for
+// upnp_listings and upnp_mappings.
+func MappingRows(l MappingListing) (listing []any, mappings [][]any, err error) {
+	igd, seen, ms := l.IGD, l.Seen, l.Mappings
 	if igd == "" {
 		return nil, nil, fmt.Errorf("write mappings: no IGD")
 	}
@@ -283,7 +284,15 @@ func MappingRows(igd string, seen time.Time, ms []scan.PortMapping) (listing []a
 		mappings = append(mappings, []any{igd, seen, m.RemoteHost, int32(m.ExternalPort), proto, m.InternalClient,
 			int32(m.InternalPort), boolByte(m.Enabled), m.Description, int64(m.Lease / time.Second)})
 	}
-	return []any{igd, seen, int32(len(ms))}, mappings, nil
+	ext := ""
+	if l.ExternalIP != "" {
+		a, err := netip.ParseAddr(l.ExternalIP)
+		if err != nil {
+			return nil, nil, fmt.Errorf("write mappings of %s: external address %q: %w", igd, l.ExternalIP, err)
+		}
+		ext = a.Unmap().String()
+	}
+	return []any{igd, seen, int32(len(ms)), ext}, mappings, nil
 }
 
 // ReadMappings implements ScanStore.Mappings on an engine.
@@ -308,7 +317,12 @@ func ReadMappings(ctx context.Context, qr Querier, igd string, since time.Time) 
 	}
 	for i := range out {
 		l := &out[i]
-		err := qr.collect(ctx, "upnp mappings of "+l.IGD, "SELECT remote_host, external_port, proto, internal_client, "+
+		err := qr.collect(ctx, "upnp listing of "+l.IGD, "SELECT external_ip FROM upnp_listings WHERE igd = ? AND seen = ?",
+			[]any{l.IGD, l.Seen}, func(r Rows) error { return r.Scan(&l.ExternalIP) })
+		if err != nil {
+			return nil, err
+		}
+		err = qr.collect(ctx, "upnp mappings of "+l.IGD, "SELECT remote_host, external_port, proto, internal_client, "+
 			"internal_port, enabled, description, lease_s FROM upnp_mappings WHERE igd = ? AND seen = ? "+
 			"ORDER BY proto, external_port, remote_host", []any{l.IGD, l.Seen}, func(r Rows) error {
 			m := scan.PortMapping{IGD: l.IGD, Seen: l.Seen}

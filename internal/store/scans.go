@@ -47,11 +47,12 @@ type ScanStore interface {
 	RemoveAllowance(ctx context.Context, id string) error
 
 	// WriteMappings stores one listing of an IGD's port mappings, read at
-	// seen: every mapping the IGD held then, none for an empty table. Each
-	// mapping's IGD and Seen are set to igd and seen (a mapping naming
-	// another IGD is an error). A listing of the same IGD at the same
-	// second as a stored one is skipped.
-	WriteMappings(ctx context.Context, igd string, seen time.Time, ms []scan.PortMapping) error
+	// l.Seen: every mapping the IGD held then, none for an empty table,
+	// and the router's external address. Each mapping's IGD and Seen are
+	// set to the listing's (a mapping naming another IGD is an error). A
+	// listing of the same IGD at the same second as a stored one is
+	// skipped.
+	WriteMappings(ctx context.Context, l MappingListing) error
 	// Mappings returns the latest listing of each IGD (of igd only, unless
 	// it is "") among those read at or after since: the one with the
 	// greatest seen time, by IGD; its mappings by protocol, external port
@@ -92,9 +93,13 @@ const SummaryTargets = 5
 
 // MappingListing is what one read of an IGD's port mappings returned.
 type MappingListing struct {
-	IGD      string             `json:"igd"`
-	Seen     time.Time          `json:"seen"`
-	Mappings []scan.PortMapping `json:"mappings"`
+	IGD  string    `json:"igd"`
+	Seen time.Time `json:"seen"`
+	// ExternalIP is the router's address on the internet, as its IGD
+	// reports it (GetExternalIPAddress): what ties the listing to scans
+	// and tickets of that address; "" when the IGD did not say.
+	ExternalIP string             `json:"external_ip"`
+	Mappings   []scan.PortMapping `json:"mappings"`
 }
 
 // ScanID is the id a scan is stored under: its start time (UTC, to the

@@ -105,9 +105,10 @@ var scanMigration = migration{tables: []table{
 	},
 	{
 		name: "upnp_listings",
-		columns: `igd      String,
-			seen     DateTime('UTC'),
-			mappings Int32`,
+		columns: `igd         String,
+			seen        DateTime('UTC'),
+			mappings    Int32,
+			external_ip String`,
 		engine: "ReplacingMergeTree",
 		order:  "(igd, seen)",
 		shard:  "cityHash64(igd)",
@@ -277,8 +278,9 @@ func (s *Store) RemoveAllowance(ctx context.Context, id string) error {
 
 // WriteMappings implements store.Store: the mappings, then the listing that
 // makes them visible; a listing stored already is skipped.
-func (s *Store) WriteMappings(ctx context.Context, igd string, seen time.Time, ms []scan.PortMapping) error {
-	listing, mappings, err := store.MappingRows(igd, seen, ms)
+func (s *Store) WriteMappings(ctx context.Context, l store.MappingListing) error {
+	igd := l.IGD
+	listing, mappings, err := store.MappingRows(l)
 	if err != nil {
 		return err
 	}
@@ -290,13 +292,13 @@ func (s *Store) WriteMappings(ctx context.Context, igd string, seen time.Time, m
 		}
 		return nil
 	}
-	l := s.layout()
+	lay := s.layout()
 	if len(mappings) > 0 {
-		if err := s.insertRows(ctx, l.stored("upnp_mappings"), strings.Split(store.MappingColumns, ", "), mappings); err != nil {
+		if err := s.insertRows(ctx, lay.stored("upnp_mappings"), strings.Split(store.MappingColumns, ", "), mappings); err != nil {
 			return fmt.Errorf("write mappings of %s: %w", igd, err)
 		}
 	}
-	if err := s.insertRows(ctx, l.stored("upnp_listings"), strings.Split(store.ListingColumns, ", "), [][]any{listing}); err != nil {
+	if err := s.insertRows(ctx, lay.stored("upnp_listings"), strings.Split(store.ListingColumns, ", "), [][]any{listing}); err != nil {
 		return fmt.Errorf("write mappings of %s: %w", igd, err)
 	}
 	return nil

@@ -81,7 +81,8 @@ var scanMigration = `CREATE TABLE scans (
 	CREATE TABLE upnp_listings (
 		igd      VARCHAR   NOT NULL,
 		seen     TIMESTAMP NOT NULL,
-		mappings INTEGER   NOT NULL DEFAULT 0
+		mappings INTEGER   NOT NULL DEFAULT 0,
+		external_ip VARCHAR NOT NULL DEFAULT ''
 	);
 	CREATE TABLE upnp_mappings (
 		igd             VARCHAR   NOT NULL,
@@ -233,8 +234,9 @@ func (s *Store) RemoveAllowance(ctx context.Context, id string) error {
 }
 
 // WriteMappings implements store.Store.
-func (s *Store) WriteMappings(ctx context.Context, igd string, seen time.Time, ms []scan.PortMapping) error {
-	listing, mappings, err := store.MappingRows(igd, seen, ms)
+func (s *Store) WriteMappings(ctx context.Context, l store.MappingListing) error {
+	igd := l.IGD
+	listing, mappings, err := store.MappingRows(l)
 	if err != nil {
 		return err
 	}
@@ -251,7 +253,7 @@ func (s *Store) WriteMappings(ctx context.Context, igd string, seen time.Time, m
 		return fmt.Errorf("write mappings of %s: %w", igd, err)
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO upnp_listings (`+store.ListingColumns+`) VALUES (?, ?, ?)`, listing...); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO upnp_listings (`+store.ListingColumns+`) VALUES (?, ?, ?, ?)`, listing...); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO upnp_mappings SELECT * FROM stage_upnp_mappings`)

@@ -392,7 +392,7 @@ func testMappings(t *testing.T, s store.Store) {
 	}
 	write := func(igd string, seen time.Time, ms ...scan.PortMapping) {
 		t.Helper()
-		if err := s.WriteMappings(ctx, igd, seen, ms); err != nil {
+		if err := s.WriteMappings(ctx, store.MappingListing{IGD: igd, Seen: seen, ExternalIP: "::ffff:127.0.0.9", Mappings: ms}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -407,7 +407,7 @@ func testMappings(t *testing.T, s store.Store) {
 	show := func(ls []store.MappingListing) string {
 		var b strings.Builder
 		for _, l := range ls {
-			fmt.Fprintf(&b, "%s@%s:", l.IGD[17:21], l.Seen.Format("15:04:05"))
+			fmt.Fprintf(&b, "%s@%s(%s):", l.IGD[17:21], l.Seen.Format("15:04:05"), l.ExternalIP)
 			for _, m := range l.Mappings {
 				if m.IGD != l.IGD || m.Seen != l.Seen {
 					fmt.Fprintf(&b, " (igd %s, seen %s)", m.IGD, m.Seen)
@@ -424,10 +424,10 @@ func testMappings(t *testing.T, s store.Store) {
 		since time.Time
 		want  string
 	}{
-		{"", time.Time{}, `5000@17:05:29: 8080/tcp>192.168.1.10:8080 true "app 8080" "" 1h0m0s 32400/tcp>192.168.1.30:32400 false "app 32400" "198.51.100.7" 0s; ` +
-			`5001@17:05:29:; `},
-		{igdA, time.Time{}, `5000@17:05:29: 8080/tcp>192.168.1.10:8080 true "app 8080" "" 1h0m0s 32400/tcp>192.168.1.30:32400 false "app 32400" "198.51.100.7" 0s; `},
-		{igdB, T0.Add(time.Hour), `5001@17:05:29:; `},
+		{"", time.Time{}, `5000@17:05:29(127.0.0.9): 8080/tcp>192.168.1.10:8080 true "app 8080" "" 1h0m0s 32400/tcp>192.168.1.30:32400 false "app 32400" "198.51.100.7" 0s; ` +
+			`5001@17:05:29(127.0.0.9):; `},
+		{igdA, time.Time{}, `5000@17:05:29(127.0.0.9): 8080/tcp>192.168.1.10:8080 true "app 8080" "" 1h0m0s 32400/tcp>192.168.1.30:32400 false "app 32400" "198.51.100.7" 0s; `},
+		{igdB, T0.Add(time.Hour), `5001@17:05:29(127.0.0.9):; `},
 		{"", T0.Add(time.Hour + time.Second), ``},
 		{"http://127.0.0.1:9/none", time.Time{}, ``},
 	} {
@@ -449,13 +449,15 @@ func testMappings(t *testing.T, s store.Store) {
 		igd  string
 		ms   []scan.PortMapping
 		want string
+		ext  string
 	}{
-		{"", nil, "write mappings: no IGD"},
+		{"", nil, "write mappings: no IGD", ""},
+		{igdA, nil, "write mappings of " + igdA + `: external address "router": ParseAddr("router"): unable to parse IP`, "router"},
 		{igdA, []scan.PortMapping{{IGD: igdB, ExternalPort: 1, Proto: "tcp"}},
-			"write mappings of " + igdA + ": mapping of port 1/tcp names IGD " + igdB},
-		{igdA, []scan.PortMapping{{ExternalPort: 1, Proto: "icmp"}}, "write mappings of " + igdA + `: port 1: protocol "icmp": want tcp or udp`},
+			"write mappings of " + igdA + ": mapping of port 1/tcp names IGD " + igdB, ""},
+		{igdA, []scan.PortMapping{{ExternalPort: 1, Proto: "icmp"}}, "write mappings of " + igdA + `: port 1: protocol "icmp": want tcp or udp`, ""},
 	} {
-		if err := s.WriteMappings(ctx, tc.igd, T0.Add(5*time.Hour), tc.ms); err == nil || err.Error() != tc.want {
+		if err := s.WriteMappings(ctx, store.MappingListing{IGD: tc.igd, Seen: T0.Add(5 * time.Hour), ExternalIP: tc.ext, Mappings: tc.ms}); err == nil || err.Error() != tc.want {
 			t.Errorf("err = %v, want %s", err, tc.want)
 		}
 	}
