@@ -74,6 +74,18 @@ func TestRun(t *testing.T) {
 		Reason: "NAS portal, approved", Author: "it", Created: store.Now()}); err != nil {
 		t.Fatal(err)
 	}
+	// UPnP listings of two routers: only the one whose external address
+	// was scanned explains the ticket's port.
+	for _, l := range []store.MappingListing{
+		{IGD: "http://127.0.0.1:5000/ctl/IPConn", ExternalIP: "127.0.0.2", Seen: now, Mappings: []scan.PortMapping{
+			{ExternalPort: sshPort, Proto: scan.TCP, InternalClient: "192.168.178.50", InternalPort: 22, Enabled: true, Description: "cam"}}},
+		{IGD: "http://127.0.0.1:5001/ctl/IPConn", ExternalIP: "127.0.0.99", Seen: now, Mappings: []scan.PortMapping{
+			{ExternalPort: sshPort, Proto: scan.TCP, InternalClient: "192.168.178.23", InternalPort: 22, Enabled: true, Description: "other home"}}},
+	} {
+		if err := st.WriteMappings(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var tickets bytes.Buffer
 	run := func() Result {
 		t.Helper()
@@ -98,7 +110,8 @@ func TestRun(t *testing.T) {
 	if tk.GlobalIP.String() != "127.0.0.2" || tk.LocalIP != "192.168.178.23" || tk.Hostname != "LAPTOP-ANNA" ||
 		tk.LogType != "crowdstrike-fdr" || tk.OS != "Windows 11" || tk.ScanTime.IsZero() || tk.DeviceID != "dev-anna" ||
 		len(tk.OpenPorts) != 1 || tk.OpenPorts[0].Port != sshPort || tk.OpenPorts[0].Service != "ssh" ||
-		tk.OpenPorts[0].Product != "OpenSSH" || tk.Status != alert.StatusOpen {
+		tk.OpenPorts[0].Product != "OpenSSH" || tk.Status != alert.StatusOpen ||
+		len(tk.Mappings) != 1 || tk.Mappings[0].Description != "cam" {
 		t.Fatalf("ticket %+v", tk)
 	}
 	as, err := st.Alerts(ctx)

@@ -1,0 +1,42 @@
+package exposure
+
+import (
+	"net/netip"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/homesoc/homesoc/internal/alert"
+)
+
+func TestSuspects(t *testing.T) {
+	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	a := func(rule, target, device, host string, seen time.Time, status string) alert.Alert {
+		return alert.Alert{ID: rule + "/" + target + "/" + device, RuleID: rule, Status: status, FirstSeen: seen.Add(-time.Hour), LastSeen: seen,
+			Detail: map[string]string{"target": target, "device_id": device, "hostname": host, "local_ip": "10.0.0.5", "os": "Windows 11"}}
+	}
+	got, bad := Suspects([]alert.Alert{
+		a("inbound-from-internet", "::ffff:127.0.0.2", "d1", "OLD-NAME", t0, alert.StatusOpen),
+		a("endpoint-public-ip", "127.0.0.2", "d1", "LAPTOP", t0.Add(time.Hour), alert.StatusOpen), // newer: its facts win
+		a("router-inbound-accepted", "127.0.0.1", "", "", t0, alert.StatusOpen),
+		a("router-inbound-accepted", "", "", "", t0, alert.StatusOpen),                              // no address to scan
+		a("inbound-from-internet", "127.0.0.3", "d3", "X", t0.Add(-48*time.Hour), alert.StatusOpen), // too old
+		a("inbound-from-internet", "127.0.0.4", "d4", "Y", t0, alert.StatusResolved),
+		a("port-scan-burst", "127.0.0.5", "", "", t0, alert.StatusOpen), // not a suspect rule
+	}, t0.Add(-24*time.Hour))
+	want := []Suspect{
+		{Target: netip.MustParseAddr("127.0.0.1"), Hostname: "", LocalIP: "10.0.0.5", OS: "Windows 11",
+			Rules: []string{"router-inbound-accepted"}, Alerts: []string{"router-inbound-accepted/127.0.0.1/"},
+			FirstSeen: t0.Add(-time.Hour), LastSeen: t0},
+		{Target: netip.MustParseAddr("127.0.0.2"), DeviceID: "d1", Hostname: "LAPTOP", LocalIP: "10.0.0.5", OS: "Windows 11",
+			Rules:     []string{"endpoint-public-ip", "inbound-from-internet"},
+			Alerts:    []string{"inbound-from-internet/::ffff:127.0.0.2/d1", "endpoint-public-ip/127.0.0.2/d1"},
+			FirstSeen: t0.Add(-time.Hour), LastSeen: t0.Add(time.Hour)},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Suspects:\n got %+v\nwant %+v", got, want)
+	}
+	if len(bad) != 1 || bad[0].Reason != `target (empty) is not an IP address` {
+		t.Errorf("bad suspects %+v", bad)
+	}
+}
