@@ -118,7 +118,7 @@ func TestDiffJSON(t *testing.T) {
 	}
 	got, _ := json.Marshal(d)
 	want := `{"target":"127.0.0.1","a":"a","b":"b","opened":[{"port":22,"proto":"tcp","before":"","after":"open",` +
-		`"new":{"port":22,"proto":"tcp","state":"open","reason":"","service":"ssh","evidence":{}}}],` +
+		`"new":{"port":22,"proto":"tcp","state":"open","reason":"","service":"ssh","evidence":{},"rtt_s":0,"probe_s":0}}],` +
 		`"closed":[],"changed":[],"unconfirmed":[],"unchanged":[]}`
 	if string(got) != want {
 		t.Errorf("JSON\n%s\nwant\n%s", got, want)
