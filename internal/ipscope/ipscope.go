@@ -58,7 +58,6 @@ var special = []rangeScope{
 	{netip.MustParsePrefix("::/128"), Unspecified},
 	{netip.MustParsePrefix("::1/128"), Loopback},
 	{netip.MustParsePrefix("64:ff9b:1::/48"), Private}, // NAT64 local use (RFC 8215)
-	{netip.MustParsePrefix("64:ff9b::/96"), Global},    // NAT64 well-known prefix: the IPv4 internet
 	{netip.MustParsePrefix("100::/64"), Reserved},      // discard-only
 	{netip.MustParsePrefix("2001:db8::/32"), Documentation},
 	{netip.MustParsePrefix("2001::/23"), Reserved}, // IETF protocol assignments (Teredo, ORCHID, ...)
@@ -69,14 +68,23 @@ var special = []rangeScope{
 	{netip.MustParsePrefix("ff00::/8"), Multicast},
 }
 
-var globalUnicast6 = netip.MustParsePrefix("2000::/3")
+var (
+	globalUnicast6 = netip.MustParsePrefix("2000::/3")
+	nat64          = netip.MustParsePrefix("64:ff9b::/96") // RFC 6052: the IPv4 address in the last 32 bits
+	sixToFour      = netip.MustParsePrefix("2002::/16")    // RFC 3056: the IPv4 address in bits 16-47
+)
 
-// Of returns the scope of a.
+// Of returns the scope of a. An IPv6 address that a translator or relay
+// turns into an IPv4 one (NAT64's well-known prefix, 6to4) has the scope of
+// that IPv4 address: 64:ff9b::7f00:1 reaches 127.0.0.1.
 func Of(a netip.Addr) Scope {
 	if !a.IsValid() {
 		return Invalid
 	}
 	a = a.Unmap().WithZone("")
+	if v4, ok := embedded4(a); ok {
+		return Of(v4)
+	}
 	for _, r := range special {
 		if r.prefix.Contains(a) {
 			return r.scope
@@ -86,6 +94,20 @@ func Of(a netip.Addr) Scope {
 		return Reserved
 	}
 	return Global
+}
+
+// embedded4 returns the IPv4 address a NAT64 or 6to4 address stands for.
+func embedded4(a netip.Addr) (netip.Addr, bool) {
+	b := a.As16()
+	switch {
+	case !a.Is6():
+		return netip.Addr{}, false
+	case nat64.Contains(a):
+		return netip.AddrFrom4([4]byte(b[12:16])), true
+	case sixToFour.Contains(a):
+		return netip.AddrFrom4([4]byte(b[2:6])), true
+	}
+	return netip.Addr{}, false
 }
 
 // IsGlobal reports whether a is reachable from the internet.

@@ -52,6 +52,11 @@ func TestOf(t *testing.T) {
 		{"fe80::1%eth0", LinkLocal},
 		{"ff02::fb", Multicast},
 		{"64:ff9b::808:808", Global},
+		{"64:ff9b::7f00:1", Loopback},        // NAT64 of 127.0.0.1
+		{"64:ff9b::c0a8:101", Private},       // NAT64 of 192.168.1.1
+		{"64:ff9b::c000:201", Documentation}, // NAT64 of 192.0.2.1
+		{"2002:c0a8:101::1", Private},        // 6to4 of 192.168.1.1
+		{"2002:808:808::1", Global},          // 6to4 of 8.8.8.8
 		{"64:ff9b:1::1", Private},
 		{"4000::1", Reserved},
 		{"::2", Reserved},

@@ -36,6 +36,8 @@ func (c Client) HTTPClient() *http.Client {
 		return c.HTTP
 	}
 	return &http.Client{
+		// The router is on the home network: never through a proxy.
+		Transport:     &http.Transport{Proxy: nil},
 		Timeout:       10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}

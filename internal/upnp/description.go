@@ -102,7 +102,10 @@ func (d *Device) Walk(fn func(*Device)) {
 	}
 }
 
-// Resolve makes ref (a controlURL, SCPDURL, ...) absolute.
+// Resolve makes ref (a controlURL, SCPDURL, ...) absolute. A URL on
+// another host than the description's own is refused: a device on the
+// network must not make homesoc send requests elsewhere (its URLBase or an
+// absolute controlURL could name any host).
 func (d *Description) Resolve(ref string) (string, error) {
 	base := d.URL
 	if strings.TrimSpace(d.URLBase) != "" {
@@ -116,7 +119,11 @@ func (d *Description) Resolve(ref string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("upnp: URL %q: %w", ref, err)
 	}
-	return b.ResolveReference(r).String(), nil
+	abs := b.ResolveReference(r)
+	if own, err := url.Parse(d.URL); err == nil && own.Hostname() != "" && !strings.EqualFold(abs.Hostname(), own.Hostname()) {
+		return "", fmt.Errorf("upnp: URL %q is on another host than the description %s: refused", abs, d.URL)
+	}
+	return abs.String(), nil
 }
 
 // ConnectionService is an IGD service that can list and open port

@@ -3,6 +3,7 @@ package upnp
 import (
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -54,5 +55,29 @@ func TestParseDescription(t *testing.T) {
 				t.Errorf("ConnectionServices() = %+v, %v; want %+v", got, err, tt.want)
 			}
 		})
+	}
+}
+
+func TestResolveRefusesOtherHosts(t *testing.T) {
+	d := &Description{URL: "http://192.168.1.1:5000/rootDesc.xml"}
+	for ref, want := range map[string]string{
+		"/ctl/IPConn":                     "http://192.168.1.1:5000/ctl/IPConn",
+		"http://192.168.1.1:5001/ctl/ppp": "http://192.168.1.1:5001/ctl/ppp", // another port of the router: fine
+		"http://203.0.113.9/ctl":          "",
+	} {
+		got, err := d.Resolve(ref)
+		if want == "" {
+			if err == nil || !strings.Contains(err.Error(), "another host") {
+				t.Errorf("Resolve(%q) = %q, %v; want a refusal", ref, got, err)
+			}
+			continue
+		}
+		if err != nil || got != want {
+			t.Errorf("Resolve(%q) = %q, %v; want %q", ref, got, err, want)
+		}
+	}
+	d.URLBase = "http://198.51.100.1:80/"
+	if _, err := d.Resolve("/ctl/IPConn"); err == nil {
+		t.Error("a URLBase on another host was followed")
 	}
 }

@@ -80,6 +80,9 @@ func (s Scanner) ScanUDP(ctx context.Context, addr netip.Addr, ports []uint16, t
 	if hc == nil {
 		hc = &http.Client{
 			Timeout: 5 * time.Second,
+			// No proxy from the environment: the description is fetched
+			// from the scanned address itself, directly.
+			Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
 			// A description that redirects elsewhere is not followed: the
 			// scan talks to the scanned address only.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
