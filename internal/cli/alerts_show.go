@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/homesoc/homesoc/internal/alert"
+	"github.com/homesoc/homesoc/internal/exposure"
 	"github.com/homesoc/homesoc/internal/rules"
 	"github.com/homesoc/homesoc/internal/store"
 )
@@ -46,6 +47,9 @@ and the --rules directories.`,
 					return err
 				}
 				v := alertView{Alert: a}
+				if a.RuleID == exposure.TicketRule {
+					v.Description, v.Runbook = exposure.TicketDescription, exposure.TicketRunbook
+				}
 				for _, r := range rs {
 					if r.ID == a.RuleID {
 						v.Description, v.Runbook = strings.TrimSpace(r.Description), strings.TrimSpace(r.Runbook)
@@ -105,6 +109,12 @@ func (e *env) printAlert(v alertView, rs []*rules.Rule) error {
 	fmt.Fprintf(tw, "events\t%d (behind the latest detection)\n", a.Events)
 	fmt.Fprintf(tw, "updated\t%s\n", a.UpdatedAt.Format(time.RFC3339))
 	tw.Flush()
+	if t, err := exposure.TicketOf(a); err == nil {
+		fmt.Fprintln(e.stdout)
+		printTicket(e, t)
+		fmt.Fprintf(e.stdout, "\ndescription:\n%s\n\nrunbook:\n%s\n", indent(v.Description), indent(v.Runbook))
+		return nil
+	}
 	fmt.Fprintln(e.stdout, "\nevidence (the rule's row of the latest detection):")
 	tw = tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	for _, k := range alert.SortedKeys(a.Detail) {

@@ -350,7 +350,13 @@ Targets outside global unicast space stop the run before any packet unless
 				if err != nil {
 					return err
 				}
-				return e.printExposureRun(res)
+				if err := e.printExposureRun(res); err != nil {
+					return err
+				}
+				if n := len(res.Refused); n > 0 {
+					return fmt.Errorf("%d suspect addresses refused, not scanned: %s", n, res.Refused[0].Reason)
+				}
+				return nil
 			})
 		},
 	}
@@ -382,9 +388,17 @@ func (e *env) printExposureRun(res exposure.Result) error {
 	for _, b := range res.BadSuspects {
 		fmt.Fprintf(e.stderr, "homesoc: alert %s of %s: %s (not scanned)\n", b.Alert, b.Rule, b.Reason)
 	}
-	if len(res.Targets) == 0 {
-		fmt.Fprintln(e.stdout, "no suspects and no open tickets: nothing to scan (run \"homesoc detect\" after ingesting EDR or router logs)")
+	for _, r := range res.Refused {
+		fmt.Fprintf(e.stderr, "homesoc: %s (not scanned; its tickets are unchanged)\n", r.Reason)
+	}
+	if len(res.Targets) == 0 && len(res.Tickets) == 0 {
+		if len(res.Refused) == 0 {
+			fmt.Fprintln(e.stdout, "no suspects and no open tickets: nothing to scan (run \"homesoc detect\" after ingesting EDR or router logs)")
+		}
 		return nil
+	}
+	for _, a := range res.Unreachable {
+		fmt.Fprintf(e.stdout, "%s answered nothing (off, or dropping every probe): its tickets are unchanged\n", a)
 	}
 	fmt.Fprintf(e.stdout, "%d suspect endpoints, %d addresses scanned (scan %s)\n", len(res.Suspects), len(res.Targets), res.ScanID)
 	for _, t := range res.Tickets {
@@ -414,11 +428,17 @@ func printTicket(e *env, t exposure.Ticket) {
 	tw.Flush()
 	for _, f := range t.OpenPorts {
 		fmt.Fprintf(e.stdout, "  open %-10s %s - %s: %s\n", f.Label(), orDash(f.ServiceText()), f.What, f.Risk)
+		if f.Evidence != "" {
+			fmt.Fprintf(e.stdout, "       %-10s %s\n", "", f.Evidence)
+		}
 	}
 	for _, f := range t.Intended {
 		fmt.Fprintf(e.stdout, "  intended %-6s %s (%s)\n", f.Label(), orDash(f.ServiceText()), f.IntendedBy)
 	}
 	for _, m := range t.Mappings {
 		fmt.Fprintf(e.stdout, "  UPnP mapping %d/%s -> %s:%d %q\n", m.ExternalPort, m.Proto, m.InternalClient, m.InternalPort, m.Description)
+	}
+	if t.Note != "" {
+		fmt.Fprintf(e.stdout, "  note: %s\n", t.Note)
 	}
 }

@@ -41,7 +41,7 @@ func (f *scanFlags) add(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.allow, "allow", nil, "allow targets in this range although not global unicast, e.g. 127.0.0.0/8 (repeatable)")
 	fl.IntVar(&f.concurrency, "concurrency", scan.DefaultConcurrency, "connection attempts in flight, all targets together")
 	fl.IntVar(&f.hostConc, "host-concurrency", scan.DefaultHostConcurrency, "connection attempts in flight per target")
-	fl.Float64Var(&f.rate, "rate", scan.DefaultPPS, "connection attempts and datagrams started per second (negative: no limit)")
+	fl.Float64Var(&f.rate, "rate", scan.DefaultPPS, "connection attempts and datagrams started per second (0: no limit)")
 	fl.IntVar(&f.retries, "retries", scan.DefaultRetries, "extra attempts for a port that stays silent")
 	fl.DurationVar(&f.maxTimeout, "max-timeout", scan.DefaultMaxTimeout, "longest wait for a port to answer (the wait adapts to measured round trips below it)")
 	fl.BoolVar(&f.noServices, "no-services", false, "find open ports only, without service and version detection")
@@ -51,6 +51,9 @@ func (f *scanFlags) add(cmd *cobra.Command) {
 func (f *scanFlags) options(args string) (scan.Options, error) {
 	o := scan.Options{Args: args, Concurrency: f.concurrency, HostConcurrency: f.hostConc, PPS: f.rate,
 		MaxTimeout: f.maxTimeout, NoServices: f.noServices, Retries: f.retries}
+	if f.rate <= 0 {
+		o.PPS = -1 // Options: 0 is the default, negative no limit
+	}
 	if f.retries == 0 {
 		o.Retries = -1 // Options: 0 is the default, negative none
 	}
@@ -181,7 +184,7 @@ limits, not to the sum of timeouts. The scan is stored (see "scan list",
 "scan show", "scan diff") unless --no-store.`,
 		Example: `  homesoc scan --allow 127.0.0.0/8 127.0.0.1
   homesoc scan --ports all --udp --allow ::1/128 ::1
-  homesoc --json scan --ports 22,80,443,8000-8100 198.51.100.7`,
+  homesoc --json scan --ports 22,80,443,8000-8100 --allow 127.0.0.0/8 127.0.1.0/24`,
 		Args: targetArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			targets, err := parseTargets(args)
@@ -196,23 +199,22 @@ limits, not to the sum of timeouts. The scan is stored (see "scan list",
 				return err // before the store is opened, and before any packet
 			}
 			ctx := cmd.Context()
-			if noStore {
-				sc, err := e.runScan(ctx, targets, o)
-				if err != nil {
-					return err
-				}
-				return e.printScan(sc)
+			// The store is opened once the scan is done, so a long scan
+			// does not keep other commands from the data directory.
+			sc, err := e.runScan(ctx, targets, o)
+			if err != nil {
+				return err
 			}
-			return e.withStore(ctx, func(st store.Store) error {
-				sc, err := e.runScan(ctx, targets, o)
-				if err != nil {
+			if !noStore {
+				err := e.withStore(ctx, func(st store.Store) error {
+					sc.ID, err = st.WriteScan(ctx, sc)
 					return err
-				}
-				if sc.ID, err = st.WriteScan(ctx, sc); err != nil {
+				})
+				if err != nil {
 					return fmt.Errorf("store scan: %w", err)
 				}
-				return e.printScan(sc)
-			})
+			}
+			return e.printScan(sc)
 		},
 	}
 	f.add(cmd)
@@ -535,7 +537,7 @@ func scanImportCmd(e *env) *cobra.Command {
 as scans of source nmap: hosts, ports with their states, and nmap's service
 names, products and versions. "scan diff" then compares them with homesoc's
 own scans of the same address. The same file imported twice is stored once.`,
-		Example: "  nmap -sV -F -oX router.xml 198.51.100.7 && homesoc scan import router.xml",
+		Example: "  nmap -sV -F -oX router.xml ROUTER_ADDRESS && homesoc scan import router.xml",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()

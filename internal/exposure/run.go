@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/netip"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/homesoc/homesoc/internal/alert"
@@ -45,53 +45,113 @@ type Result struct {
 	Suspects    []Suspect    `json:"suspects"`
 	BadSuspects []BadSuspect `json:"bad_suspects"`
 	// Targets are the addresses scanned: each suspect's target and each
-	// open ticket's, once.
-	Targets  []netip.Addr `json:"targets"`
-	ScanID   string       `json:"scan_id"`
-	Tickets  []Ticket     `json:"tickets"` // opened, updated or resolved by this run
-	Opened   int          `json:"opened"`
-	Updated  int          `json:"updated"`
-	Resolved int          `json:"resolved"`
-	ElapsedS float64      `json:"elapsed_s"`
+	// open ticket's, once, but for those refused.
+	Targets []netip.Addr `json:"targets"`
+	// Refused are targets outside global unicast space that no --allow
+	// range admits: nothing was sent to them, their tickets are unchanged.
+	Refused []Refusal `json:"refused"`
+	// Unreachable are scanned targets where nothing answered (no port open
+	// or closed): a router that is off or drops everything, which says
+	// nothing about what it exposes, so their tickets are unchanged.
+	Unreachable []netip.Addr `json:"unreachable"`
+	ScanID      string       `json:"scan_id"`
+	Tickets     []Ticket     `json:"tickets"` // opened, updated or resolved by this run
+	Opened      int          `json:"opened"`
+	Updated     int          `json:"updated"`
+	Resolved    int          `json:"resolved"`
+	ElapsedS    float64      `json:"elapsed_s"`
+}
+
+// Refusal is a target the safety check refused, and why.
+type Refusal struct {
+	Target netip.Addr `json:"target"`
+	Reason string     `json:"reason"`
 }
 
 // Run runs the chain once: suspects -> one scan of every target -> tickets.
 // A ticket changes only with a scan that finished in a later second than
 // the one it rests on (stores keep seconds).
+//
+// Open tickets are rescanned too, so a ticket whose ports were closed gets
+// resolved even once its endpoint stops raising alerts - unless its device
+// now names another router address (home lines change address): then the
+// old address, perhaps a stranger's router now, is not scanned, and the
+// ticket is resolved with a note; the new address gets its own.
 func Run(ctx context.Context, st Store, o Options) (Result, error) {
 	begin := time.Now()
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	res := Result{Suspects: []Suspect{}, BadSuspects: []BadSuspect{}, Targets: []netip.Addr{}, Tickets: []Ticket{}}
+	res := Result{Suspects: []Suspect{}, BadSuspects: []BadSuspect{}, Targets: []netip.Addr{}, Refused: []Refusal{},
+		Unreachable: []netip.Addr{}, Tickets: []Ticket{}}
 	as, err := st.Alerts(ctx)
 	if err != nil {
 		return res, err
 	}
 	res.Suspects, res.BadSuspects = Suspects(as, o.Since)
 	res.BadSuspects = nonNil(res.BadSuspects)
-	open := openTickets(as)
-	for _, s := range res.Suspects {
-		res.Targets = append(res.Targets, s.Target)
+	now := o.Now().UTC().Truncate(time.Second)
+
+	// Which endpoints to look at: the suspects, then the open tickets no
+	// suspect names, unless their device moved.
+	type endpoint struct {
+		s      Suspect
+		known  bool
+		first  time.Time
+		moved  netip.Addr // the device's new router address
+		ticket Ticket
 	}
-	for _, t := range open {
-		res.Targets = append(res.Targets, t.GlobalIP)
+	var eps []endpoint
+	open := openTickets(as)
+	seen := map[string]bool{}
+	for _, s := range res.Suspects {
+		id := ticketID(s)
+		_, known := open[id]
+		seen[id] = true
+		eps = append(eps, endpoint{s: s, known: known, first: s.FirstSeen})
+	}
+	for _, id := range slices.Sorted(maps.Keys(open)) {
+		if seen[id] {
+			continue
+		}
+		prev := open[id]
+		ep := endpoint{known: true, ticket: prev, s: Suspect{Target: prev.GlobalIP, DeviceID: prev.DeviceID,
+			Hostname: prev.Hostname, LocalIP: prev.LocalIP, OS: prev.OS, LogType: prev.LogType, User: prev.User, Rules: prev.Rules}}
+		if i := slices.IndexFunc(res.Suspects, func(s Suspect) bool {
+			return prev.DeviceID != "" && s.DeviceID == prev.DeviceID && s.Target != prev.GlobalIP
+		}); i >= 0 {
+			ep.moved = res.Suspects[i].Target
+		}
+		eps = append(eps, ep)
+	}
+	for _, ep := range eps {
+		if !ep.moved.IsValid() {
+			res.Targets = append(res.Targets, ep.s.Target)
+		}
 	}
 	slices.SortFunc(res.Targets, netip.Addr.Compare)
 	res.Targets = slices.Compact(res.Targets)
-	if len(res.Targets) == 0 {
-		res.ElapsedS = time.Since(begin).Seconds()
-		return res, nil
-	}
-	if err := scan.CheckTargets(res.Targets, o.Allow); err != nil {
-		return res, err // before any packet
-	}
-	sc, err := o.Scan(ctx, res.Targets)
-	if err != nil {
-		return res, fmt.Errorf("scan: %w", err)
-	}
-	if res.ScanID, err = st.WriteScan(ctx, sc); err != nil {
-		return res, fmt.Errorf("store scan: %w", err)
+	refused := map[netip.Addr]bool{}
+	res.Targets = slices.DeleteFunc(res.Targets, func(a netip.Addr) bool {
+		if err := scan.CheckTargets([]netip.Addr{a}, o.Allow); err != nil {
+			res.Refused = append(res.Refused, Refusal{Target: a, Reason: err.Error()})
+			refused[a] = true
+		}
+		return refused[a]
+	})
+
+	hosts := map[netip.Addr]*scan.Host{}
+	var sc scan.Scan
+	if len(res.Targets) > 0 {
+		if sc, err = o.Scan(ctx, res.Targets); err != nil {
+			return res, fmt.Errorf("scan: %w", err)
+		}
+		if res.ScanID, err = st.WriteScan(ctx, sc); err != nil {
+			return res, fmt.Errorf("store scan: %w", err)
+		}
+		for i := range sc.Hosts {
+			hosts[sc.Hosts[i].Addr.Unmap()] = &sc.Hosts[i]
+		}
 	}
 	allow, err := st.Allowances(ctx, false)
 	if err != nil {
@@ -101,54 +161,39 @@ func Run(ctx context.Context, st Store, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	hosts := map[netip.Addr]*scan.Host{}
-	for i := range sc.Hosts {
-		hosts[sc.Hosts[i].Addr.Unmap()] = &sc.Hosts[i]
-	}
-	now := o.Now().UTC().Truncate(time.Second)
 	var finds []alert.Alert
-	seen := map[string]bool{}
-	for _, s := range res.Suspects {
-		t := ticketFor(s, hosts[s.Target], allow, listings, sc, res.ScanID, now)
-		_, known := open[t.ID]
-		seen[t.ID] = true
+	for _, ep := range eps {
+		if ep.moved.IsValid() {
+			t := ep.ticket
+			t.Status, t.ScanTime = alert.StatusResolved, now
+			t.Note = fmt.Sprintf("the device now reports router address %s; this address is no longer its own and was not scanned", ep.moved)
+			finds = append(finds, t.Alert(time.Time{}))
+			res.Tickets = append(res.Tickets, t)
+			continue
+		}
+		h := hosts[ep.s.Target]
+		switch {
+		case refused[ep.s.Target]:
+			continue
+		case h == nil || h.Status != "up":
+			if !slices.Contains(res.Unreachable, ep.s.Target) {
+				res.Unreachable = append(res.Unreachable, ep.s.Target)
+			}
+			continue
+		}
+		t := ticketFor(ep.s, h, allow, listings, sc, res.ScanID, now)
 		switch {
 		case len(t.OpenPorts) > 0:
-			first := s.FirstSeen
-			if known {
-				first = time.Time{} // Apply keeps the stored first_seen
+			first := ep.first
+			if ep.known || first.IsZero() {
+				first = t.ScanTime // Apply keeps a stored ticket's first_seen
 			}
 			finds = append(finds, t.Alert(first))
 			res.Tickets = append(res.Tickets, t)
-		case known: // everything closed now
+		case ep.known: // everything closed now
 			t.Status = alert.StatusResolved
-			finds = append(finds, t.Alert(time.Time{}))
+			finds = append(finds, t.Alert(t.ScanTime))
 			res.Tickets = append(res.Tickets, t)
-		}
-	}
-	// Open tickets no suspect named any more: their rescan decides.
-	for id, prev := range open {
-		if seen[id] {
-			continue
-		}
-		s := Suspect{Target: prev.GlobalIP, DeviceID: prev.DeviceID, Hostname: prev.Hostname, LocalIP: prev.LocalIP,
-			OS: prev.OS, LogType: prev.LogType, User: prev.User, Rules: prev.Rules}
-		t := ticketFor(s, hosts[s.Target], allow, listings, sc, res.ScanID, now)
-		if len(t.OpenPorts) == 0 {
-			t.Status = alert.StatusResolved
-		}
-		finds = append(finds, t.Alert(time.Time{}))
-		res.Tickets = append(res.Tickets, t)
-	}
-	slices.SortFunc(res.Tickets, func(a, b Ticket) int {
-		if c := a.GlobalIP.Compare(b.GlobalIP); c != 0 {
-			return c
-		}
-		return strings.Compare(a.DeviceID, b.DeviceID)
-	})
-	for i := range finds {
-		if finds[i].FirstSeen.IsZero() {
-			finds[i].FirstSeen = finds[i].LastSeen
 		}
 	}
 	counts, err := st.UpsertAlerts(ctx, finds)
@@ -173,6 +218,11 @@ func Run(ctx context.Context, st Store, o Options) (Result, error) {
 	return res, nil
 }
 
+// ticketID is the id of the ticket of suspect s's endpoint.
+func ticketID(s Suspect) string {
+	return alert.Identity(TicketRule, ticketGroup, map[string]string{"device_id": s.DeviceID, "target": s.Target.String()})
+}
+
 // ticketFor builds the ticket of suspect s from the scan of its target. The
 // UPnP mappings it shows are those of the router whose IGD reported the
 // target as its external address: the ones that forward an exposed port, or
@@ -186,7 +236,7 @@ func ticketFor(s Suspect, h *scan.Host, allow []intended.Allowance, listings []s
 	if t.ScanTime.IsZero() {
 		t.ScanTime = now
 	}
-	t.ID = alert.Identity(TicketRule, ticketGroup, map[string]string{"device_id": s.DeviceID, "target": s.Target.String()})
+	t.ID = ticketID(s)
 	if h == nil {
 		return t
 	}

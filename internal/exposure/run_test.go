@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -54,11 +55,7 @@ func suspect(device, host, target, local string, seen time.Time) alert.Alert {
 
 func TestRun(t *testing.T) {
 	ctx := context.Background()
-	st, err := duckdb.Open(ctx, filepath.Join(t.TempDir(), "homesoc.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 
 	sshPort, closeSSH := listen(t, "127.0.0.2", "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n")
 	nasPort, _ := listen(t, "127.0.0.3", "SSH-2.0-dropbear_2022.83\r\n")
@@ -169,21 +166,92 @@ func TestRun(t *testing.T) {
 
 func TestRunRefusesBeforeScanning(t *testing.T) {
 	ctx := context.Background()
-	st, err := duckdb.Open(ctx, filepath.Join(t.TempDir(), "homesoc.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	now := time.Now().UTC().Truncate(time.Second)
 	if _, err := st.UpsertAlerts(ctx, []alert.Alert{suspect("d", "h", "127.0.0.2", "10.0.0.2", now)}); err != nil {
 		t.Fatal(err)
 	}
 	scanned := false
-	_, err = Run(ctx, st, Options{Since: now.Add(-time.Hour), Scan: func(context.Context, []netip.Addr) (scan.Scan, error) {
+	res, err := Run(ctx, st, Options{Since: now.Add(-time.Hour), Scan: func(context.Context, []netip.Addr) (scan.Scan, error) {
 		scanned = true
 		return scan.Scan{}, nil
 	}})
-	if err == nil || scanned || !strings.Contains(err.Error(), "127.0.0.2") {
-		t.Fatalf("err %v, scanned %t: want a refusal naming the target before any scan", err, scanned)
+	if err != nil || scanned || len(res.Refused) != 1 || res.Refused[0].Target.String() != "127.0.0.2" ||
+		!strings.Contains(res.Refused[0].Reason, "--allow 127.0.0.0/8") || len(res.Targets) != 0 || len(res.Tickets) != 0 {
+		t.Fatalf("res %+v, err %v, scanned %t: want the target refused with the --allow to pass, and no scan", res, err, scanned)
 	}
+}
+
+// TestRunKeepsTicketsItCannotCheck: a router that answers nothing says
+// nothing about its ports, and a device that moved to another router
+// address resolves its old ticket without a scan of the old address.
+func TestRunKeepsTicketsItCannotCheck(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	port, _ := listen(t, "127.0.0.2", "SSH-2.0-dropbear_2022.83\r\n")
+	now := time.Now().UTC().Truncate(time.Second)
+	if _, err := st.UpsertAlerts(ctx, []alert.Alert{
+		suspect("dev-a", "A", "127.0.0.2", "10.0.0.2", now),
+		suspect("dev-b", "B", "127.0.0.3", "10.0.0.3", now),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var down netip.Addr
+	run := func(since time.Time) Result {
+		t.Helper()
+		res, err := Run(ctx, st, Options{Since: since, Allow: loopback,
+			Scan: func(ctx context.Context, targets []netip.Addr) (scan.Scan, error) {
+				sc, err := scan.Run(ctx, targets, scan.Options{Ports: []uint16{port}, Allow: loopback})
+				for i := range sc.Hosts { // a router that dropped everything
+					if sc.Hosts[i].Addr == down {
+						sc.Hosts[i].Status, sc.Hosts[i].Ports = "down", []scan.Port{}
+					}
+				}
+				return sc, err
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	// 127.0.0.3 has the port closed: B gets no ticket; A gets one.
+	if res := run(now.Add(-time.Hour)); res.Opened != 1 || res.Tickets[0].DeviceID != "dev-a" {
+		t.Fatalf("first run: %+v", res)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	down = netip.MustParseAddr("127.0.0.2")
+	res := run(now.Add(-time.Hour))
+	if res.Updated != 0 || res.Resolved != 0 || len(res.Tickets) != 0 || len(res.Unreachable) != 1 {
+		t.Fatalf("router down: %+v; want the ticket unchanged and the target unreachable", res)
+	}
+	// A's laptop now reports another router address.
+	down = netip.Addr{}
+	later := now.Add(2 * time.Second)
+	if _, err := st.UpsertAlerts(ctx, []alert.Alert{suspect("dev-a", "A", "127.0.0.4", "10.0.0.2", later)}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	res = run(later.Add(-time.Second))
+	if slices.Contains(res.Targets, netip.MustParseAddr("127.0.0.2")) {
+		t.Fatalf("scanned the address the device left: %v", res.Targets)
+	}
+	var moved *Ticket
+	for i := range res.Tickets {
+		if res.Tickets[i].GlobalIP.String() == "127.0.0.2" {
+			moved = &res.Tickets[i]
+		}
+	}
+	if moved == nil || moved.Status != alert.StatusResolved || !strings.Contains(moved.Note, "127.0.0.4") {
+		t.Fatalf("tickets %+v: want the old address's ticket resolved with a note naming the new one", res.Tickets)
+	}
+}
+
+func openStore(t *testing.T) *duckdb.Store {
+	t.Helper()
+	st, err := duckdb.Open(context.Background(), filepath.Join(t.TempDir(), "homesoc.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }

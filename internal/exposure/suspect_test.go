@@ -40,3 +40,12 @@ func TestSuspects(t *testing.T) {
 		t.Errorf("bad suspects %+v", bad)
 	}
 }
+
+func TestReadable(t *testing.T) {
+	if got := readable(`\xff\xfd\x01\xff\xfd\x1f\xff\xfb\x01\xff\xfb\x03\r\nIPCam login: `); got != "IPCam login:" {
+		t.Errorf("readable = %q", got)
+	}
+	if got := readable(`SSH-2.0-OpenSSH_9.2p1\r\n`); got != "SSH-2.0-OpenSSH_9.2p1" {
+		t.Errorf("readable = %q", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -35,7 +36,29 @@ type Ticket struct {
 	// Mappings are the UPnP port mappings stored for the endpoint: which
 	// inside client asked the router to open which port.
 	Mappings []scan.PortMapping `json:"upnp_mappings"`
+	// Note says why a ticket was resolved without a rescan.
+	Note string `json:"note,omitempty"`
 }
+
+// TicketDescription and TicketRunbook are what "alerts show" prints for
+// an exposure ticket, as a rule's description and runbook.
+const (
+	TicketDescription = `A scan of the router behind a suspect endpoint found ports open to the
+internet that nobody listed as intended. The endpoint was named by the
+exposure rules (endpoint-public-ip, inbound-from-internet,
+router-inbound-accepted); the scan ran from "homesoc exposure run", which
+updates this ticket at every rescan and resolves it when a rescan finds
+nothing exposed.`
+	TicketRunbook = `1. Check each open port's service and why it matters (above). UPnP mappings
+   name the inside device that asked the router for a port.
+2. Reach the user: close forwards and mappings nobody needs, turn off UPnP
+   and remote administration on the router, update its firmware.
+3. A port opened on purpose: "homesoc exposure allow add" with the reason,
+   and it stops counting.
+4. Rescan ("homesoc exposure run") and compare ("homesoc scan diff
+   --target" with the global IP): the ticket resolves when nothing is
+   exposed.`
+)
 
 // Finding is one open port in a ticket.
 type Finding struct {
@@ -67,12 +90,21 @@ func finding(p scan.Port) Finding {
 	case ev.TLS != nil:
 		f.Evidence = "certificate: " + ev.TLS.Subject
 	case ev.Banner != "":
-		f.Evidence = ev.Banner
+		f.Evidence = readable(ev.Banner)
 	}
 	if len(f.Evidence) > 120 {
 		f.Evidence = f.Evidence[:120] + "..."
 	}
 	return f
+}
+
+// telnetOptions are escaped telnet option requests (IAC WILL/WONT/DO/DONT
+// option) and escaped line breaks, which say nothing to a reader.
+var telnetOptions = regexp.MustCompile(`\\xff\\xf[b-e]\\x[0-9a-f]{2}|\\r|\\n`)
+
+// readable is an escaped banner without telnet negotiation and line breaks.
+func readable(banner string) string {
+	return strings.Join(strings.Fields(telnetOptions.ReplaceAllString(banner, " ")), " ")
 }
 
 // ticketGroup is the group_by of exposure tickets.
@@ -109,7 +141,7 @@ func (t *Ticket) Alert(firstSeen time.Time) alert.Alert {
 			"log_type": t.LogType, "os": t.OS, "scan_time": t.ScanTime.Format(time.RFC3339),
 			"open_ports": strings.Join(ports, ", "), "services": strings.Join(services, "; "),
 			"device_id": t.DeviceID, "user": t.User, "rules": strings.Join(t.Rules, ", "),
-			"scan_id": t.ScanID, "intended_ports": strings.Join(intended, ", "),
+			"scan_id": t.ScanID, "intended_ports": strings.Join(intended, ", "), "note": t.Note,
 			"ticket": string(full),
 		},
 	}

@@ -59,3 +59,27 @@ func (p *Port) UnmarshalJSON(b []byte) error {
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+type mappingJSON PortMapping
+
+// MarshalJSON adds lease_s (0: permanent).
+func (m PortMapping) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		mappingJSON
+		LeaseS float64 `json:"lease_s"`
+	}{mappingJSON(m), m.Lease.Seconds()})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (m *PortMapping) UnmarshalJSON(b []byte) error {
+	var v struct {
+		mappingJSON
+		LeaseS float64 `json:"lease_s"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*m = PortMapping(v.mappingJSON)
+	m.Lease = seconds(v.LeaseS)
+	return nil
+}

@@ -22,6 +22,12 @@ func TestJSONDurations(t *testing.T) {
 			t.Errorf("%s lacks %s", b, want)
 		}
 	}
+	m := PortMapping{IGD: "http://127.0.0.1:5000/ctl/IPConn", ExternalPort: 8080, Proto: TCP, Lease: time.Hour}
+	mb, err := json.Marshal(m)
+	var mback PortMapping
+	if err != nil || !strings.Contains(string(mb), `"lease_s":3600`) || json.Unmarshal(mb, &mback) != nil || mback != m {
+		t.Errorf("mapping JSON %s, back %+v, %v", mb, mback, err)
+	}
 	var back Host
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
