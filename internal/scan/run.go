@@ -43,12 +43,20 @@ func Run(ctx context.Context, targets []netip.Addr, o Options) (Scan, error) {
 }
 
 // scanner is one Run's shared state: its limits and its progress.
+// udpSocketsPerHost is how many sockets a UDP scanner is taken to hold for
+// one host (scan/udp's DefaultConcurrency).
+const udpSocketsPerHost = 64
+
 type scanner struct {
 	o       Options
 	slots   chan struct{} // connects in flight, all hosts
 	detects chan struct{} // ports in service detection
-	limiter *rate.Limiter // nil: unlimited
-	rtt     *rttEstimator // every host's samples
+	// udpHosts bounds the hosts whose UDP ports are probed at once, so the
+	// sockets they hold stay within Concurrency: a UDP scanner holds up to
+	// udpSocketsPerHost per host (scan/udp's default).
+	udpHosts chan struct{}
+	limiter  *rate.Limiter // nil: unlimited
+	rtt      *rttEstimator // every host's samples
 
 	mu       sync.Mutex
 	progress Progress
@@ -56,10 +64,11 @@ type scanner struct {
 
 func newScanner(o Options, hosts int) *scanner {
 	s := &scanner{
-		o:       o,
-		slots:   make(chan struct{}, o.Concurrency),
-		detects: make(chan struct{}, o.DetectConcurrency),
-		rtt:     newRTTEstimator(o.InitialTimeout, o.MinTimeout, o.MaxTimeout),
+		o:        o,
+		slots:    make(chan struct{}, o.Concurrency),
+		detects:  make(chan struct{}, o.DetectConcurrency),
+		udpHosts: make(chan struct{}, max(1, o.Concurrency/udpSocketsPerHost)),
+		rtt:      newRTTEstimator(o.InitialTimeout, o.MinTimeout, o.MaxTimeout),
 	}
 	if o.PPS > 0 {
 		// A burst of a fiftieth of a second keeps the rate even without
@@ -225,7 +234,13 @@ func (s *scanner) record(ctx context.Context, h *hostScan, port uint16, r connec
 // scanUDP hands the UDP ports to o.UDP and files what it found: open and
 // explicitly filtered ports are listed, closed and silent ones counted.
 func (s *scanner) scanUDP(ctx context.Context, h *hostScan) {
+	select {
+	case s.udpHosts <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
 	ports := s.o.UDP.ScanUDP(ctx, h.addr, s.o.UDPPorts, h.rtt.timeout(), s.o.Retries, s.wait)
+	<-s.udpHosts
 	s.report(func(p *Progress) {
 		p.PortsDone += len(s.o.UDPPorts)
 		for _, pt := range ports {

@@ -58,9 +58,10 @@ func TestRunOpenClosedFiltered(t *testing.T) {
 				t.Errorf("SRTT %s", h.SRTT)
 			}
 			// Three attempts of the silent port from the adaptive floor
-			// (100, 200, 400 ms), not from the 1 s initial timeout.
-			if el < 700*time.Millisecond || el > 1200*time.Millisecond {
-				t.Errorf("scan took %s, want about 700 ms", el)
+			// (100, 200, 400 ms), not from the 1 s initial timeout (1 + 2
+			// + 4 s); the upper bound leaves room for a loaded machine.
+			if el < 700*time.Millisecond || el > 3*time.Second {
+				t.Errorf("scan took %s, want about 700 ms, far below 7 s", el)
 			}
 		})
 	}
@@ -194,7 +195,9 @@ func TestRunLimits(t *testing.T) {
 	for deadline := time.Now().Add(time.Second); total.Load() < 120 && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if open != 120 || total.Load() != 120 {
+	// A connect that timed out on a loaded machine is retried, and the
+	// server may then accept it twice.
+	if open != 120 || total.Load() < 120 {
 		t.Errorf("open %d, accepted %d, want 120", open, total.Load())
 	}
 	// 120 connects at 200/s with a burst of 4: at least (120-4)/200 s.
