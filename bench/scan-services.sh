@@ -234,7 +234,7 @@ start() {
 		--bind-interfaces --listen-address="$V4" --port=53 --user=root \
 		--address=/router.home.arpa/"$V4" --pid-file="$dir/run/dnsmasq.pid"
 	launch chronyd /usr/sbin/chronyd -d -x -u root -f "$dir/chrony.conf"
-	launch snmpd /usr/sbin/snmpd -f -Lo -C -c "$dir/snmpd.conf" -p "$dir/run/snmpd.pid" "udp:$V4:161"
+	launch snmpd /usr/sbin/snmpd -f -Lo -C -I -smux -c "$dir/snmpd.conf" -p "$dir/run/snmpd.pid" "udp:$V4:161"
 	launch ssdp "$dir/bin/scan-ssdp" "$V4" "$V6"
 
 	# Wait up to 10 s for every listener.

@@ -2,7 +2,8 @@
 // benchmarks: it answers unicast SSDP M-SEARCH requests on UDP 1900 the way
 // MiniUPnPd does (its SERVER header, a LOCATION pointing at the description)
 // and serves that description XML over HTTP on TCP 5000, where many routers
-// running MiniUPnPd put it.
+// running MiniUPnPd put it, answering other requests as MiniUPnPd's own HTTP
+// server does.
 //
 // Debian's own SSDP daemons do not fit a loopback benchmark: miniupnpd
 // rewrites the host's firewall and multicasts NOTIFY messages, and minissdpd
@@ -19,7 +20,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -72,9 +72,8 @@ func run(ctx context.Context, log *slog.Logger, args []string, udpPort, httpPort
 		if err != nil {
 			return fmt.Errorf("listen http: %w", err)
 		}
-		srv := &http.Server{Handler: http.HandlerFunc(describe), ReadHeaderTimeout: 5 * time.Second}
-		defer srv.Close()
-		go func() { errc <- srv.Serve(ln) }()
+		defer ln.Close()
+		go func() { errc <- serveHTTP(log, ln) }()
 	}
 	select {
 	case <-ctx.Done():
@@ -162,16 +161,72 @@ func header(msg, name string) string {
 	return ""
 }
 
-// describe serves the root description, as MiniUPnPd does, and 404 for
-// anything else.
-func describe(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Server", server)
-	if r.URL.Path != "/rootDesc.xml" {
-		http.NotFound(w, r)
-		return
+// serveHTTP answers on ln the way MiniUPnPd's upnphttp.c does: it reads
+// until the end of the headers (closing after 30 s of silence), echoes the
+// request's HTTP version in the status line (none for a request line it
+// cannot split, hence " 501 Not Implemented"), serves the root description,
+// 404 for other GETs and 501 for other methods, then closes.
+func serveHTTP(log *slog.Logger, ln net.Listener) error {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("accept http: %w", err)
+		}
+		go func() {
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+			if _, err := c.Write(answer(readRequest(c))); err != nil {
+				log.Debug("http reply", "err", err)
+			}
+		}()
 	}
-	w.Header().Set("Content-Type", `text/xml; charset="utf-8"`)
-	fmt.Fprint(w, rootDesc)
+}
+
+// readRequest returns the request head up to its blank line, or what came
+// before the peer closed or fell silent.
+func readRequest(c net.Conn) string {
+	var head []byte
+	buf := make([]byte, 1024)
+	for len(head) < 8192 && !strings.Contains(string(head), "\r\n\r\n") {
+		n, err := c.Read(buf)
+		head = append(head, buf[:n]...)
+		if err != nil {
+			break
+		}
+	}
+	return string(head)
+}
+
+const (
+	body404 = "<HTML><HEAD><TITLE>404 Not Found</TITLE></HEAD><BODY><H1>Not Found</H1>The requested URL was not found on this server.</BODY></HTML>\r\n"
+	body501 = "<HTML><HEAD><TITLE>501 Not Implemented</TITLE></HEAD><BODY><H1>Not Implemented</H1>The HTTP Method is not implemented by this server.</BODY></HTML>\r\n"
+)
+
+func answer(req string) []byte {
+	line, _, _ := strings.Cut(req, "\r\n")
+	method, rest, _ := strings.Cut(line, " ")
+	path, version, _ := strings.Cut(rest, " ")
+	switch {
+	case method == "GET" && path == "/rootDesc.xml":
+		return response(version, "200 OK", `text/xml; charset="utf-8"`, rootDesc)
+	case method == "GET":
+		return response(version, "404 Not Found", "text/html", body404)
+	default:
+		return response(version, "501 Not Implemented", "text/html", body501)
+	}
+}
+
+func response(version, status, ctype, body string) []byte {
+	return []byte(version + " " + status + "\r\n" +
+		"Content-Type: " + ctype + "\r\n" +
+		"Connection: close\r\n" +
+		"Content-Length: " + strconv.Itoa(len(body)) + "\r\n" +
+		"Server: " + server + "\r\n" +
+		"Ext:\r\n" +
+		"\r\n" + body)
 }
 
 const rootDesc = `<?xml version="1.0"?>

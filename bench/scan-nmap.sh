@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Compares `homesoc scan` with Debian's nmap on the loopback services of
+# bench/scan-services.sh (started here if they are not running): the same
+# four scans with each - top 100 TCP ports with service detection over IPv4,
+# all 65,535 ports, top 100 over IPv6 (::1), and five UDP ports - then prints
+# a markdown block for BENCHMARKS.md: the machine, the exact commands, the
+# ports and services/products each found, whether they agree, and the median
+# wall times and their ratio. Only 127.0.2.1 and ::1 are scanned; nmap runs
+# with -n, so no reverse-DNS query leaves the machine.
+# usage: bench/scan-nmap.sh            (RUNS=5 for the top-100 scans, RUNS_ALL=1, RUNS_UDP=1)
+#        CASES="tcp4 udp" bench/scan-nmap.sh     (some of: tcp4 all4 tcp6 udp)
+#        NMAP=0 bench/scan-nmap.sh                (homesoc only)
+# Leaves the services running; stop them with bench/scan-services.sh stop.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+RUNS=${RUNS:-5}
+RUNS_ALL=${RUNS_ALL:-1}
+RUNS_UDP=${RUNS_UDP:-1}
+CASES=${CASES:-tcp4 all4 tcp6 udp}
+NMAP=${NMAP:-1}
+SVC_DIR=${SVC_DIR:-/tmp/homesoc-scan-services}
+V4=127.0.2.1
+UDP_PORTS=53,123,161,1900,5353
+res=$out/scan-nmap
+mkdir -p "$res"
+
+bench/scan-services.sh start "$SVC_DIR" | tail -1 >&2
+
+# homesoc_scans succeeds when the binary has the scan command.
+homesoc_scans() { "$out/homesoc" scan --help 2>&1 | grep -q 'homesoc scan'; }
+
+# The scans: a name, nmap's arguments, homesoc's arguments, runs, protocol.
+nmap_args() {
+	case $1 in
+	tcp4) echo "-n -sV -F $V4" ;;
+	all4) echo "-n -sV -p- $V4" ;;
+	tcp6) echo "-n -6 -sV -F ::1" ;;
+	udp) echo "-n -sU -sV -p $UDP_PORTS $V4" ;;
+	esac
+}
+homesoc_args() {
+	case $1 in
+	tcp4) echo "--ports top100 --allow $V4/32 $V4" ;;
+	all4) echo "--ports all --allow $V4/32 $V4" ;;
+	tcp6) echo "--ports top100 --allow ::1/128 ::1" ;;
+	udp) echo "--udp --ports $UDP_PORTS --allow $V4/32 $V4" ;;
+	esac
+}
+runs() {
+	case $1 in
+	tcp4 | tcp6) echo "$RUNS" ;;
+	all4) echo "$RUNS_ALL" ;;
+	udp) echo "$RUNS_UDP" ;;
+	esac
+}
+proto() { if [ "$1" = udp ]; then echo udp; else echo tcp; fi; }
+
+# wall OUT CMD... runs CMD, its output to the file OUT, and prints its wall
+# time in seconds.
+wall() {
+	local t0 t1 o=$1
+	shift
+	t0=$(date +%s.%N)
+	"$@" > "$o"
+	t1=$(date +%s.%N)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }'
+}
+
+# ports_nmap XML PROTO and ports_homesoc JSON PROTO print one line per port
+# found open or open|filtered: port<TAB>state<TAB>service<TAB>product version.
+# nmap's "http" over TLS is written https, as homesoc names it.
+ports_nmap() {
+	python3 - "$1" "$2" <<-'EOF'
+		import sys, xml.etree.ElementTree as ET
+		for port in ET.parse(sys.argv[1]).iter("port"):
+		    st = port.find("state").get("state")
+		    if port.get("protocol") != sys.argv[2] or st not in ("open", "open|filtered"):
+		        continue
+		    s = port.find("service")
+		    s = s.attrib if s is not None else {}
+		    name = s.get("name", "")
+		    if s.get("tunnel") == "ssl":
+		        name = "https" if name == "http" else "ssl/" + name
+		    if s.get("method") == "table":
+		        name += "?"
+		    prod = " ".join(x for x in (s.get("product", ""), s.get("version", "")) if x)
+		    print(f'{port.get("portid")}\t{st}\t{name}\t{prod}')
+	EOF
+}
+ports_homesoc() {
+	python3 - "$1" "$2" <<-'EOF'
+		import json, sys
+		scan = json.load(open(sys.argv[1]))
+		for host in scan.get("hosts") or []:
+		    for p in host.get("ports") or []:
+		        if p.get("proto") != sys.argv[2] or p.get("state") not in ("open", "open|filtered"):
+		            continue
+		        name = p.get("service", "") + ("?" if p.get("guessed") else "")
+		        prod = " ".join(x for x in (p.get("product", ""), p.get("version", "")) if x)
+		        print(f'{p["port"]}\t{p["state"]}\t{name}\t{prod}')
+	EOF
+}
+
+# compare NMAP_PORTS HOMESOC_PORTS prints a markdown table of the union of
+# ports: what each found, and whether service and product agree (names
+# compared case-insensitively without spaces, one a prefix of the other, so
+# "MiniUPnP" matches "MiniUPnPd"; an unidentified product on one side only
+# counts as a difference).
+compare() {
+	python3 - "$1" "$2" <<-'EOF'
+		import sys
+		def load(path):
+		    rows = {}
+		    try:
+		        for line in open(path):
+		            port, st, name, prod = line.rstrip("\n").split("\t")
+		            rows[int(port)] = (st, name, prod)
+		    except FileNotFoundError:
+		        return None
+		    return rows
+		n, h = load(sys.argv[1]), load(sys.argv[2])
+		def norm(s):
+		    return s.lower().replace(" ", "").rstrip("?")
+		def same(a, b):
+		    a, b = norm(a), norm(b)
+		    return a == b or (a and b and (a.startswith(b) or b.startswith(a)))
+		def cell(r):
+		    return "-" if r is None else f"{r[0]} {r[1]} {r[2]}".strip()
+		print("| port | nmap | homesoc | service | product |")
+		print("|---|---|---|---|---|")
+		for port in sorted(set(n or {}) | set(h or {})):
+		    a, b = (n or {}).get(port), (h or {}).get(port)
+		    hs = "pending" if h is None else cell(b)
+		    if a is None or b is None:
+		        svc = prod = "-" if h is None else "missed by " + ("nmap" if a is None else "homesoc")
+		    else:
+		        svc = "yes" if same(a[1], b[1]) else "no"
+		        prod = "yes" if same(a[2].split(" ")[0], b[2].split(" ")[0]) else "no"
+		    print(f"| {port} | {cell(a)} | {hs} | {svc} | {prod} |")
+	EOF
+}
+
+report=$res/report.md
+{
+	echo "$(machine), kernel $(uname -r), $(nmap --version | head -1)"
+	echo
+	echo "Services: \`bench/scan-services.sh start\` (127.0.2.1 and ::1)."
+	homesoc_scans || echo "homesoc: \`homesoc scan\` does not exist in this build yet: its side is pending."
+} > "$report"
+
+for c in $CASES; do
+	pr=$(proto "$c")
+	nt=() ht=()
+	nargs=$(nmap_args "$c")
+	hargs=$(homesoc_args "$c")
+	for run in $(seq "$(runs "$c")"); do
+		if [ "$NMAP" = 1 ]; then
+			# shellcheck disable=SC2086
+			t=$(wall "$res/$c.nmap.txt" nmap $nargs -oX "$res/$c.xml")
+			nt+=("$t")
+			echo "$c nmap run $run: $t s" >&2
+		fi
+		if homesoc_scans; then
+			# shellcheck disable=SC2086
+			t=$(wall "$res/$c.json" "$out/homesoc" --data "$out/scan-data" scan --json $hargs)
+			ht+=("$t")
+			echo "$c homesoc run $run: $t s" >&2
+		fi
+	done
+	rm -f "$res/$c.nmap.ports" "$res/$c.homesoc.ports"
+	[ -s "$res/$c.xml" ] && ports_nmap "$res/$c.xml" "$pr" > "$res/$c.nmap.ports"
+	[ ${#ht[@]} -gt 0 ] && ports_homesoc "$res/$c.json" "$pr" > "$res/$c.homesoc.ports"
+	nm=- hm=- ratio=-
+	[ ${#nt[@]} -gt 0 ] && nm=$(median "${nt[@]}")
+	[ ${#ht[@]} -gt 0 ] && hm=$(median "${ht[@]}")
+	[ "$nm" != - ] && [ "$hm" != - ] && ratio=$(awk -v a="$hm" -v b="$nm" 'BEGIN { printf "%.2f", a / b }')
+	{
+		echo
+		echo "### $c"
+		echo
+		echo '```'
+		echo "nmap $nargs -oX $c.xml"
+		echo "homesoc scan --json $hargs"
+		echo '```'
+		echo
+		echo "wall, median of ${#nt[@]}/${#ht[@]} runs: nmap ${nm} s (${nt[*]:-}), homesoc ${hm} s (${ht[*]:-}); homesoc/nmap ${ratio}"
+		echo
+		compare "$res/$c.nmap.ports" "$res/$c.homesoc.ports"
+	} >> "$report"
+done
+cat "$report"
