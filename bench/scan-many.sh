@@ -25,6 +25,8 @@ N_LO=${N_LO:-900}
 N_NS=${N_NS:-100}
 CONCURRENCY=${CONCURRENCY:-100 1000}
 NMAP_CAP=${NMAP_CAP:-600}
+# HOMESOC names another homesoc binary, e.g. one built from a branch.
+hsbin=${HOMESOC:-$out/homesoc}
 NS_NET=198.19.209
 res=$out/scan-many
 mkdir -p "$res"
@@ -142,14 +144,14 @@ report=$res/report.md
 	echo "|---|---|---|---|---|"
 } > "$report"
 
-hs=("$out/homesoc" --data "$res/data" scan --json --ports top100)
+hs=("$hsbin" --data "$res/data" scan --json --ports top100)
 # shellcheck disable=SC2206
 hs+=($allow)
-if ! "$out/homesoc" scan --help 2>&1 | grep -q 'homesoc scan'; then
+if ! "$hsbin" scan --help 2>&1 | grep -q 'homesoc scan'; then
 	echo "| homesoc scan --ports top100 | - | pending: \`homesoc scan\` does not exist in this build yet | - | - |" >> "$report"
 else
 	settings=(default)
-	if "$out/homesoc" scan --help 2>&1 | grep -q -- '--concurrency'; then
+	if "$hsbin" scan --help 2>&1 | grep -q -- '--concurrency'; then
 		# shellcheck disable=SC2206
 		settings+=($CONCURRENCY)
 	else

@@ -9,7 +9,8 @@
 # with -n, so no reverse-DNS query leaves the machine.
 # usage: bench/scan-nmap.sh            (RUNS=5 for the top-100 scans, RUNS_ALL=1, RUNS_UDP=1)
 #        CASES="tcp4 udp" bench/scan-nmap.sh     (some of: tcp4 all4 tcp6 udp)
-#        NMAP=0 bench/scan-nmap.sh                (homesoc only)
+#        NMAP=0 bench/scan-nmap.sh                (homesoc only, against the last nmap results)
+#        HOMESOC=/path/to/homesoc bench/scan-nmap.sh
 # Leaves the services running; stop them with bench/scan-services.sh stop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,8 @@ RUNS_ALL=${RUNS_ALL:-1}
 RUNS_UDP=${RUNS_UDP:-1}
 CASES=${CASES:-tcp4 all4 tcp6 udp}
 NMAP=${NMAP:-1}
+# HOMESOC names another homesoc binary, e.g. one built from a branch.
+hsbin=${HOMESOC:-$out/homesoc}
 SVC_DIR=${SVC_DIR:-/tmp/homesoc-scan-services}
 V4=127.0.2.1
 UDP_PORTS=53,123,161,1900,5353
@@ -28,7 +31,7 @@ mkdir -p "$res"
 bench/scan-services.sh start "$SVC_DIR" | tail -1 >&2
 
 # homesoc_scans succeeds when the binary has the scan command.
-homesoc_scans() { "$out/homesoc" scan --help 2>&1 | grep -q 'homesoc scan'; }
+homesoc_scans() { "$hsbin" scan --help 2>&1 | grep -q 'homesoc scan'; }
 
 # The scans: a name, nmap's arguments, homesoc's arguments, runs, protocol.
 nmap_args() {
@@ -105,8 +108,8 @@ ports_homesoc() {
 # compare NMAP_PORTS HOMESOC_PORTS prints a markdown table of the union of
 # ports: what each found, and whether service and product agree (names
 # compared case-insensitively without spaces, one a prefix of the other, so
-# "MiniUPnP" matches "MiniUPnPd"; an unidentified product on one side only
-# counts as a difference).
+# "MiniUPnP" matches "MiniUPnPd", and nmap's "domain" is "dns"; an
+# unidentified product on one side only counts as a difference).
 compare() {
 	python3 - "$1" "$2" <<-'EOF'
 		import sys
@@ -120,8 +123,11 @@ compare() {
 		        return None
 		    return rows
 		n, h = load(sys.argv[1]), load(sys.argv[2])
+		# The same protocol under nmap's name and ours.
+		alias = {"domain": "dns", "upnp": "ssdp", "http-proxy": "http"}
 		def norm(s):
-		    return s.lower().replace(" ", "").rstrip("?")
+		    s = s.lower().replace(" ", "").rstrip("?")
+		    return alias.get(s, s)
 		def same(a, b):
 		    a, b = norm(a), norm(b)
 		    return a == b or (a and b and (a.startswith(b) or b.startswith(a)))
@@ -163,7 +169,7 @@ for c in $CASES; do
 		fi
 		if homesoc_scans; then
 			# shellcheck disable=SC2086
-			t=$(wall "$res/$c.json" "$out/homesoc" --data "$out/scan-data" scan --json $hargs)
+			t=$(wall "$res/$c.json" "$hsbin" --data "$out/scan-data" scan --json $hargs)
 			ht+=("$t")
 			echo "$c homesoc run $run: $t s" >&2
 		fi
