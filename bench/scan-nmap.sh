@@ -33,19 +33,32 @@ bench/scan-services.sh start "$SVC_DIR" | tail -1 >&2
 # homesoc_scans succeeds when the binary has the scan command.
 homesoc_scans() { "$hsbin" scan --help 2>&1 | grep -q 'homesoc scan'; }
 
+# Wildcard TCP listeners (0.0.0.0, [::], *) are not the benchmark's, whose
+# services all bind 127.0.2.1 or ::1: the scans leave their ports alone.
+foreign=$(ss -Hltn | awk '{ print $4 }' | grep -E '^(0\.0\.0\.0|\[::\]|\*):' | sed 's/.*://' | sort -nu | paste -sd, -)
+exclude=${foreign:+--exclude-ports $foreign}
+# all_but prints 1-65535 without the ports of foreign, as ranges.
+all_but() {
+	tr ',' '\n' <<< "$foreign" | awk '
+		function add(a, b) { r = r (r == "" ? "" : ",") (a == b ? a : a "-" b) }
+		BEGIN { lo = 1 }
+		NF { if ($1 > lo) add(lo, $1 - 1); lo = $1 + 1 }
+		END { if (lo <= 65535) add(lo, 65535); print r }'
+}
+
 # The scans: a name, nmap's arguments, homesoc's arguments, runs, protocol.
 nmap_args() {
 	case $1 in
-	tcp4) echo "-n -sV -F $V4" ;;
-	all4) echo "-n -sV -p- $V4" ;;
-	tcp6) echo "-n -6 -sV -F ::1" ;;
+	tcp4) echo "-n -sV -F $exclude $V4" ;;
+	all4) echo "-n -sV -p- $exclude $V4" ;;
+	tcp6) echo "-n -6 -sV -F $exclude ::1" ;;
 	udp) echo "-n -sU -sV -p $UDP_PORTS $V4" ;;
 	esac
 }
 homesoc_args() {
 	case $1 in
 	tcp4) echo "--ports top100 --allow $V4/32 $V4" ;;
-	all4) echo "--ports all --allow $V4/32 $V4" ;;
+	all4) if [ -n "$foreign" ]; then echo "--ports $(all_but) --allow $V4/32 $V4"; else echo "--ports all --allow $V4/32 $V4"; fi ;;
 	tcp6) echo "--ports top100 --allow ::1/128 ::1" ;;
 	udp) echo "--udp --ports $UDP_PORTS --allow $V4/32 $V4" ;;
 	esac
@@ -105,13 +118,15 @@ ports_homesoc() {
 	EOF
 }
 
-# compare NMAP_PORTS HOMESOC_PORTS prints a markdown table of the union of
-# ports: what each found, and whether service and product agree (names
-# compared case-insensitively without spaces, one a prefix of the other, so
-# "MiniUPnP" matches "MiniUPnPd", and nmap's "domain" is "dns"; an
-# unidentified product on one side only counts as a difference).
+# compare NMAP_PORTS HOMESOC_PORTS SUMMARY prints a markdown table of the
+# union of ports: what each found, and whether service and product agree
+# (names compared case-insensitively without spaces, one a prefix of the
+# other, so "MiniUPnP" matches "MiniUPnPd", and nmap's "domain" is "dns"; a
+# product named by one side only says which). It writes the counts to
+# SUMMARY: ports found by nmap, by homesoc, by both, services and products
+# that agree.
 compare() {
-	python3 - "$1" "$2" <<-'EOF'
+	python3 - "$@" <<-'EOF'
 		import sys
 		def load(path):
 		    rows = {}
@@ -130,31 +145,46 @@ compare() {
 		    return alias.get(s, s)
 		def same(a, b):
 		    a, b = norm(a), norm(b)
-		    return a == b or (a and b and (a.startswith(b) or b.startswith(a)))
+		    return a == b or bool(a and b and (a.startswith(b) or b.startswith(a)))
+		def product(a, b):
+		    a, b = a.split(" ")[0], b.split(" ")[0]
+		    if not a and not b:
+		        return "neither"
+		    if not a:
+		        return "homesoc only"
+		    if not b:
+		        return "nmap only"
+		    return "yes" if same(a, b) else "no"
 		def cell(r):
 		    return "-" if r is None else f"{r[0]} {r[1]} {r[2]}".strip()
+		both = svc_ok = prod_ok = 0
 		print("| port | nmap | homesoc | service | product |")
 		print("|---|---|---|---|---|")
 		for port in sorted(set(n or {}) | set(h or {})):
 		    a, b = (n or {}).get(port), (h or {}).get(port)
-		    hs = "pending" if h is None else cell(b)
-		    if a is None or b is None:
-		        svc = prod = "-" if h is None else "missed by " + ("nmap" if a is None else "homesoc")
+		    if h is None:
+		        hs, svc, prod = "pending", "-", "-"
+		    elif a is None or b is None:
+		        hs, svc, prod = cell(b), "missed by " + ("nmap" if a is None else "homesoc"), "-"
 		    else:
-		        svc = "yes" if same(a[1], b[1]) else "no"
-		        prod = "yes" if same(a[2].split(" ")[0], b[2].split(" ")[0]) else "no"
+		        both += 1
+		        hs, svc, prod = cell(b), "yes" if same(a[1], b[1]) else "no", product(a[2], b[2])
+		        svc_ok += svc == "yes"
+		        prod_ok += prod in ("yes", "neither", "homesoc only")
 		    print(f"| {port} | {cell(a)} | {hs} | {svc} | {prod} |")
+		with open(sys.argv[3], "w") as f:
+		    count = lambda r: "-" if r is None else str(len(r))
+		    f.write(f"{count(n)}\t{count(h)}\t{both if n is not None and h is not None else '-'}\t{svc_ok}\t{prod_ok}\n")
 	EOF
 }
 
 report=$res/report.md
+summary=$res/summary.md
 {
-	echo "$(machine), kernel $(uname -r), $(nmap --version | head -1)"
-	echo
-	echo "Services: \`bench/scan-services.sh start\` (127.0.2.1 and ::1)."
-	homesoc_scans || echo "homesoc: \`homesoc scan\` does not exist in this build yet: its side is pending."
-} > "$report"
-
+	echo "| scan | open ports nmap / homesoc / both | same service | same product or better | wall nmap (median) | wall homesoc (median) | homesoc/nmap |"
+	echo "|---|---|---|---|---|---|---|"
+} > "$summary"
+: > "$report"
 for c in $CASES; do
 	pr=$(proto "$c")
 	nt=() ht=()
@@ -180,19 +210,30 @@ for c in $CASES; do
 	nm=- hm=- ratio=-
 	[ ${#nt[@]} -gt 0 ] && nm=$(median "${nt[@]}")
 	[ ${#ht[@]} -gt 0 ] && hm=$(median "${ht[@]}")
-	[ "$nm" != - ] && [ "$hm" != - ] && ratio=$(awk -v a="$hm" -v b="$nm" 'BEGIN { printf "%.2f", a / b }')
+	[ "$nm" != - ] && [ "$hm" != - ] && ratio=$(awk -v a="$hm" -v b="$nm" 'BEGIN { printf "%.3f", a / b }')
 	{
 		echo
-		echo "### $c"
+		echo "#### $c"
 		echo
 		echo '```'
 		echo "nmap $nargs -oX $c.xml"
 		echo "homesoc scan --json $hargs"
 		echo '```'
 		echo
-		echo "wall, median of ${#nt[@]}/${#ht[@]} runs: nmap ${nm} s (${nt[*]:-}), homesoc ${hm} s (${ht[*]:-}); homesoc/nmap ${ratio}"
+		echo "Wall times (s): nmap ${nt[*]:-not run}; homesoc ${ht[*]:-not run}."
 		echo
-		compare "$res/$c.nmap.ports" "$res/$c.homesoc.ports"
+		compare "$res/$c.nmap.ports" "$res/$c.homesoc.ports" "$res/$c.counts"
 	} >> "$report"
+	IFS=$'\t' read -r fn fh fb sv pd < "$res/$c.counts"
+	if [ "$fh" = - ]; then sv=pending pd=pending hm=pending; else sv="$sv/$fb" pd="$pd/$fb" hm="$hm s"; fi
+	[ "$nm" = - ] || nm="$nm s"
+	echo "| $c | $fn / $fh / $fb | $sv | $pd | $nm | $hm | $ratio |" >> "$summary"
 done
-cat "$report"
+{
+	echo "$(machine), kernel $(uname -r), $(nmap --version | head -1)."
+	echo "Services: \`bench/scan-services.sh start\` (127.0.2.1 and ::1)."
+	homesoc_scans || echo "\`homesoc scan\` does not exist in this build yet: its side is pending."
+	echo
+	cat "$summary" "$report"
+} > "$res/benchmarks.md"
+cat "$res/benchmarks.md"
