@@ -33,11 +33,16 @@ dir=${2:-/tmp/homesoc-scan-services}
 V4=${SCAN_V4:-127.0.2.1}
 V6=::1
 
-# alive NAME succeeds when the process of NAME's pid file runs.
+# started PID prints when the process PID started (clock ticks since boot),
+# which tells it from a later process that got the same pid.
+started() { awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat" 2> /dev/null; }
+
+# alive NAME succeeds when the process of NAME's pid file, "PID START", is
+# still the one that start launched.
 alive() {
-	local pid
-	pid=$(cat "$dir/pids/$1.pid" 2>/dev/null) || return 1
-	kill -0 "$pid" 2>/dev/null
+	local pid start
+	read -r pid start 2> /dev/null < "$dir/pids/$1.pid" || return 1
+	[ -n "$start" ] && [ "$(started "$pid")" = "$start" ]
 }
 
 # launch NAME CMD... runs CMD in the foreground of a new session, its output
@@ -50,7 +55,7 @@ launch() {
 		return
 	fi
 	setsid "$@" > "$dir/log/$name.log" 2>&1 < /dev/null &
-	echo $! > "$dir/pids/$name.pid"
+	echo "$! $(started $!)" > "$dir/pids/$name.pid"
 }
 
 install_packages() {
@@ -268,8 +273,8 @@ stop() {
 	for f in "$dir"/pids/*.pid; do
 		[ -e "$f" ] || continue
 		name=$(basename "$f" .pid)
-		pid=$(cat "$f")
-		if kill -0 "$pid" 2>/dev/null; then
+		read -r pid _ < "$f"
+		if alive "$name"; then
 			kill "$pid"
 			for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 			kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
