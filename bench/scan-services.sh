@@ -51,7 +51,7 @@ launch() {
 	local name=$1
 	shift
 	if alive "$name"; then
-		echo "$name: already running (pid $(cat "$dir/pids/$name.pid"))"
+		echo "$name: already running (pid $(cut -d' ' -f1 "$dir/pids/$name.pid"))"
 		return
 	fi
 	setsid "$@" > "$dir/log/$name.log" 2>&1 < /dev/null &
@@ -245,8 +245,8 @@ start() {
 	# Wait up to 10 s for every listener.
 	local want="$V4:21 [$V6]:21 $V4:22 [$V6]:22 $V4:23 [$V6]:23 $V4:53 $V4:80 [$V6]:80 $V4:443 [$V6]:443 $V4:5000 [$V6]:5000 $V4:6379 [$V6]:6379 $V4:8080 [$V6]:8080"
 	local wantu="$V4:53 $V4:123 $V4:161 $V4:1900 [$V6]:1900"
-	local i missing
-	for i in $(seq 50); do
+	local missing
+	for _ in $(seq 50); do
 		missing=$(missing_listeners "$want" "$wantu")
 		[ -z "$missing" ] && break
 		sleep 0.2
@@ -275,7 +275,8 @@ stop() {
 		name=$(basename "$f" .pid)
 		read -r pid _ < "$f"
 		if alive "$name"; then
-			kill "$pid"
+			# setsid made it a process group leader: its workers go too.
+			kill -- "-$pid" 2> /dev/null || kill "$pid"
 			for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 			kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
 			echo "$name: stopped (pid $pid)"
