@@ -151,6 +151,7 @@ hs=("$hsbin" --data "$res/data" scan --json --ports top100)
 # shellcheck disable=SC2206
 hs+=($allow)
 if ! "$hsbin" scan --help 2>&1 | grep -q 'homesoc scan'; then
+	echo "$hsbin has no scan command yet: measuring nmap only, homesoc's side pending" >&2
 	echo "| homesoc scan --ports top100 | - | pending: \`homesoc scan\` does not exist in this build yet | - | - |" >> "$report"
 else
 	settings=(default)
