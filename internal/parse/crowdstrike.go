@@ -61,6 +61,7 @@ type fdrRecord struct {
 	LocalPort        jsonText `json:"LocalPort"`
 	RemotePort       jsonText `json:"RemotePort"`
 	Protocol         jsonText `json:"Protocol"`
+	Direction        jsonText `json:"ConnectionDirection"`
 
 	// aidmaster
 	AgentVersion   jsonText `json:"AgentVersion"`
@@ -118,10 +119,8 @@ func (p *crowdStrikeParser) Parse(line []byte, ev *event.Network) error {
 	}
 	name := string(r.SimpleName)
 	switch name {
-	case "NetworkConnectIP4", "NetworkConnectIP6":
-		return p.connection(&r, line, ev, event.DirOutbound)
-	case "NetworkReceiveAcceptIP4", "NetworkReceiveAcceptIP6":
-		return p.connection(&r, line, ev, event.DirInbound)
+	case "NetworkConnectIP4", "NetworkConnectIP6", "NetworkReceiveAcceptIP4", "NetworkReceiveAcceptIP6":
+		return p.connection(&r, line, ev)
 	case "NetworkListenIP4", "NetworkListenIP6":
 		return p.listen(&r, line)
 	}
@@ -185,6 +184,31 @@ func (r *fdrRecord) remote() (jsonText, string) {
 	return r.RemoteAddressIP4, "RemoteAddressIP4"
 }
 
+// direction is a connection's direction. The sensor says it in
+// ConnectionDirection: "0" outbound (the host connected), "1" inbound (the
+// host accepted), as the parsers others publish read the field - Elastic's
+// FDR pipeline (elastic/integrations packages/crowdstrike, fdr-gen
+// default.go networkFields: 0 outbound, 1 inbound, any other value
+// unknown) and Exabeam's NetworkConnectIP parser (ExabeamLabs/Content-Doc
+// parserContent_crowdstrike-network-connection.md: 0 local end as source,
+// 1 local end as destination). CrowdStrike's own data dictionary is not
+// public. Other values are documented nowhere (the real samples carry "2"
+// on a RawBindIP6, a bind that is neither), so they, and a record without
+// the field, fall back to the event's name: NetworkReceiveAccept inbound,
+// NetworkConnect outbound.
+func (r *fdrRecord) direction() string {
+	switch strings.TrimSpace(string(r.Direction)) {
+	case "0":
+		return event.DirOutbound
+	case "1":
+		return event.DirInbound
+	}
+	if strings.HasPrefix(string(r.SimpleName), "NetworkReceiveAccept") {
+		return event.DirInbound
+	}
+	return event.DirOutbound
+}
+
 // eventTime is an event's time: timestamp (epoch ms, when the cloud got
 // it), else ContextTimeStamp (epoch seconds on the host).
 func (r *fdrRecord) eventTime() (time.Time, error) {
@@ -197,8 +221,8 @@ func (r *fdrRecord) eventTime() (time.Time, error) {
 	return time.Time{}, errors.New("missing timestamp")
 }
 
-// connection fills ev from a connect (outbound) or accept (inbound) event.
-func (p *crowdStrikeParser) connection(r *fdrRecord, line []byte, ev *event.Network, dir string) error {
+// connection fills ev from a connect or accept event.
+func (p *crowdStrikeParser) connection(r *fdrRecord, line []byte, ev *event.Network) error {
 	if r.AID == "" {
 		return errors.New("missing aid")
 	}
@@ -228,6 +252,7 @@ func (p *crowdStrikeParser) connection(r *fdrRecord, line []byte, ev *event.Netw
 	if err != nil {
 		return err
 	}
+	dir := r.direction()
 	if dir == event.DirOutbound {
 		ev.SrcIP, ev.SrcPort, ev.DstIP, ev.DstPort = local, lport, remote, rport
 	} else {

@@ -23,6 +23,15 @@ type edrWant struct {
 	err    string
 }
 
+// byteLines is lines as runEDR takes them.
+func byteLines(lines ...string) [][]byte {
+	bs := make([][]byte, len(lines))
+	for i, l := range lines {
+		bs[i] = []byte(l)
+	}
+	return bs
+}
+
 // runEDR parses lines with p and checks each against want. Expected states
 // get the line as Raw and their id from idSpace.
 func runEDR(t *testing.T, p Parser, idSpace string, lines [][]byte, want []edrWant) {
