@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -169,19 +170,21 @@ func fdrSimpleName(obj []byte) ([]byte, bool) {
 // the *AddressIP6 fields.
 func (r *fdrRecord) ipv6() bool { return strings.HasSuffix(string(r.SimpleName), "IP6") }
 
-// local and remote are the event's address fields and their names.
-func (r *fdrRecord) local() (jsonText, string) {
+// local and remote are the event's ends.
+func (r *fdrRecord) local() (netip.AddrPort, error) {
+	ip := edrField{r.LocalAddressIP4, "LocalAddressIP4"}
 	if r.ipv6() {
-		return r.LocalAddressIP6, "LocalAddressIP6"
+		ip = edrField{r.LocalAddressIP6, "LocalAddressIP6"}
 	}
-	return r.LocalAddressIP4, "LocalAddressIP4"
+	return edrEnd(ip, edrField{r.LocalPort, "LocalPort"})
 }
 
-func (r *fdrRecord) remote() (jsonText, string) {
+func (r *fdrRecord) remote() (netip.AddrPort, error) {
+	ip := edrField{r.RemoteAddressIP4, "RemoteAddressIP4"}
 	if r.ipv6() {
-		return r.RemoteAddressIP6, "RemoteAddressIP6"
+		ip = edrField{r.RemoteAddressIP6, "RemoteAddressIP6"}
 	}
-	return r.RemoteAddressIP4, "RemoteAddressIP4"
+	return edrEnd(ip, edrField{r.RemotePort, "RemotePort"})
 }
 
 // direction is a connection's direction. The sensor says it in
@@ -226,21 +229,11 @@ func (p *crowdStrikeParser) connection(r *fdrRecord, line []byte, ev *event.Netw
 	if r.AID == "" {
 		return errors.New("missing aid")
 	}
-	lv, lname := r.local()
-	rv, rname := r.remote()
-	local, err := needAddr(lv, lname)
+	local, err := r.local()
 	if err != nil {
 		return err
 	}
-	remote, err := needAddr(rv, rname)
-	if err != nil {
-		return err
-	}
-	lport, err := edrPort(r.LocalPort, "LocalPort")
-	if err != nil {
-		return err
-	}
-	rport, err := edrPort(r.RemotePort, "RemotePort")
+	remote, err := r.remote()
 	if err != nil {
 		return err
 	}
@@ -253,11 +246,7 @@ func (p *crowdStrikeParser) connection(r *fdrRecord, line []byte, ev *event.Netw
 		return err
 	}
 	dir := r.direction()
-	if dir == event.DirOutbound {
-		ev.SrcIP, ev.SrcPort, ev.DstIP, ev.DstPort = local, lport, remote, rport
-	} else {
-		ev.SrcIP, ev.SrcPort, ev.DstIP, ev.DstPort = remote, rport, local, lport
-	}
+	setEnds(ev, dir, local, remote)
 	if r.ID != "" {
 		ev.ID = event.NewID(crowdStrikeName, []byte(r.ID))
 	} else {
@@ -282,12 +271,7 @@ func (p *crowdStrikeParser) listen(r *fdrRecord, line []byte) error {
 	if r.AID == "" {
 		return errors.New("missing aid")
 	}
-	lv, lname := r.local()
-	local, err := needAddr(lv, lname)
-	if err != nil {
-		return err
-	}
-	port, err := edrPort(r.LocalPort, "LocalPort")
+	local, err := r.local()
 	if err != nil {
 		return err
 	}
@@ -297,8 +281,7 @@ func (p *crowdStrikeParser) listen(r *fdrRecord, line []byte) error {
 	}
 	s := r.state(t, string(line))
 	s.Kind = event.StateListen
-	s.Address = local
-	s.Port = port
+	s.Address, s.Port = local.Addr(), local.Port()
 	s.Protocol = p.protos.get([]byte(r.Protocol))
 	p.add(crowdStrikeName, s)
 	return ErrExtraOnly

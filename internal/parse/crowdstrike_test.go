@@ -230,3 +230,33 @@ func TestCrowdStrikeRealConnections(t *testing.T) {
 	}
 	runEDR(t, newCrowdStrikeParser(), crowdStrikeName, lines, want)
 }
+
+// TestCrowdStrikeHosts checks the host records' states where the fixture
+// has none: an interface without an address, one named only by its
+// description, and an aidmaster record with an address of each kind.
+func TestCrowdStrikeHosts(t *testing.T) {
+	lines := byteLines(
+		`{"aid":"a1","cid":"c1","_time":"1714557600","MAC":"A4-5E-60-11-22-33","InterfaceDescription":"Intel(R) Ethernet"}`,
+		`{"aid":"a1","cid":"c1","_time":"1714557600","MAC":"junk","InterfaceAlias":"Wi-Fi","LocalAddressIP4":"192.168.1.23 10.0.0.5"}`,
+		`{"aid":"a1","cid":"c1","Time":"1714557600","aip":"198.51.100.7","LocalAddressIP4":"192.168.1.23","MAC":"A4-5E-60-11-22-33"}`,
+		`{"aid":"a1","cid":"c1","AgentLocalTime":"1714557600","aip":"198.51.100.7","LocalAddressIP4":"192.168.1.300"}`,
+	)
+	at := utc(2024, 5, 1, 10, 0, 0)
+	want := []edrWant{
+		{states: []event.EndpointState{csState(event.EndpointState{Time: at, DeviceID: "a1", Kind: event.StateDevice,
+			MAC: "a4:5e:60:11:22:33", Interface: "Intel(R) Ethernet"})}},
+		{states: []event.EndpointState{
+			csState(event.EndpointState{Time: at, DeviceID: "a1", Kind: event.StateInterface,
+				Address: addr("192.168.1.23"), Interface: "Wi-Fi"}),
+			csState(event.EndpointState{Time: at, DeviceID: "a1", Kind: event.StateInterface,
+				Address: addr("10.0.0.5"), Interface: "Wi-Fi"}),
+		}},
+		{states: []event.EndpointState{
+			csState(event.EndpointState{Time: at, DeviceID: "a1", Kind: event.StatePublicIP, Address: addr("198.51.100.7")}),
+			csState(event.EndpointState{Time: at, DeviceID: "a1", Kind: event.StateInterface,
+				Address: addr("192.168.1.23"), MAC: "a4:5e:60:11:22:33"}),
+		}},
+		{err: `bad LocalAddressIP4 "192.168.1.300"`}, // and no public_ip state left behind
+	}
+	runEDR(t, newCrowdStrikeParser(), crowdStrikeName, lines, want)
+}
