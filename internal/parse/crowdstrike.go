@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -61,6 +62,7 @@ type fdrRecord struct {
 	LocalPort        jsonText `json:"LocalPort"`
 	RemotePort       jsonText `json:"RemotePort"`
 	Protocol         jsonText `json:"Protocol"`
+	Direction        jsonText `json:"ConnectionDirection"`
 
 	// aidmaster
 	AgentVersion   jsonText `json:"AgentVersion"`
@@ -118,10 +120,8 @@ func (p *crowdStrikeParser) Parse(line []byte, ev *event.Network) error {
 	}
 	name := string(r.SimpleName)
 	switch name {
-	case "NetworkConnectIP4", "NetworkConnectIP6":
-		return p.connection(&r, line, ev, event.DirOutbound)
-	case "NetworkReceiveAcceptIP4", "NetworkReceiveAcceptIP6":
-		return p.connection(&r, line, ev, event.DirInbound)
+	case "NetworkConnectIP4", "NetworkConnectIP6", "NetworkReceiveAcceptIP4", "NetworkReceiveAcceptIP6":
+		return p.connection(&r, line, ev)
 	case "NetworkListenIP4", "NetworkListenIP6":
 		return p.listen(&r, line)
 	}
@@ -170,19 +170,46 @@ func fdrSimpleName(obj []byte) ([]byte, bool) {
 // the *AddressIP6 fields.
 func (r *fdrRecord) ipv6() bool { return strings.HasSuffix(string(r.SimpleName), "IP6") }
 
-// local and remote are the event's address fields and their names.
-func (r *fdrRecord) local() (jsonText, string) {
+// local and remote are the event's ends.
+func (r *fdrRecord) local() (netip.AddrPort, error) {
+	ip := edrField{r.LocalAddressIP4, "LocalAddressIP4"}
 	if r.ipv6() {
-		return r.LocalAddressIP6, "LocalAddressIP6"
+		ip = edrField{r.LocalAddressIP6, "LocalAddressIP6"}
 	}
-	return r.LocalAddressIP4, "LocalAddressIP4"
+	return edrEnd(ip, edrField{r.LocalPort, "LocalPort"})
 }
 
-func (r *fdrRecord) remote() (jsonText, string) {
+func (r *fdrRecord) remote() (netip.AddrPort, error) {
+	ip := edrField{r.RemoteAddressIP4, "RemoteAddressIP4"}
 	if r.ipv6() {
-		return r.RemoteAddressIP6, "RemoteAddressIP6"
+		ip = edrField{r.RemoteAddressIP6, "RemoteAddressIP6"}
 	}
-	return r.RemoteAddressIP4, "RemoteAddressIP4"
+	return edrEnd(ip, edrField{r.RemotePort, "RemotePort"})
+}
+
+// direction is a connection's direction. The sensor says it in
+// ConnectionDirection: "0" outbound (the host connected), "1" inbound (the
+// host accepted), as the parsers others publish read the field - Elastic's
+// FDR pipeline (elastic/integrations packages/crowdstrike, fdr-gen
+// default.go networkFields: 0 outbound, 1 inbound, any other value
+// unknown) and Exabeam's NetworkConnectIP parser (ExabeamLabs/Content-Doc
+// parserContent_crowdstrike-network-connection.md: 0 local end as source,
+// 1 local end as destination). CrowdStrike's own data dictionary is not
+// public. Other values are documented nowhere (the real samples carry "2"
+// on a RawBindIP6, a bind that is neither), so they, and a record without
+// the field, fall back to the event's name: NetworkReceiveAccept inbound,
+// NetworkConnect outbound.
+func (r *fdrRecord) direction() string {
+	switch strings.TrimSpace(string(r.Direction)) {
+	case "0":
+		return event.DirOutbound
+	case "1":
+		return event.DirInbound
+	}
+	if strings.HasPrefix(string(r.SimpleName), "NetworkReceiveAccept") {
+		return event.DirInbound
+	}
+	return event.DirOutbound
 }
 
 // eventTime is an event's time: timestamp (epoch ms, when the cloud got
@@ -197,26 +224,16 @@ func (r *fdrRecord) eventTime() (time.Time, error) {
 	return time.Time{}, errors.New("missing timestamp")
 }
 
-// connection fills ev from a connect (outbound) or accept (inbound) event.
-func (p *crowdStrikeParser) connection(r *fdrRecord, line []byte, ev *event.Network, dir string) error {
+// connection fills ev from a connect or accept event.
+func (p *crowdStrikeParser) connection(r *fdrRecord, line []byte, ev *event.Network) error {
 	if r.AID == "" {
 		return errors.New("missing aid")
 	}
-	lv, lname := r.local()
-	rv, rname := r.remote()
-	local, err := needAddr(lv, lname)
+	local, err := r.local()
 	if err != nil {
 		return err
 	}
-	remote, err := needAddr(rv, rname)
-	if err != nil {
-		return err
-	}
-	lport, err := edrPort(r.LocalPort, "LocalPort")
-	if err != nil {
-		return err
-	}
-	rport, err := edrPort(r.RemotePort, "RemotePort")
+	remote, err := r.remote()
 	if err != nil {
 		return err
 	}
@@ -228,11 +245,8 @@ func (p *crowdStrikeParser) connection(r *fdrRecord, line []byte, ev *event.Netw
 	if err != nil {
 		return err
 	}
-	if dir == event.DirOutbound {
-		ev.SrcIP, ev.SrcPort, ev.DstIP, ev.DstPort = local, lport, remote, rport
-	} else {
-		ev.SrcIP, ev.SrcPort, ev.DstIP, ev.DstPort = remote, rport, local, lport
-	}
+	dir := r.direction()
+	setEnds(ev, dir, local, remote)
 	if r.ID != "" {
 		ev.ID = event.NewID(crowdStrikeName, []byte(r.ID))
 	} else {
@@ -257,12 +271,7 @@ func (p *crowdStrikeParser) listen(r *fdrRecord, line []byte) error {
 	if r.AID == "" {
 		return errors.New("missing aid")
 	}
-	lv, lname := r.local()
-	local, err := needAddr(lv, lname)
-	if err != nil {
-		return err
-	}
-	port, err := edrPort(r.LocalPort, "LocalPort")
+	local, err := r.local()
 	if err != nil {
 		return err
 	}
@@ -272,8 +281,7 @@ func (p *crowdStrikeParser) listen(r *fdrRecord, line []byte) error {
 	}
 	s := r.state(t, string(line))
 	s.Kind = event.StateListen
-	s.Address = local
-	s.Port = port
+	s.Address, s.Port = local.Addr(), local.Port()
 	s.Protocol = p.protos.get([]byte(r.Protocol))
 	p.add(crowdStrikeName, s)
 	return ErrExtraOnly

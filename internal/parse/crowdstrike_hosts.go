@@ -64,61 +64,37 @@ func (p *crowdStrikeParser) aidmaster(r *fdrRecord, line []byte) error {
 	if err != nil {
 		return err
 	}
-	locals, err := addrList(r.LocalAddressIP4, "LocalAddressIP4")
-	if err != nil {
-		return err
-	}
-	raw := string(line)
-	mac := edrMAC(r.MAC)
-	for _, a := range publics {
-		s := r.state(t, raw)
-		s.Kind = event.StatePublicIP
-		s.Address = a
-		p.add(crowdStrikeName, s)
-	}
-	for _, a := range locals {
-		s := r.state(t, raw)
-		s.Kind = event.StateInterface
-		s.Address = a
-		s.MAC = mac
-		p.add(crowdStrikeName, s)
-	}
-	if p.extra.Len() == 0 {
-		s := r.state(t, raw)
-		s.Kind = event.StateDevice
-		s.MAC = mac
-		p.add(crowdStrikeName, s)
-	}
-	return ErrExtraOnly
+	return p.hostStates(r, t, line, publics, "")
 }
 
-// managedAsset makes an interface state per address of one interface.
+// managedAsset makes an interface state per address of one interface, or a
+// device state with its MAC when it has none.
 func (p *crowdStrikeParser) managedAsset(r *fdrRecord, line []byte) error {
 	t, err := epochTime(r.UnderTime, "_time")
 	if err != nil {
 		return err
 	}
+	return p.hostStates(r, t, line, nil, firstOf(r.InterfaceAlias, r.InterfaceDescription))
+}
+
+// hostStates makes the states of a host record: a public_ip state per
+// address of publics, an interface state per LocalAddressIP4 address, on
+// the interface iface and with the record's MAC, and one device state
+// (still naming the MAC) when there are neither.
+func (p *crowdStrikeParser) hostStates(r *fdrRecord, t time.Time, line []byte, publics []netip.Addr, iface string) error {
 	locals, err := addrList(r.LocalAddressIP4, "LocalAddressIP4")
 	if err != nil {
 		return err
 	}
-	raw := string(line)
-	iface := string(r.InterfaceAlias)
-	if iface == "" {
-		iface = string(r.InterfaceDescription)
-	}
-	s := r.state(t, raw)
-	s.Kind = event.StateInterface
-	s.MAC = edrMAC(r.MAC)
-	s.Interface = iface
-	for _, a := range locals {
+	s := r.state(t, string(line))
+	s.Kind = event.StatePublicIP
+	for _, a := range publics {
 		s.Address = a
 		p.add(crowdStrikeName, s)
 	}
-	if len(locals) == 0 { // an interface without an address still names the device's MAC
-		s.Kind = event.StateDevice
-		p.add(crowdStrikeName, s)
-	}
+	s.MAC = edrMAC(r.MAC)
+	s.Interface = iface
+	p.addInterfaces(crowdStrikeName, s, locals)
 	return ErrExtraOnly
 }
 

@@ -1,6 +1,10 @@
 package parse
 
 import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/homesoc/homesoc/internal/event"
@@ -131,11 +135,7 @@ func TestCrowdStrikeBad(t *testing.T) {
 		// A name behind escapes is left to the decoder.
 		{err: "missing LocalAddressIP4"},
 	}
-	var bs [][]byte
-	for _, l := range lines {
-		bs = append(bs, []byte(l))
-	}
-	runEDR(t, newCrowdStrikeParser(), crowdStrikeName, bs, want)
+	runEDR(t, newCrowdStrikeParser(), crowdStrikeName, byteLines(lines...), want)
 }
 
 // TestCrowdStrikeExtraReset checks that a line's states do not outlive it.
@@ -149,4 +149,114 @@ func TestCrowdStrikeExtraReset(t *testing.T) {
 	if err := p.Parse(lines[0], &ev); err != nil || p.Extra().Len() != 0 {
 		t.Fatalf("connect line after it: %v, %d states", err, p.Extra().Len())
 	}
+}
+
+// TestCrowdStrikeDirection checks that ConnectionDirection decides which
+// end is the source where it says "0" or "1", and that the event's name
+// decides otherwise.
+func TestCrowdStrikeDirection(t *testing.T) {
+	const ends = `"aid":"a1","timestamp":"1714557600123","Protocol":"6",` +
+		`"LocalAddressIP4":"192.168.1.23","LocalPort":"3389","RemoteAddressIP4":"203.0.113.50","RemotePort":"40000",` +
+		`"LocalAddressIP6":"2001:db8:1::40","RemoteAddressIP6":"2001:db8:3::5"`
+	lines := byteLines(
+		`{"id":"d1","event_simpleName":"NetworkConnectIP4",`+ends+`,"ConnectionDirection":"1"}`,
+		`{"id":"d2","event_simpleName":"NetworkReceiveAcceptIP4",`+ends+`,"ConnectionDirection":"0"}`,
+		`{"id":"d3","event_simpleName":"NetworkReceiveAcceptIP4",`+ends+`,"ConnectionDirection":"2"}`,
+		`{"id":"d4","event_simpleName":"NetworkConnectIP6",`+ends+`,"ConnectionDirection":"2"}`,
+		`{"id":"d5","event_simpleName":"NetworkReceiveAcceptIP6",`+ends+`}`,
+		`{"id":"d6","event_simpleName":"NetworkConnectIP4",`+ends+`,"ConnectionDirection":1}`,
+		`{"id":"d7","event_simpleName":"NetworkReceiveAcceptIP4",`+ends+`,"ConnectionDirection":" 0 "}`,
+		`{"id":"d8","event_simpleName":"NetworkConnectIP4",`+ends+`,"ConnectionDirection":"inbound"}`,
+		`{"id":"d9","event_simpleName":"NetworkReceiveAcceptIP4",`+ends+`,"ConnectionDirection":null}`,
+	)
+	at := utc(2024, 5, 1, 10, 0, 0)
+	in4 := event.Network{Time: at, Direction: event.DirInbound, Protocol: "tcp", DeviceID: "a1",
+		SrcIP: addr("203.0.113.50"), SrcPort: 40000, DstIP: addr("192.168.1.23"), DstPort: 3389}
+	out4 := event.Network{Time: at, Direction: event.DirOutbound, Protocol: "tcp", DeviceID: "a1",
+		SrcIP: addr("192.168.1.23"), SrcPort: 3389, DstIP: addr("203.0.113.50"), DstPort: 40000}
+	in6, out6 := in4, out4
+	in6.SrcIP, in6.DstIP = addr("2001:db8:3::5"), addr("2001:db8:1::40")
+	out6.SrcIP, out6.DstIP = addr("2001:db8:1::40"), addr("2001:db8:3::5")
+	want := []edrWant{
+		{net: csNet("d1", in4)},
+		{net: csNet("d2", out4)},
+		{net: csNet("d3", in4)},
+		{net: csNet("d4", out6)},
+		{net: csNet("d5", in6)},
+		{net: csNet("d6", in4)},
+		{net: csNet("d7", out4)},
+		{net: csNet("d8", out4)},
+		{net: csNet("d9", in4)},
+	}
+	runEDR(t, newCrowdStrikeParser(), crowdStrikeName, lines, want)
+}
+
+// TestCrowdStrikeRealConnections checks the connections of the real FDR
+// sample (../shared/real-logs, not in the repository) field by field: each
+// carries ConnectionDirection, "0" on the connects and "1" on the accept.
+func TestCrowdStrikeRealConnections(t *testing.T) {
+	const file = "crowdstrike-fdr/sekoia-crowdstrike-telemetry.jsonl"
+	data, err := os.ReadFile(filepath.Join(realLogs, file))
+	if errors.Is(err, os.ErrNotExist) {
+		t.Skip("no " + file)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := bytes.Split(data, []byte("\n"))
+	var lines [][]byte
+	for _, i := range []int{2, 33, 34, 37, 38} { // the NetworkConnect and NetworkReceiveAccept lines
+		lines = append(lines, all[i-1])
+	}
+	const iosAID = "1ad825a8bc954a90bc5557c95740795c"
+	want := []edrWant{
+		{net: csNet("a83b4482-ca45-4d6b-850b-79d8a1b9e60f", event.Network{Time: utc(2023, 6, 23, 8, 42, 2),
+			Direction: event.DirOutbound, Protocol: "tcp", SrcIP: addr("1.2.3.4"), SrcPort: 54887,
+			DstIP: addr("5.6.7.8"), DstPort: 443, NATIP: addr("4.3.2.1"), DeviceID: "111111111111111"})},
+		{net: csNet("71d72ce3-8355-4e3e-94e9-eb638c361d56", event.Network{Time: utc(2024, 3, 21, 9, 47, 58),
+			Direction: event.DirOutbound, Protocol: "tcp", SrcIP: addr("0.0.0.0"), SrcPort: 0,
+			DstIP: addr("5.6.7.8"), DstPort: 443, NATIP: addr("4.5.6.7"), DeviceID: iosAID})},
+		{net: csNet("c1169837-5261-45a4-a1da-1102816304d0", event.Network{Time: utc(2024, 3, 21, 9, 48, 11),
+			Direction: event.DirOutbound, Protocol: "udp", SrcIP: addr("1.2.3.4"), SrcPort: 50309,
+			DstIP: addr("5.6.7.8"), DstPort: 443, NATIP: addr("4.5.6.7"), DeviceID: iosAID})},
+		{net: csNet("11111111-2222-3333-4444-555555555555", event.Network{Time: utc(2025, 9, 27, 14, 35, 52),
+			Direction: event.DirOutbound, Protocol: "tcp", SrcIP: addr("1111:2222:3333:4444:5555:6666:7777:8888"),
+			SrcPort: 60716, DstIP: addr("1111:2222:3333:4444::"), DstPort: 443,
+			NATIP: addr("1111:2222:3333:4444:5555:6666:7777:8888"), DeviceID: "11111111111111111111111111111111",
+			Hostname: "PC01"})},
+		{net: csNet("7fb546fb-d44f-4228-8e5b-f22868ac07f2", event.Network{Time: utc(2025, 4, 20, 18, 56, 11),
+			Direction: event.DirInbound, Protocol: "tcp", SrcIP: addr("1.2.3.4"), SrcPort: 48477,
+			DstIP: addr("1.2.3.4"), DstPort: 443, NATIP: addr("1.2.3.4"), DeviceID: "f18687223d706b48021322363cdaa15a"})},
+	}
+	runEDR(t, newCrowdStrikeParser(), crowdStrikeName, lines, want)
+}
+
+// TestCrowdStrikeHosts checks the host records' states where the fixture
+// has none: an interface without an address, one named only by its
+// description, and an aidmaster record with an address of each kind.
+func TestCrowdStrikeHosts(t *testing.T) {
+	lines := byteLines(
+		`{"aid":"a1","cid":"c1","_time":"1714557600","MAC":"A4-5E-60-11-22-33","InterfaceDescription":"Intel(R) Ethernet"}`,
+		`{"aid":"a1","cid":"c1","_time":"1714557600","MAC":"junk","InterfaceAlias":"Wi-Fi","LocalAddressIP4":"192.168.1.23 10.0.0.5"}`,
+		`{"aid":"a1","cid":"c1","Time":"1714557600","aip":"198.51.100.7","LocalAddressIP4":"192.168.1.23","MAC":"A4-5E-60-11-22-33"}`,
+		`{"aid":"a1","cid":"c1","AgentLocalTime":"1714557600","aip":"198.51.100.7","LocalAddressIP4":"192.168.1.300"}`,
+	)
+	at := utc(2024, 5, 1, 10, 0, 0)
+	want := []edrWant{
+		{states: []event.EndpointState{csState(event.EndpointState{Time: at, DeviceID: "a1", Kind: event.StateDevice,
+			MAC: "a4:5e:60:11:22:33", Interface: "Intel(R) Ethernet"})}},
+		{states: []event.EndpointState{
+			csState(event.EndpointState{Time: at, DeviceID: "a1", Kind: event.StateInterface,
+				Address: addr("192.168.1.23"), Interface: "Wi-Fi"}),
+			csState(event.EndpointState{Time: at, DeviceID: "a1", Kind: event.StateInterface,
+				Address: addr("10.0.0.5"), Interface: "Wi-Fi"}),
+		}},
+		{states: []event.EndpointState{
+			csState(event.EndpointState{Time: at, DeviceID: "a1", Kind: event.StatePublicIP, Address: addr("198.51.100.7")}),
+			csState(event.EndpointState{Time: at, DeviceID: "a1", Kind: event.StateInterface,
+				Address: addr("192.168.1.23"), MAC: "a4:5e:60:11:22:33"}),
+		}},
+		{err: `bad LocalAddressIP4 "192.168.1.300"`}, // and no public_ip state left behind
+	}
+	runEDR(t, newCrowdStrikeParser(), crowdStrikeName, lines, want)
 }

@@ -53,19 +53,11 @@ func (p *defenderMapper) networkEvent(r *defenderRow, t time.Time, line []byte, 
 	if !ok {
 		return fmt.Errorf("defender %s action %q is not a connection: %w", tableNetworkEvents, quote([]byte(act)), ErrSkip)
 	}
-	local, err := needAddr(r.LocalIP, "LocalIP")
+	local, err := r.local()
 	if err != nil {
 		return err
 	}
-	remote, err := needAddr(r.RemoteIP, "RemoteIP")
-	if err != nil {
-		return err
-	}
-	lport, err := edrPort(r.LocalPort, "LocalPort")
-	if err != nil {
-		return err
-	}
-	rport, err := edrPort(r.RemotePort, "RemotePort")
+	remote, err := edrEnd(edrField{r.RemoteIP, "RemoteIP"}, edrField{r.RemotePort, "RemotePort"})
 	if err != nil {
 		return err
 	}
@@ -73,11 +65,7 @@ func (p *defenderMapper) networkEvent(r *defenderRow, t time.Time, line []byte, 
 	if dir == event.DirOutbound && inboundByNetworkInspection(r.AdditionalFields) {
 		dir = event.DirInbound
 	}
-	if dir == event.DirOutbound {
-		ev.SrcIP, ev.SrcPort, ev.DstIP, ev.DstPort = local, lport, remote, rport
-	} else {
-		ev.SrcIP, ev.SrcPort, ev.DstIP, ev.DstPort = remote, rport, local, lport
-	}
+	setEnds(ev, dir, local, remote)
 	if r.ReportID != "" {
 		// DeviceId, ReportId and Timestamp identify a record (Defender's own
 		// advice for joining tables); seconds, as the portal's CSV keeps them.
@@ -140,18 +128,13 @@ func defenderProtocol(s string) string {
 
 // listen makes the listen state of a ListeningConnectionCreated row.
 func (p *defenderMapper) listen(r *defenderRow, t time.Time, line []byte) error {
-	local, err := needAddr(r.LocalIP, "LocalIP")
-	if err != nil {
-		return err
-	}
-	port, err := edrPort(r.LocalPort, "LocalPort")
+	local, err := r.local()
 	if err != nil {
 		return err
 	}
 	s := p.state(r, t, string(line))
 	s.Kind = event.StateListen
-	s.Address = local
-	s.Port = port
+	s.Address, s.Port = local.Addr(), local.Port()
 	s.Protocol = defenderProtocol(string(r.Protocol))
 	s.UserName = string(r.AccountName)
 	p.add(defenderIDs, s)
@@ -171,25 +154,16 @@ func (p *defenderMapper) networkInfo(r *defenderRow, t time.Time, line []byte) e
 			return fmt.Errorf("bad IPAddresses %q: %v", quote([]byte(v)), err)
 		}
 	}
-	raw := string(line)
-	s := p.state(r, t, raw)
-	s.Kind = event.StateInterface
+	var addrs []netip.Addr
+	for _, e := range list {
+		if a, ok := edrAddr(e.IPAddress); ok {
+			addrs = append(addrs, a)
+		}
+	}
+	s := p.state(r, t, string(line))
 	s.MAC = edrMAC(r.MacAddress)
 	s.Interface = firstOf(r.AdapterName, r.AdapterDescription, r.AdapterType)
-	n := 0
-	for _, e := range list {
-		a, ok := edrAddr(e.IPAddress)
-		if !ok {
-			continue
-		}
-		s.Address = a
-		p.add(defenderIDs, s)
-		n++
-	}
-	if n == 0 {
-		s.Kind, s.Address = event.StateDevice, netip.Addr{}
-		p.add(defenderIDs, s)
-	}
+	p.addInterfaces(defenderIDs, s, addrs)
 	return ErrExtraOnly
 }
 
@@ -241,6 +215,11 @@ func firstOf(vs ...jsonText) string {
 		}
 	}
 	return ""
+}
+
+// local is the row's local end.
+func (r *defenderRow) local() (netip.AddrPort, error) {
+	return edrEnd(edrField{r.LocalIP, "LocalIP"}, edrField{r.LocalPort, "LocalPort"})
 }
 
 // state is an endpoint state with the row's device columns filled in.

@@ -138,11 +138,7 @@ func TestDefenderBad(t *testing.T) {
 		{err: `defender category "SecurityAlert" is not an advanced hunting table: nothing to store`},
 		{err: "missing properties"},
 	}
-	var bs [][]byte
-	for _, l := range lines {
-		bs = append(bs, []byte(l))
-	}
-	runEDR(t, newDefenderParser(), defenderIDs, bs, want)
+	runEDR(t, newDefenderParser(), defenderIDs, byteLines(lines...), want)
 }
 
 func TestDefenderCSVGood(t *testing.T) {
@@ -204,9 +200,5 @@ func TestDefenderCSVBad(t *testing.T) {
 		{err: "defender CSV row of a table other than DeviceNetworkEvents, DeviceNetworkInfo or DeviceInfo: nothing to store"},
 		{err: "nothing to store"},
 	}
-	var bs [][]byte
-	for _, l := range lines {
-		bs = append(bs, []byte(l))
-	}
-	runEDR(t, newDefenderCSVParser(), defenderIDs, bs, want)
+	runEDR(t, newDefenderCSVParser(), defenderIDs, byteLines(lines...), want)
 }

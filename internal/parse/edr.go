@@ -92,6 +92,37 @@ func edrPort(s jsonText, name string) (uint16, error) {
 	return uint16(n), nil
 }
 
+// edrField is a record's value with its column's name, for errors.
+type edrField struct {
+	value jsonText
+	name  string
+}
+
+// edrEnd parses one end of a connection or of a listening socket: the
+// address is required, a port "" is 0.
+func edrEnd(ip, port edrField) (netip.AddrPort, error) {
+	a, err := needAddr(ip.value, ip.name)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	n, err := edrPort(port.value, port.name)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return netip.AddrPortFrom(a, n), nil
+}
+
+// setEnds fills ev's source and destination from a connection's local and
+// remote ends: an inbound connection comes from the remote end to the
+// local one, an outbound one goes from the local end.
+func setEnds(ev *event.Network, dir string, local, remote netip.AddrPort) {
+	src, dst := local, remote
+	if dir == event.DirInbound {
+		src, dst = remote, local
+	}
+	ev.SrcIP, ev.SrcPort, ev.DstIP, ev.DstPort = src.Addr(), src.Port(), dst.Addr(), dst.Port()
+}
+
 // edrMAC renders a MAC address as "aa:bb:cc:dd:ee:ff" (FDR writes
 // 70-BD-0C-A6-4B-61, Defender 70:BD:...); anything that is not a 48-bit MAC
 // is "".
@@ -184,6 +215,21 @@ type edrExtra struct {
 
 // Extra implements ExtraParser.
 func (p *edrExtra) Extra() *event.Extra { return &p.extra }
+
+// addInterfaces adds s as an interface state per address. When the line
+// has given no state at all, s becomes one device state instead, so that a
+// record without addresses still names its device and MAC.
+func (p *edrExtra) addInterfaces(idFormat string, s event.EndpointState, addrs []netip.Addr) {
+	s.Kind = event.StateInterface
+	for _, a := range addrs {
+		s.Address = a
+		p.add(idFormat, s)
+	}
+	if p.extra.Len() == 0 {
+		s.Kind, s.Address = event.StateDevice, netip.Addr{}
+		p.add(idFormat, s)
+	}
+}
 
 // add appends a state, giving it its id. idFormat names the id space:
 // Defender's JSON and CSV share one, so a record seen in both is stored once.

@@ -23,6 +23,15 @@ type edrWant struct {
 	err    string
 }
 
+// byteLines is lines as runEDR takes them.
+func byteLines(lines ...string) [][]byte {
+	bs := make([][]byte, len(lines))
+	for i, l := range lines {
+		bs[i] = []byte(l)
+	}
+	return bs
+}
+
 // runEDR parses lines with p and checks each against want. Expected states
 // get the line as Raw and their id from idSpace.
 func runEDR(t *testing.T, p Parser, idSpace string, lines [][]byte, want []edrWant) {
@@ -142,23 +151,20 @@ func TestEDRIDs(t *testing.T) {
 		states, evs := parseStates(t, c.format, lines)
 		again, evsAgain := parseStates(t, c.format, lines)
 		seen := map[event.ID]bool{}
-		for i, s := range states {
-			if s.ID.IsZero() || seen[s.ID] {
-				t.Errorf("%s: state %d id %v zero or seen before", c.file, i, s.ID)
+		check := func(what string, i int, id, idAgain event.ID) {
+			if id.IsZero() || seen[id] {
+				t.Errorf("%s: %s %d id %v zero or seen before", c.file, what, i, id)
 			}
-			seen[s.ID] = true
-			if again[i].ID != s.ID {
-				t.Errorf("%s: state %d id changed between runs", c.file, i)
+			seen[id] = true
+			if idAgain != id {
+				t.Errorf("%s: %s %d id changed between runs", c.file, what, i)
 			}
 		}
+		for i, s := range states {
+			check("state", i, s.ID, again[i].ID)
+		}
 		for i, ev := range evs {
-			if ev.ID.IsZero() || seen[ev.ID] {
-				t.Errorf("%s: event %d id %v zero or seen before", c.file, i, ev.ID)
-			}
-			seen[ev.ID] = true
-			if evsAgain[i].ID != ev.ID {
-				t.Errorf("%s: event %d id changed between runs", c.file, i)
-			}
+			check("event", i, ev.ID, evsAgain[i].ID)
 		}
 	}
 
