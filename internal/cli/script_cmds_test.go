@@ -34,6 +34,9 @@ import (
 //	                           in $NAME; MAPFILE lines: EXT/PROTO CLIENT:PORT
 //	                           ENABLED LEASE_S DESCRIPTION...
 //	httpserve NAME             plain HTTP server (not an IGD), URL in $NAME
+//	sleep DURATION             wait, e.g. 1s (stored times have second resolution)
+//	grab NAME REGEXP           set $NAME to REGEXP's first group in the last
+//	                           command's stdout (the first match)
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"listen":    cmdListen,
 	"unlisten":  cmdUnlisten,
@@ -41,6 +44,8 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"stamp":     cmdStamp,
 	"igd":       cmdIGD,
 	"httpserve": cmdHTTPServe,
+	"grab":      cmdGrab,
+	"sleep":     cmdSleep,
 }
 
 // scriptStateKey holds a script's *scriptState in testscript.Env.Values.
@@ -269,4 +274,29 @@ func cmdHTTPServe(ts *testscript.TestScript, neg bool, args []string) {
 	}))
 	ts.Defer(srv.Close)
 	ts.Setenv(args[0], srv.URL+"/")
+}
+
+func cmdGrab(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: grab NAME REGEXP")
+	}
+	re, err := regexp.Compile(`(?m)` + args[1])
+	ts.Check(err)
+	m := re.FindStringSubmatch(ts.ReadFile("stdout"))
+	if len(m) < 2 {
+		ts.Fatalf("grab: no match for %s with a group in stdout", args[1])
+	}
+	ts.Setenv(args[0], m[1])
+}
+
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	if d > 5*time.Second {
+		ts.Fatalf("sleep: %s is too long for a script", d)
+	}
+	time.Sleep(d)
 }
