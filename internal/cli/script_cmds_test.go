@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -29,7 +30,8 @@ import (
 //	unlisten NAME              stop it: its port refuses from now on
 //	conns NAME N               exactly N connections were accepted (! : not N)
 //	stamp FILE                 replace @ms(-6h), @s(-6h) and @rfc3339(-6h) in
-//	                           FILE with that time before now
+//	                           FILE with that time before now, and ${NAME}
+//	                           with the script's $NAME
 //	igd NAME [MAPFILE]         fake UPnP IGD on 127.0.0.1, its description URL
 //	                           in $NAME; MAPFILE lines: EXT/PROTO CLIENT:PORT
 //	                           ENABLED LEASE_S DESCRIPTION...
@@ -57,8 +59,15 @@ type scriptState struct {
 	listeners map[string]*countingListener
 }
 
+// scriptSetup gives each script its state, and $NMAPXML, the directory of
+// the nmap XML samples of internal/scan/nmapxml.
 func scriptSetup(env *testscript.Env) error {
 	env.Values[scriptStateKey{}] = &scriptState{listeners: map[string]*countingListener{}}
+	dir, err := filepath.Abs(filepath.Join("..", "scan", "nmapxml", "testdata"))
+	if err != nil {
+		return err
+	}
+	env.Setenv("NMAPXML", dir)
 	return nil
 }
 
@@ -207,6 +216,14 @@ func cmdStamp(ts *testscript.TestScript, neg bool, args []string) {
 			return strconv.FormatInt(t.Unix(), 10)
 		}
 		return t.Format(time.RFC3339)
+	})
+	ts.Check(bad)
+	out = os.Expand(out, func(name string) string {
+		v := ts.Getenv(name)
+		if v == "" {
+			bad = fmt.Errorf("stamp: $%s is not set", name)
+		}
+		return v
 	})
 	ts.Check(bad)
 	ts.Check(os.WriteFile(path, []byte(out), 0o644))
