@@ -32,9 +32,11 @@ import (
 //	stamp FILE                 replace @ms(-6h), @s(-6h) and @rfc3339(-6h) in
 //	                           FILE with that time before now, and ${NAME}
 //	                           with the script's $NAME
-//	igd NAME [MAPFILE]         fake UPnP IGD on 127.0.0.1, its description URL
-//	                           in $NAME; MAPFILE lines: EXT/PROTO CLIENT:PORT
-//	                           ENABLED LEASE_S DESCRIPTION...
+//	igd NAME [-nowan] [MAPFILE] fake UPnP IGD on 127.0.0.1, its description
+//	                           URL in $NAME, its control URL in $NAME_CONTROL;
+//	                           MAPFILE lines: EXT/PROTO CLIENT:PORT ENABLED
+//	                           LEASE_S DESCRIPTION...; -nowan: a UPnP device
+//	                           without a connection service (not an IGD)
 //	httpserve NAME             plain HTTP server (not an IGD), URL in $NAME
 //	sleep DURATION             wait, e.g. 1s (stored times have second resolution)
 //	grab NAME REGEXP           set $NAME to REGEXP's first group in the last
@@ -230,19 +232,28 @@ func cmdStamp(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func cmdIGD(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: igd NAME [MAPFILE]")
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: igd NAME [-nowan] [MAPFILE]")
 	}
-	var maps []scan.PortMapping
-	if len(args) == 2 {
+	name, args := args[0], args[1:]
+	var cfg upnptest.Config
+	if len(args) > 0 && args[0] == "-nowan" {
+		cfg.NoWAN, args = true, args[1:]
+	}
+	switch len(args) {
+	case 0:
+	case 1:
 		var err error
-		maps, err = readMappingFile(ts.MkAbs(args[1]))
+		cfg.Mappings, err = readMappingFile(ts.MkAbs(args[0]))
 		ts.Check(err)
+	default:
+		ts.Fatalf("usage: igd NAME [-nowan] [MAPFILE]")
 	}
-	g, err := upnptest.Start(upnptest.Config{Mappings: maps})
+	g, err := upnptest.Start(cfg)
 	ts.Check(err)
 	ts.Defer(g.Close)
-	ts.Setenv(args[0], g.URL)
+	ts.Setenv(name, g.URL)
+	ts.Setenv(name+"_CONTROL", g.ControlURL)
 }
 
 // readMappingFile reads port mappings, one a line:
