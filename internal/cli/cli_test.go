@@ -17,5 +17,6 @@ func TestMain(m *testing.M) {
 // TestScripts runs the command-line scripts in testdata/script: each is a
 // user's session, with the exit codes, output and errors it must produce.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script", UpdateScripts: os.Getenv("UPDATE_SCRIPTS") != ""})
+	testscript.Run(t, testscript.Params{Dir: "testdata/script", UpdateScripts: os.Getenv("UPDATE_SCRIPTS") != "",
+		Setup: scriptSetup, Cmds: scriptCmds})
 }
