@@ -354,7 +354,7 @@ Targets outside global unicast space stop the run before any packet unless
 					return err
 				}
 				if n := len(res.Refused); n > 0 {
-					return fmt.Errorf("%d suspect addresses refused, not scanned: %s", n, res.Refused[0].Reason)
+					return fmt.Errorf("%d suspect addresses refused and not scanned (see above)", n)
 				}
 				return nil
 			})

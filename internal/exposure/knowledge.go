@@ -1,6 +1,9 @@
 package exposure
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Knowledge is what a ticket says about an exposed port: what usually
 // answers there and why it matters when the internet can reach it.
@@ -57,9 +60,24 @@ var knowledge = map[string]Knowledge{
 	"51820/udp": {"WireGuard VPN", "a VPN endpoint; fine if intended"},
 }
 
-// About returns what is known about port/proto.
-func About(port uint16, proto string) Knowledge {
-	if k, ok := knowledge[fmt.Sprintf("%d/%s", port, proto)]; ok {
+// serviceHome is the port whose note fits a service found elsewhere (SSH
+// on 2222 is SSH all the same).
+var serviceHome = map[string]string{
+	"ftp": "21/tcp", "ssh": "22/tcp", "telnet": "23/tcp", "smtp": "25/tcp", "http": "80/tcp", "pop3": "110/tcp",
+	"imap": "143/tcp", "https": "443/tcp", "microsoft-ds": "445/tcp", "rtsp": "554/tcp", "ipp": "631/tcp",
+	"mqtt": "1883/tcp", "mysql": "3306/tcp", "ms-wbt-server": "3389/tcp", "postgresql": "5432/tcp",
+	"vnc": "5900/tcp", "redis": "6379/tcp", "jetdirect": "9100/tcp", "mongodb": "27017/tcp", "upnp": "49152/tcp",
+	"domain": "53/udp", "ntp": "123/udp", "snmp": "161/udp", "isakmp": "500/udp", "openvpn": "1194/udp",
+}
+
+// About returns what is known about port/proto where service (as a scan
+// identified it; "" or a guess when it did not) answers.
+func About(port uint16, proto, service string) Knowledge {
+	key := fmt.Sprintf("%d/%s", port, proto)
+	if home, ok := serviceHome[service]; ok && strings.HasSuffix(home, "/"+proto) {
+		return knowledge[home]
+	}
+	if k, ok := knowledge[key]; ok {
 		return k
 	}
 	return Knowledge{What: "unknown service", Risk: "a port open to the internet that nobody listed as intended: find out what listens and why"}

@@ -49,3 +49,26 @@ func TestReadable(t *testing.T) {
 		t.Errorf("readable = %q", got)
 	}
 }
+
+func TestAbout(t *testing.T) {
+	for _, c := range []struct {
+		port           uint16
+		proto, service string
+		want           string
+	}{
+		{22, "tcp", "ssh", "SSH remote shell"},
+		{8080, "tcp", "ssh", "SSH remote shell"}, // what answers counts, not the port's habit
+		{8080, "tcp", "", "alternative web or admin port"},
+		{1900, "udp", "upnp", "SSDP (UPnP discovery)"}, // upnp's home is TCP: the port's note
+		{4444, "tcp", "", "unknown service"},
+	} {
+		if got := About(c.port, c.proto, c.service).What; got != c.want {
+			t.Errorf("About(%d/%s, %q) = %q, want %q", c.port, c.proto, c.service, got, c.want)
+		}
+	}
+	for svc, home := range serviceHome {
+		if _, ok := knowledge[home]; !ok {
+			t.Errorf("service %s: home %s has no note", svc, home)
+		}
+	}
+}

@@ -83,7 +83,7 @@ func (f Finding) ServiceText() string {
 
 func finding(p scan.Port) Finding {
 	f := Finding{Port: p.Port, Proto: p.Proto, State: p.State, Service: p.Service, Product: p.Product,
-		Version: p.Version, Knowledge: About(p.Port, p.Proto)}
+		Version: p.Version, Knowledge: About(p.Port, p.Proto, identified(p))}
 	switch ev := p.Evidence; {
 	case ev.HTTP != nil && ev.HTTP.Title != "":
 		f.Evidence = "title: " + ev.HTTP.Title
@@ -105,6 +105,14 @@ var telnetOptions = regexp.MustCompile(`\\xff\\xf[b-e]\\x[0-9a-f]{2}|\\r|\\n`)
 // readable is an escaped banner without telnet negotiation and line breaks.
 func readable(banner string) string {
 	return strings.Join(strings.Fields(telnetOptions.ReplaceAllString(banner, " ")), " ")
+}
+
+// identified is the service a scan found on p, "" for a guess by port.
+func identified(p scan.Port) string {
+	if p.Guessed {
+		return ""
+	}
+	return p.Service
 }
 
 // ticketGroup is the group_by of exposure tickets.
