@@ -157,3 +157,24 @@ func TestRunRecordsPorts(t *testing.T) {
 		t.Errorf("default ports: tcp %q udp %q, %v", sc.TCPPorts, sc.UDPPorts, err)
 	}
 }
+
+// FuzzParsePortSet: no input panics, and what parses has one compact text
+// that parses back to the same ports.
+func FuzzParsePortSet(f *testing.F) {
+	for _, s := range []string{"", "1-1024,8080", "5-7,6-9,1-1,3", "0,65535", "1,,2", "9-3", FormatPorts(Top1000())} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if len(s) > 4096 {
+			return
+		}
+		p, err := ParsePortSet(s)
+		if err != nil {
+			return
+		}
+		q, err := ParsePortSet(p.String())
+		if err != nil || q.String() != p.String() || q.Len() != p.Len() || len(p.Ports()) != p.Len() {
+			t.Fatalf("%q: %q then %q, %v", s, p.String(), q.String(), err)
+		}
+	})
+}
