@@ -21,16 +21,26 @@ import (
 // open|filtered to open was confirmed, and is Opened. Ports open on neither
 // side (closed, filtered or open|filtered in both) are no change and are not
 // listed.
+//
+// A scan that does not list a port either tried it and found it closed or
+// silent, or never tried it (a scan without UDP, a smaller port set, an
+// nmap -F import against our top1000). Scans record the ports they tried
+// (Scan.TCPPorts, UDPPorts), and a port open in a that b did not try is
+// NotScanned, not Closed: a rescan of fewer ports says nothing about it.
+// A scan that recorded no port sets (stored before scans did, or an nmap
+// file without <scaninfo services=...>) is taken to have tried every port
+// it does not list, as diffs did before: such a port open in a is Closed.
 type HostDiff struct {
 	Target netip.Addr `json:"target"`
 	A      string     `json:"a"` // the scan ids compared
 	B      string     `json:"b"`
 	// Opened: not open in a (listed in another state, or not listed), open
-	// in b.
+	// in b; whether or not a tried the port: an open port is a finding
+	// whatever the baseline covered.
 	Opened []PortDiff `json:"opened"`
-	// Closed: open in a; in b closed, filtered or not listed (among the
-	// host's closed or filtered rest, or outside b's port set: compare
-	// scans of the same ports), or the host was down.
+	// Closed: open in a; in b closed, filtered, or not listed while b
+	// tried it (among the host's closed or filtered rest, or the host was
+	// down).
 	Closed []PortDiff `json:"closed"`
 	// Changed: open in both, but the service, product or version differs.
 	Changed []PortDiff `json:"changed"`
@@ -38,6 +48,9 @@ type HostDiff struct {
 	Unconfirmed []PortDiff `json:"unconfirmed"`
 	// Unchanged: open in both with the same service.
 	Unchanged []PortDiff `json:"unchanged"`
+	// NotScanned: open in a, not listed in b, and outside the ports b
+	// tried (Coverage): its state now is unknown. It is no change.
+	NotScanned []PortDiff `json:"not_scanned"`
 }
 
 // PortDiff is one port of a HostDiff.
@@ -56,16 +69,23 @@ type PortDiff struct {
 	New *Port `json:"new,omitempty"`
 }
 
-// Changes is the number of ports opened, closed, changed or unconfirmed.
+// Changes is the number of ports opened, closed, changed or unconfirmed;
+// ports unchanged or not scanned are not changes.
 func (d HostDiff) Changes() int {
 	return len(d.Opened) + len(d.Closed) + len(d.Changed) + len(d.Unconfirmed)
 }
 
 // Diff compares what scans a and b (b the later) found on target; it fails
-// when either scan has no host of that address.
+// when either scan has no host of that address, or b's port sets are not
+// port lists.
 func Diff(a, b Scan, target netip.Addr) (HostDiff, error) {
 	d := HostDiff{Target: target.Unmap(), A: a.ID, B: b.ID,
-		Opened: []PortDiff{}, Closed: []PortDiff{}, Changed: []PortDiff{}, Unconfirmed: []PortDiff{}, Unchanged: []PortDiff{}}
+		Opened: []PortDiff{}, Closed: []PortDiff{}, Changed: []PortDiff{}, Unconfirmed: []PortDiff{}, Unchanged: []PortDiff{},
+		NotScanned: []PortDiff{}}
+	covB, err := b.Coverage()
+	if err != nil {
+		return d, fmt.Errorf("diff: %w", err)
+	}
 	ha, ok := findHost(a, target)
 	if !ok {
 		return d, fmt.Errorf("diff: scan %s has no host %s", a.ID, target.Unmap())
@@ -108,6 +128,8 @@ func Diff(a, b Scan, target netip.Addr) (HostDiff, error) {
 			d.Opened = append(d.Opened, pd)
 		case openA && pd.After == OpenFiltered:
 			d.Unconfirmed = append(d.Unconfirmed, pd)
+		case openA && nw == nil && !covB.Covers(k.proto, k.port):
+			d.NotScanned = append(d.NotScanned, pd)
 		case openA:
 			d.Closed = append(d.Closed, pd)
 		}

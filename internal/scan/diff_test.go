@@ -88,6 +88,94 @@ func TestDiff(t *testing.T) {
 	}
 }
 
+// TestDiffNotScanned: a port open in a that b did not try is NotScanned,
+// not Closed, by b's recorded port sets; without them (both "") every port
+// b does not list counts as tried, as before.
+func TestDiffNotScanned(t *testing.T) {
+	a := Scan{ID: "a", TCPPorts: "1-1024", UDPPorts: "161,1900", Hosts: []Host{{Addr: diffTarget, Status: "up", Ports: []Port{
+		{Port: 22, Proto: TCP, State: Open, Service: "ssh"},
+		{Port: 23, Proto: TCP, State: Open, Service: "telnet"},
+		{Port: 80, Proto: TCP, State: Open, Service: "http"},
+		{Port: 443, Proto: TCP, State: Open, Service: "https"},
+		{Port: 8443, Proto: TCP, State: Open, Service: "https"},
+		{Port: 161, Proto: UDP, State: Open, Service: "snmp"},
+		{Port: 1900, Proto: UDP, State: Open, Service: "upnp"},
+	}}}}
+	ports := []Port{
+		{Port: 22, Proto: TCP, State: Open, Service: "ssh"},
+		{Port: 23, Proto: TCP, State: Closed, Reason: "conn-refused"},
+		{Port: 443, Proto: TCP, State: Filtered, Reason: "no-response"}, // listed outside its own set: listing wins
+		{Port: 9000, Proto: TCP, State: Open, Service: "http"},          // a never tried it: still opened
+	}
+	for _, tc := range []struct {
+		name, tcp, udp             string
+		opened, closed, notScanned string
+		changes                    int
+	}{
+		{"smaller tcp set, no udp", "1-100,9000", "",
+			"tcp/9000 >open", "tcp/23 open>closed; tcp/80 open>; tcp/443 open>filtered",
+			"tcp/8443 open>; udp/161 open>; udp/1900 open>", 4},
+		{"udp only", "", "161",
+			"tcp/9000 >open", "tcp/23 open>closed; tcp/443 open>filtered; udp/161 open>",
+			"tcp/80 open>; tcp/8443 open>; udp/1900 open>", 4},
+		{"every port a found", "1-1024,8443,9000", "161,1900",
+			"tcp/9000 >open", "tcp/23 open>closed; tcp/80 open>; tcp/443 open>filtered; tcp/8443 open>; udp/161 open>; udp/1900 open>",
+			"", 7},
+		{"no record: as before", "", "",
+			"tcp/9000 >open", "tcp/23 open>closed; tcp/80 open>; tcp/443 open>filtered; tcp/8443 open>; udp/161 open>; udp/1900 open>",
+			"", 7},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := Scan{ID: "b", TCPPorts: tc.tcp, UDPPorts: tc.udp, Hosts: []Host{{Addr: diffTarget, Status: "up", Ports: ports}}}
+			d, err := Diff(a, b, diffTarget)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct {
+				name string
+				got  []PortDiff
+				want string
+			}{
+				{"opened", d.Opened, tc.opened},
+				{"closed", d.Closed, tc.closed},
+				{"not scanned", d.NotScanned, tc.notScanned},
+				{"unchanged", d.Unchanged, "tcp/22 open>open"},
+				{"changed", d.Changed, ""},
+				{"unconfirmed", d.Unconfirmed, ""},
+			} {
+				if s := compact(c.got); s != c.want {
+					t.Errorf("%s: %s\nwant %s", c.name, s, c.want)
+				}
+			}
+			if d.Changes() != tc.changes {
+				t.Errorf("Changes = %d, want %d", d.Changes(), tc.changes)
+			}
+			if len(d.NotScanned) > 0 && (d.NotScanned[0].Old == nil || d.NotScanned[0].New != nil) {
+				t.Errorf("not scanned old/new: %+v", d.NotScanned[0])
+			}
+		})
+	}
+	// The host down in b: what b tried is closed, the rest not scanned.
+	down := Scan{ID: "b", TCPPorts: "1-100", Hosts: []Host{{Addr: diffTarget, Status: "down", Ports: []Port{}}}}
+	d, err := Diff(a, down, diffTarget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := compact(d.Closed)+" | "+compact(d.NotScanned),
+		"tcp/22 open>; tcp/23 open>; tcp/80 open> | tcp/443 open>; tcp/8443 open>; udp/161 open>; udp/1900 open>"; got != want {
+		t.Errorf("host down: %s\nwant %s", got, want)
+	}
+}
+
+func TestDiffBadPortList(t *testing.T) {
+	a, b := diffScans()
+	b.UDPPorts = "53,1900-x"
+	if _, err := Diff(a, b, diffTarget); err == nil ||
+		err.Error() != `diff: scan b: udp_ports: port list "53,1900-x": "x" is not a port 0-65535` {
+		t.Errorf("err = %v", err)
+	}
+}
+
 func TestDiffChangedFields(t *testing.T) {
 	open := func(svc string, guessed bool, product, version string) Port {
 		return Port{Port: 1, Proto: TCP, State: Open, Service: svc, Guessed: guessed, Product: product, Version: version}
@@ -119,7 +207,7 @@ func TestDiffJSON(t *testing.T) {
 	got, _ := json.Marshal(d)
 	want := `{"target":"127.0.0.1","a":"a","b":"b","opened":[{"port":22,"proto":"tcp","before":"","after":"open",` +
 		`"new":{"port":22,"proto":"tcp","state":"open","reason":"","service":"ssh","evidence":{},"rtt_s":0,"probe_s":0}}],` +
-		`"closed":[],"changed":[],"unconfirmed":[],"unchanged":[]}`
+		`"closed":[],"changed":[],"unconfirmed":[],"unchanged":[],"not_scanned":[]}`
 	if string(got) != want {
 		t.Errorf("JSON\n%s\nwant\n%s", got, want)
 	}

@@ -14,8 +14,10 @@ import (
 // Run scans targets: a TCP connect scan of o.Ports, service detection on the
 // ports found open, and o.UDP on o.UDPPorts, every target at once within the
 // limits of o. It refuses the whole run, before any packet, when CheckTargets
-// refuses a target. Hosts come back in the order of targets. When ctx ends,
-// Run returns what it has with ctx's error.
+// refuses a target. Hosts come back in the order of targets, and the scan's
+// TCPPorts and UDPPorts name the ports asked (o.Ports after its default, and
+// o.UDPPorts). When ctx ends, Run returns what it has with ctx's error: its
+// port sets then overstate what was tried, so store only a finished scan.
 func Run(ctx context.Context, targets []netip.Addr, o Options) (Scan, error) {
 	if err := CheckTargets(targets, o.Allow); err != nil {
 		return Scan{}, err
@@ -25,7 +27,8 @@ func Run(ctx context.Context, targets []netip.Addr, o Options) (Scan, error) {
 		return Scan{}, err
 	}
 	s := newScanner(o, len(targets))
-	sc := Scan{Source: SourceHomesoc, Args: o.Args, Started: time.Now().UTC(), Hosts: make([]Host, len(targets))}
+	sc := Scan{Source: SourceHomesoc, Args: o.Args, Started: time.Now().UTC(), Hosts: make([]Host, len(targets)),
+		TCPPorts: FormatPorts(o.Ports), UDPPorts: FormatPorts(o.UDPPorts)}
 	var wg sync.WaitGroup
 	for i, t := range targets {
 		wg.Add(1)

@@ -36,7 +36,14 @@ type Scan struct {
 	Args     string    `json:"args"`   // what ran: our command line, or nmap's args attribute
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`
-	Hosts    []Host    `json:"hosts"`
+	// TCPPorts and UDPPorts are the ports the scan tried on every host, as
+	// compact lists (FormatPorts: "1-1024,8080,49152"), "" for none of the
+	// protocol. Both "" means the scan did not record them (stored before
+	// scans did, or an nmap file without <scaninfo services=...>); Coverage
+	// reads them, and Diff uses them not to call an untried port closed.
+	TCPPorts string `json:"tcp_ports"`
+	UDPPorts string `json:"udp_ports"`
+	Hosts    []Host `json:"hosts"`
 }
 
 // Host is the outcome for one target address.

@@ -13,6 +13,8 @@ var ScanComments = []ColumnComment{
 	{"scans", "source", "homesoc (our scanner) or nmap (imported from nmap -oX)"},
 	{"scans", "args", "what ran: our command line, or the nmaprun args attribute"},
 	{"scans", "finished", "when the scan ended; 1970-01-01 if unknown"},
+	{"scans", "tcp_ports", "the TCP ports the scan tried on every host, as a compact list (1-1024,8080,49152); '' for none. '' in both tcp_ports and udp_ports: not recorded (an nmap file without scaninfo), and diffs take every unlisted port as tried"},
+	{"scans", "udp_ports", "the UDP ports the scan tried on every host, as a compact list (53,123,161,1900); '' for none (a scan without --udp)"},
 	{"scans", "hosts", "hosts in the scan"},
 	{"scans", "hosts_up", "hosts whose status is up"},
 	{"scans", "listed_ports", "ports listed in scan_ports, in any state; the closed or silent rest are counted in scan_hosts"},

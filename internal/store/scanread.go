@@ -46,7 +46,7 @@ func (qr Querier) collect(ctx context.Context, what, q string, args []any, fn fu
 
 // ReadScans implements ScanStore.Scans on an engine.
 func ReadScans(ctx context.Context, qr Querier, f ScanFilter) ([]ScanSummary, error) {
-	q := "SELECT id, source, args, started, finished, hosts, hosts_up, listed_ports, open_ports FROM scans WHERE 1 = 1"
+	q := "SELECT id, source, args, tcp_ports, udp_ports, started, finished, hosts, hosts_up, listed_ports, open_ports FROM scans WHERE 1 = 1"
 	var args []any
 	if f.Target.IsValid() {
 		q += " AND id " + qr.In + " (SELECT scan_id FROM scan_hosts WHERE addr = ?)"
@@ -64,7 +64,7 @@ func ReadScans(ctx context.Context, qr Querier, f ScanFilter) ([]ScanSummary, er
 	err := qr.collect(ctx, "scans", q, args, func(r Rows) error {
 		var s ScanSummary
 		var hosts, up, ports, open int32
-		if err := r.Scan(&s.ID, &s.Source, &s.Args, &s.Started, &s.Finished, &hosts, &up, &ports, &open); err != nil {
+		if err := r.Scan(&s.ID, &s.Source, &s.Args, &s.TCPPorts, &s.UDPPorts, &s.Started, &s.Finished, &hosts, &up, &ports, &open); err != nil {
 			return err
 		}
 		s.Started, s.Finished = EpochOrZero(s.Started), EpochOrZero(s.Finished)
@@ -111,10 +111,10 @@ func readTargets(ctx context.Context, qr Querier, sums []ScanSummary) error {
 func ReadScan(ctx context.Context, qr Querier, id string, target netip.Addr) (scan.Scan, error) {
 	var s scan.Scan
 	found := false
-	err := qr.collect(ctx, "scan "+id, "SELECT id, source, args, started, finished FROM scans WHERE id = ?", []any{id},
-		func(r Rows) error {
+	err := qr.collect(ctx, "scan "+id, "SELECT id, source, args, tcp_ports, udp_ports, started, finished FROM scans WHERE id = ?",
+		[]any{id}, func(r Rows) error {
 			found = true
-			return r.Scan(&s.ID, &s.Source, &s.Args, &s.Started, &s.Finished)
+			return r.Scan(&s.ID, &s.Source, &s.Args, &s.TCPPorts, &s.UDPPorts, &s.Started, &s.Finished)
 		})
 	if err != nil {
 		return s, err

@@ -74,9 +74,12 @@ type ScanFilter struct {
 
 // ScanSummary is a stored scan without its hosts.
 type ScanSummary struct {
-	ID       string    `json:"id"`
-	Source   string    `json:"source"`
-	Args     string    `json:"args"`
+	ID     string `json:"id"`
+	Source string `json:"source"`
+	Args   string `json:"args"`
+	// TCPPorts and UDPPorts are the ports the scan tried (scan.Scan's).
+	TCPPorts string    `json:"tcp_ports"`
+	UDPPorts string    `json:"udp_ports"`
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`
 	Hosts    int       `json:"hosts"`
@@ -130,11 +133,13 @@ func durations(s scan.Scan) [][]time.Duration {
 }
 
 // NormalScan is s as a store gives it back: times UTC at whole seconds,
-// durations at whole milliseconds, addresses unmapped, lists and count maps
-// empty rather than nil, only non-zero counts, evidence as its JSON reads
-// back (empty Fields nil, TLS times UTC).
+// durations at whole milliseconds, port sets in their one compact form
+// (scan.PortSet's String), addresses unmapped, lists and count maps empty
+// rather than nil, only non-zero counts, evidence as its JSON reads back
+// (empty Fields nil, TLS times UTC).
 func NormalScan(s scan.Scan) scan.Scan {
 	s.Started, s.Finished = event.SecondsUTC(s.Started), event.SecondsUTC(s.Finished)
+	s.TCPPorts, s.UDPPorts = normalPorts(s.TCPPorts), normalPorts(s.UDPPorts)
 	hosts := make([]scan.Host, len(s.Hosts))
 	for i, h := range s.Hosts {
 		h.Addr = h.Addr.Unmap()
@@ -152,6 +157,16 @@ func NormalScan(s scan.Scan) scan.Scan {
 	}
 	s.Hosts = hosts
 	return s
+}
+
+// normalPorts is a port list in its compact form; one that is not a port
+// list stays as it is, for ScanRows to refuse.
+func normalPorts(list string) string {
+	p, err := scan.ParsePortSet(list)
+	if err != nil {
+		return list
+	}
+	return p.String()
 }
 
 // nonZero is m without its zero counts, never nil.
@@ -188,7 +203,7 @@ func normalEvidence(e scan.Evidence) scan.Evidence {
 // ScanColumns, ScanHostColumns and ScanPortColumns are the columns of the
 // scans, scan_hosts and scan_ports rows ScanRows makes, in order.
 const (
-	ScanColumns     = "id, source, args, started, finished, hosts, hosts_up, listed_ports, open_ports, stored_at"
+	ScanColumns     = "id, source, args, tcp_ports, udp_ports, started, finished, hosts, hosts_up, listed_ports, open_ports, stored_at"
 	ScanHostColumns = "scan_id, host_index, addr, hostname, status, started, finished, srtt_s, " +
 		"closed_tcp, closed_udp, filtered_tcp, filtered_udp"
 	ScanPortColumns = "scan_id, host_index, port_index, addr, hostname, host_status, port, proto, state, reason, " +
@@ -205,6 +220,11 @@ func ScanRows(s scan.Scan, now time.Time) (id string, scanRow []any, hosts, port
 	}
 	if s.Source == "" {
 		return "", nil, nil, nil, errors.New("write scan: no source")
+	}
+	for _, l := range [][2]string{{"tcp_ports", s.TCPPorts}, {"udp_ports", s.UDPPorts}} {
+		if _, err := scan.ParsePortSet(l[1]); err != nil {
+			return "", nil, nil, nil, fmt.Errorf("write scan: %s: %w", l[0], err)
+		}
 	}
 	s = NormalScan(s)
 	id = ScanID(s)
@@ -245,7 +265,7 @@ func ScanRows(s scan.Scan, now time.Time) (id string, scanRow []any, hosts, port
 				p.Info, p.OS, string(ev), seconds(p.RTT), seconds(p.ProbeTime), TimeOrEpoch(s.Started)})
 		}
 	}
-	scanRow = []any{id, s.Source, s.Args, TimeOrEpoch(s.Started), TimeOrEpoch(s.Finished), int32(len(s.Hosts)), int32(up),
+	scanRow = []any{id, s.Source, s.Args, s.TCPPorts, s.UDPPorts, TimeOrEpoch(s.Started), TimeOrEpoch(s.Finished), int32(len(s.Hosts)), int32(up),
 		int32(len(ports)), int32(open), event.SecondsUTC(now)}
 	return id, scanRow, hosts, ports, nil
 }

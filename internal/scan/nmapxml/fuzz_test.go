@@ -11,8 +11,9 @@ import (
 
 // FuzzNmapXML: no input makes Decode panic, and what it accepts is a scan
 // a store takes: every host with an address, every port tcp or udp, counts
-// of tcp or udp only and never negative. Seeded from testdata (corpus in
-// testdata/fuzz/FuzzNmapXML); inputs are capped at 64 KiB.
+// of tcp or udp only and never negative, port sets in compact form.
+// Seeded from testdata (corpus in testdata/fuzz/FuzzNmapXML); inputs are
+// capped at 64 KiB.
 func FuzzNmapXML(f *testing.F) {
 	seeds, _ := filepath.Glob("testdata/*.xml")
 	for _, s := range seeds {
@@ -32,6 +33,11 @@ func FuzzNmapXML(f *testing.F) {
 		}
 		if s.Source != scan.SourceNmap {
 			t.Fatalf("source %q", s.Source)
+		}
+		for _, l := range []string{s.TCPPorts, s.UDPPorts} {
+			if p, err := scan.ParsePortSet(l); err != nil || p.String() != l {
+				t.Fatalf("port set %q: %v, want its compact form", l, err)
+			}
 		}
 		for _, h := range s.Hosts {
 			if !h.Addr.IsValid() || h.Addr.Is4In6() {

@@ -25,6 +25,11 @@ type Info struct {
 	// Skipped counts what the import left out: hosts without an IPv4 or
 	// IPv6 address, ports of protocols other than tcp and udp.
 	SkippedHosts, SkippedPorts int
+	// TCPPorts and UDPPorts are the ports the run tried, from its
+	// <scaninfo services=...> (one per protocol and scan type, joined), as
+	// scan.Scan keeps them; both "" when the file does not say, or a
+	// scaninfo of tcp or udp counts services without listing them.
+	TCPPorts, UDPPorts string
 }
 
 // Decode reads a whole nmap XML run into a scan of Source "nmap".
@@ -35,6 +40,7 @@ func Decode(r io.Reader) (scan.Scan, Info, error) {
 		return nil
 	})
 	s.Args, s.Started, s.Finished = info.Args, info.Started, info.Finished
+	s.TCPPorts, s.UDPPorts = info.TCPPorts, info.UDPPorts
 	return s, info, err
 }
 
@@ -48,6 +54,7 @@ func Stream(r io.Reader, fn func(scan.Host) error) (Info, error) {
 	var info Info
 	services := map[string]int{} // protocol -> ports scanned, from scaninfo
 	var protos []string          // scaninfo protocols, in order
+	var cov coverage
 	root := false
 	for {
 		tok, err := d.Token()
@@ -55,6 +62,7 @@ func Stream(r io.Reader, fn func(scan.Host) error) (Info, error) {
 			if !root {
 				return info, errors.New("nmap xml: no <nmaprun> element: not nmap -oX output")
 			}
+			info.TCPPorts, info.UDPPorts = cov.lists()
 			return info, nil
 		}
 		if err != nil {
@@ -83,6 +91,9 @@ func Stream(r io.Reader, fn func(scan.Host) error) (Info, error) {
 				protos = append(protos, p)
 			}
 			services[p] += n
+			if err := cov.add(p, n, attr(se, "services")); err != nil {
+				return info, fmt.Errorf("nmap xml line %d: scaninfo: %w", line(d), err)
+			}
 		case "host":
 			at := line(d)
 			var xh xmlHost
@@ -107,6 +118,46 @@ func Stream(r io.Reader, fn func(scan.Host) error) (Info, error) {
 			}
 		}
 	}
+}
+
+// coverage gathers the port sets of a run's <scaninfo> elements.
+type coverage struct {
+	tcp, udp scan.PortSet
+	listed   bool // a scaninfo of tcp or udp listed its services
+	unlisted bool // one counted services without listing them
+}
+
+// add joins the services of one scaninfo of protocol proto, numservices n.
+func (c *coverage) add(proto string, n int, services string) error {
+	if proto != scan.TCP && proto != scan.UDP {
+		return nil // ip, sctp: not compared
+	}
+	if services == "" {
+		if n > 0 {
+			c.unlisted = true
+		}
+		return nil
+	}
+	ps, err := scan.ParsePortSet(services)
+	if err != nil {
+		return fmt.Errorf("%s services: %w", proto, err)
+	}
+	c.listed = true
+	if proto == scan.TCP {
+		c.tcp = c.tcp.Union(ps)
+	} else {
+		c.udp = c.udp.Union(ps)
+	}
+	return nil
+}
+
+// lists are the run's TCP and UDP port sets as scan.Scan keeps them; ""
+// and "" unless every scaninfo of tcp or udp listed its ports.
+func (c coverage) lists() (tcp, udp string) {
+	if !c.listed || c.unlisted {
+		return "", ""
+	}
+	return c.tcp.String(), c.udp.String()
 }
 
 // host converts one <host>; it has no address if it had no IPv4 or IPv6

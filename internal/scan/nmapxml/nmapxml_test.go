@@ -39,6 +39,8 @@ func TestDecode(t *testing.T) {
 		Args:     "nmap -6 -sS -sU -sV -p T:1-100,U:1-10 -oX homesoc.xml ::1 127.0.0.1",
 		Started:  t0,
 		Finished: t0.Add(113 * time.Second),
+		TCPPorts: "1-100",
+		UDPPorts: "1-10",
 		Hosts: []scan.Host{
 			{
 				Addr: netip.MustParseAddr("::1"), Hostname: "localhost", Status: "up",
@@ -71,9 +73,53 @@ func TestDecode(t *testing.T) {
 		w, _ := json.MarshalIndent(want, "", " ")
 		t.Errorf("got\n%s\nwant\n%s", g, w)
 	}
-	wantInfo := Info{Scanner: "nmap", Version: "7.93", Args: want.Args, Started: t0, Finished: want.Finished, SkippedHosts: 1, SkippedPorts: 1}
+	wantInfo := Info{Scanner: "nmap", Version: "7.93", Args: want.Args, Started: t0, Finished: want.Finished, SkippedHosts: 1, SkippedPorts: 1,
+		TCPPorts: "1-100", UDPPorts: "1-10"}
 	if info != wantInfo {
 		t.Errorf("info %+v\nwant %+v", info, wantInfo)
+	}
+}
+
+// TestScanInfo: the port sets a run tried, from its <scaninfo> elements.
+func TestScanInfo(t *testing.T) {
+	run := func(infos string) string {
+		return `<nmaprun start="1">` + infos + `<host><status state="up"/><address addr="127.0.0.1" addrtype="ipv4"/></host></nmaprun>`
+	}
+	for _, tc := range []struct {
+		name, infos, tcp, udp, err string
+	}{
+		{"tcp only", `<scaninfo type="syn" protocol="tcp" numservices="5" services="1,3-4,6-7"/>`, "1,3-4,6-7", "", ""},
+		{"tcp and udp", `<scaninfo type="syn" protocol="tcp" numservices="3" services="22,80,443"/>` +
+			`<scaninfo type="udp" protocol="udp" numservices="2" services="161,53"/>`, "22,80,443", "53,161", ""},
+		{"udp only", `<scaninfo type="udp" protocol="udp" numservices="1" services="1900"/>`, "", "1900", ""},
+		// Two scan types of one protocol (-sS -sA) tried their ports each.
+		{"joined", `<scaninfo type="syn" protocol="tcp" numservices="3" services="1-3"/>` +
+			`<scaninfo type="ack" protocol="tcp" numservices="3" services="4,80,2"/>`, "1-4,80", "", ""},
+		{"ip protocols ignored", `<scaninfo type="ipproto" protocol="ip" numservices="2" services="1,6"/>` +
+			`<scaninfo type="syn" protocol="tcp" numservices="1" services="22"/>`, "22", "", ""},
+		{"no scaninfo", ``, "", "", ""},
+		{"not listed", `<scaninfo type="syn" protocol="tcp"/>`, "", "", ""},
+		// One protocol counted but not listed: the file does not say what
+		// either tried.
+		{"counted, not listed", `<scaninfo type="syn" protocol="tcp" numservices="100" services="1-100"/>` +
+			`<scaninfo type="udp" protocol="udp" numservices="100"/>`, "", "", ""},
+		{"bad list", `<scaninfo type="syn" protocol="tcp" numservices="2" services="22,x"/>`, "", "",
+			`nmap xml line 1: scaninfo: tcp services: port list "22,x": "x" is not a port 0-65535`},
+	} {
+		s, info, err := Decode(strings.NewReader(run(tc.infos)))
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("%s: error %v, want %s", tc.name, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if s.TCPPorts != tc.tcp || s.UDPPorts != tc.udp || info.TCPPorts != tc.tcp || info.UDPPorts != tc.udp {
+			t.Errorf("%s: tcp %q udp %q (info %q %q), want %q %q", tc.name, s.TCPPorts, s.UDPPorts, info.TCPPorts, info.UDPPorts, tc.tcp, tc.udp)
+		}
 	}
 }
 
@@ -175,6 +221,16 @@ func TestRealSamples(t *testing.T) {
 		// 1 host, ports 1-100: 5 listed, extraports filtered 95.
 		"nmap-ndiff_test-scans_single.xml": "hosts 1 up 1 ports 5 open 3 closed map[] filtered map[tcp:95]",
 	}
+	// The sizes of the port sets each file's scaninfo lists, as its
+	// numservices attributes say (tcp, udp).
+	wantPorts := map[string][2]int{
+		"nmap-ndiff_test-scans_complex.xml":                   {100, 100},
+		"nmap-ndiff_test-scans_os.xml":                        {2, 0},
+		"nmap-ndiff_test-scans_random-1.xml":                  {1000, 0},
+		"nmap-ndiff_test-scans_single.xml":                    {100, 0},
+		"nmap-zenmap_radialnet_share_sample_nmap_example.xml": {1714, 0},
+		"nmap-zenmap_test_xml_test11.xml":                     {2, 0},
+	}
 	for _, file := range files {
 		name := filepath.Base(file)
 		s, info, err := decodeFile(t, file)
@@ -205,6 +261,11 @@ func TestRealSamples(t *testing.T) {
 		t.Logf("%s (nmap %s): %s; skipped %d hosts, %d ports", name, info.Version, got, info.SkippedHosts, info.SkippedPorts)
 		if w, ok := want[name]; ok && got != w {
 			t.Errorf("%s: %s\nwant %s", name, got, w)
+		}
+		tcp, err1 := scan.ParsePortSet(s.TCPPorts)
+		udp, err2 := scan.ParsePortSet(s.UDPPorts)
+		if w, ok := wantPorts[name]; ok && (err1 != nil || err2 != nil || tcp.Len() != w[0] || udp.Len() != w[1]) {
+			t.Errorf("%s: port sets of %d tcp, %d udp (%v, %v), want %d and %d", name, tcp.Len(), udp.Len(), err1, err2, w[0], w[1])
 		}
 		if s.Started.IsZero() || s.Args == "" {
 			t.Errorf("%s: no start time or args", name)

@@ -75,7 +75,9 @@ func TestImportStoreDiff(t *testing.T) {
 		}
 		return out
 	}
+	// ours recorded no port sets: what it does not list counts as tried.
 	for name, c := range map[string][2][]string{
+		"not scanned": {summary(d.NotScanned), {}},
 		"opened":      {summary(d.Opened), {"udp/10"}},
 		"closed":      {summary(d.Closed), {"tcp/8443"}},
 		"changed":     {summary(d.Changed), {"tcp/80"}},
@@ -85,5 +87,31 @@ func TestImportStoreDiff(t *testing.T) {
 		if !reflect.DeepEqual(c[0], c[1]) {
 			t.Errorf("%s: %v, want %v", name, c[0], c[1])
 		}
+	}
+
+	// Both ways with port sets. A rescan of ours without UDP and with top100,
+	// which holds 8443 and not 8: 8443 is closed, udp/8 not scanned. And the
+	// import (tcp 1-100, udp 1-10) after a top1000 scan of ours that found
+	// 8080 and udp/1900: neither is closed, the import never tried them.
+	noUDP := ours
+	noUDP.Started, noUDP.TCPPorts = noUDP.Started.Add(3600e9), scan.FormatPorts(scan.Top100())
+	noUDP.Hosts = []scan.Host{{Addr: netip.IPv6Loopback(), Status: "up", Ports: ours.Hosts[0].Ports[:2]}}
+	if d, err = scan.Diff(got, noUDP, netip.IPv6Loopback()); err != nil {
+		t.Fatal(err)
+	}
+	if c, n := summary(d.Closed), summary(d.NotScanned); !reflect.DeepEqual(c, []string{"tcp/8443"}) || !reflect.DeepEqual(n, []string{"udp/8"}) {
+		t.Errorf("rescan without udp: closed %v, not scanned %v; want tcp/8443 and udp/8", c, n)
+	}
+	top1000 := scan.Scan{ID: "ours", Source: scan.SourceHomesoc, TCPPorts: scan.FormatPorts(scan.Top1000()), UDPPorts: "53,1900",
+		Hosts: []scan.Host{{Addr: netip.IPv6Loopback(), Status: "up", Ports: []scan.Port{
+			{Port: 22, Proto: "tcp", State: "open", Service: "ssh"},
+			{Port: 8080, Proto: "tcp", State: "open", Service: "http"},
+			{Port: 1900, Proto: "udp", State: "open", Service: "upnp"},
+		}}}}
+	if d, err = scan.Diff(top1000, got, netip.IPv6Loopback()); err != nil {
+		t.Fatal(err)
+	}
+	if c, n := summary(d.Closed), summary(d.NotScanned); len(c) != 0 || !reflect.DeepEqual(n, []string{"tcp/8080", "udp/1900"}) {
+		t.Errorf("import after top1000: closed %v, not scanned %v; want none and tcp/8080 udp/1900", c, n)
 	}
 }

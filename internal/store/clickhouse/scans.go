@@ -30,6 +30,8 @@ var scanMigration = migration{tables: []table{
 		columns: `id           String,
 			source       String,
 			args         String,
+			tcp_ports    String,
+			udp_ports    String,
 			started      DateTime('UTC'),
 			finished     DateTime('UTC'),
 			hosts        Int32,

@@ -22,6 +22,8 @@ var scanMigration = `CREATE TABLE scans (
 		id           VARCHAR   NOT NULL,
 		source       VARCHAR   NOT NULL DEFAULT '',
 		args         VARCHAR   NOT NULL DEFAULT '',
+		tcp_ports    VARCHAR   NOT NULL DEFAULT '',
+		udp_ports    VARCHAR   NOT NULL DEFAULT '',
 		started      TIMESTAMP NOT NULL,
 		finished     TIMESTAMP NOT NULL DEFAULT TIMESTAMP '1970-01-01 00:00:00',
 		hosts        INTEGER   NOT NULL DEFAULT 0,

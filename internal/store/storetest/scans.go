@@ -32,18 +32,20 @@ var scanTests = []struct {
 	{"Allowances", testAllowances},
 	{"Mappings", testMappings},
 	{"ScanCounts", testScanCounts},
+	{"ScanPortSets", testScanPortSets},
 }
 
 // TestScan is a scan of everything a scan holds: an IPv4 host (written
 // IPv4-mapped) with TCP and UDP ports of every state and evidence of every
 // kind, an IPv6 host with none listed but counts of closed and filtered
-// ports, and times and durations finer than stores keep. It starts at
-// T0 plus i hours.
+// ports, times and durations finer than stores keep, and port sets not in
+// their compact form. It starts at T0 plus i hours.
 func TestScan(i int) scan.Scan {
 	start := T0.Add(time.Duration(i)*time.Hour + 400*time.Millisecond).In(time.FixedZone("CEST", 2*3600))
 	return scan.Scan{
 		ID: "ignored", Source: scan.SourceHomesoc, Args: fmt.Sprintf("homesoc scan --udp 127.0.0.1 ::1 # %d", i),
 		Started: start, Finished: start.Add(2500 * time.Millisecond),
+		TCPPorts: "8080,22-23,443,1-21,10-30", UDPPorts: "1900, 51820,53",
 		Hosts: []scan.Host{
 			{
 				Addr: netip.MustParseAddr("::ffff:127.0.0.1"), Hostname: "localhost", Status: "up",
@@ -113,6 +115,7 @@ func testScanRoundTrip(t *testing.T, s store.Store) {
 		{"guessed", fmt.Sprint(h0.Ports[2].Guessed, h0.Ports[0].Guessed), "true false"},
 		{"empty fields", fmt.Sprint(h0.Ports[4].Evidence.Fields == nil), "true"},
 		{"title", h0.Ports[1].Evidence.HTTP.Title, "Login – Router"},
+		{"port sets", got.TCPPorts + " " + got.UDPPorts, "1-30,443,8080 53,1900,51820"},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s: %s, want %s", c.name, c.got, c.want)
@@ -124,8 +127,8 @@ func testScanRoundTrip(t *testing.T, s store.Store) {
 		"[127.0.0.1 8080 tcp filtered http-proxy 1 0 0] [127.0.0.1 1900 udp open upnp 0 0 0] [127.0.0.1 51820 udp open|filtered  0 0 0]]"; got != want {
 		t.Errorf("%s\n got %s\nwant %s", q, got, want)
 	}
-	q = `SELECT hosts, hosts_up, listed_ports, open_ports FROM scans`
-	if got, want := query(t, s, q), "[[3 2 5 3]]"; got != want {
+	q = `SELECT hosts, hosts_up, listed_ports, open_ports, tcp_ports, udp_ports FROM scans`
+	if got, want := query(t, s, q), "[[3 2 5 3 1-30,443,8080 53,1900,51820]]"; got != want {
 		t.Errorf("%s: %s, want %s", q, got, want)
 	}
 }
@@ -172,9 +175,10 @@ func testScansFilter(t *testing.T, s store.Store) {
 	var ids []string
 	for i := range 3 {
 		sc := TestScan(i)
-		if i == 1 { // the middle scan looks at another address only
+		if i == 1 { // the middle scan looks at another address only, without port sets
 			sc.Hosts = sc.Hosts[2:]
 			sc.Source = scan.SourceNmap
+			sc.TCPPorts, sc.UDPPorts = "", ""
 		}
 		id, err := s.WriteScan(ctx, sc)
 		if err != nil {
@@ -212,13 +216,14 @@ func testScansFilter(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	b, _ := json.Marshal(got[1])
-	want := fmt.Sprintf(`{"id":%q,"source":"nmap","args":"homesoc scan --udp 127.0.0.1 ::1 # 1","started":"2026-04-06T17:05:29Z",`+
+	want := fmt.Sprintf(`{"id":%q,"source":"nmap","args":"homesoc scan --udp 127.0.0.1 ::1 # 1","tcp_ports":"","udp_ports":"","started":"2026-04-06T17:05:29Z",`+
 		`"finished":"2026-04-06T17:05:31Z","hosts":1,"hosts_up":0,"ports":0,"open_ports":0,"targets":["127.0.0.3"]}`, ids[1])
 	if string(b) != want {
 		t.Errorf("summary\n%s\nwant\n%s", b, want)
 	}
-	if b, _ := json.Marshal(got[0]); !strings.Contains(string(b), `"hosts":3,"hosts_up":2,"ports":5,"open_ports":3,"targets":["127.0.0.1","::1","127.0.0.3"]}`) {
-		t.Errorf("summary %s: want 3 hosts, 2 up, 5 ports, 3 open", b)
+	if b, _ := json.Marshal(got[0]); !strings.Contains(string(b), `"hosts":3,"hosts_up":2,"ports":5,"open_ports":3,"targets":["127.0.0.1","::1","127.0.0.3"]}`) ||
+		!strings.Contains(string(b), `"tcp_ports":"1-30,443,8080","udp_ports":"53,1900,51820",`) {
+		t.Errorf("summary %s: want port sets, 3 hosts, 2 up, 5 ports, 3 open", b)
 	}
 }
 
@@ -258,6 +263,8 @@ func testScanInvalid(t *testing.T, s store.Store) {
 		{func(sc *scan.Scan) { sc.Hosts[1].Addr = netip.Addr{} }, "write scan: host 2 has no address"},
 		{func(sc *scan.Scan) { sc.Hosts[0].Ports[1].Proto = "sctp" }, `write scan: host 127.0.0.1 port 443: protocol "sctp": want tcp or udp`},
 		{func(sc *scan.Scan) { sc.Hosts[1].Closed["sctp"] = 1 }, `write scan: host ::1: closed ports of protocol "sctp": want tcp or udp`},
+		{func(sc *scan.Scan) { sc.TCPPorts = "top100" }, `write scan: tcp_ports: port list "top100": "top100" is not a port 0-65535`},
+		{func(sc *scan.Scan) { sc.UDPPorts = "53,70000" }, `write scan: udp_ports: port list "53,70000": "70000" is not a port 0-65535`},
 	} {
 		sc := TestScan(0)
 		tc.edit(&sc)
@@ -459,6 +466,63 @@ func testMappings(t *testing.T, s store.Store) {
 	} {
 		if err := s.WriteMappings(ctx, store.MappingListing{IGD: tc.igd, Seen: T0.Add(5 * time.Hour), ExternalIP: tc.ext, Mappings: tc.ms}); err == nil || err.Error() != tc.want {
 			t.Errorf("err = %v, want %s", err, tc.want)
+		}
+	}
+}
+
+// testScanPortSets: the port sets a stored scan read back with keep a diff
+// from calling a port it never tried closed; a scan stored without them
+// diffs as before.
+func testScanPortSets(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	target := netip.MustParseAddr("127.0.0.1")
+	if _, err := s.WriteScan(ctx, TestScan(0)); err != nil { // 22, 443 tcp and 1900 udp open
+		t.Fatal(err)
+	}
+	rescan := func(i int, tcp, udp string) scan.Scan {
+		t.Helper()
+		sc := TestScan(i)
+		sc.TCPPorts, sc.UDPPorts = tcp, udp
+		sc.Hosts = sc.Hosts[:1]
+		sc.Hosts[0].Ports = sc.Hosts[0].Ports[:1] // 22 only
+		if _, err := s.WriteScan(ctx, sc); err != nil {
+			t.Fatal(err)
+		}
+		latest, err := s.LatestScans(ctx, target, 1)
+		if err != nil || len(latest) != 1 {
+			t.Fatalf("latest scans: %v, %v", latest, err)
+		}
+		return latest[0]
+	}
+	list := func(ps []scan.PortDiff) string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, fmt.Sprintf("%d/%s", p.Port, p.Proto))
+		}
+		return strings.Join(out, " ")
+	}
+	base, err := s.LatestScans(ctx, target, 1)
+	if err != nil || len(base) != 1 {
+		t.Fatalf("latest scans: %v, %v", base, err)
+	}
+	for i, tc := range []struct {
+		name, tcp, udp, closed, notScanned string
+	}{
+		{"tcp 1-100, no udp", "1-100", "", "", "443/tcp 1900/udp"},
+		{"tcp 1-1024, udp 1900", "1-1024", "1900", "443/tcp 1900/udp", ""},
+		{"not recorded", "", "", "443/tcp 1900/udp", ""},
+	} {
+		b := rescan(i+1, tc.tcp, tc.udp)
+		if b.TCPPorts != tc.tcp || b.UDPPorts != tc.udp {
+			t.Errorf("%s: read back port sets %q %q", tc.name, b.TCPPorts, b.UDPPorts)
+		}
+		d, err := scan.Diff(base[0], b, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if list(d.Closed) != tc.closed || list(d.NotScanned) != tc.notScanned || list(d.Unchanged) != "22/tcp" {
+			t.Errorf("%s: closed %q not scanned %q unchanged %q; want %q, %q, 22/tcp", tc.name,
+				list(d.Closed), list(d.NotScanned), list(d.Unchanged), tc.closed, tc.notScanned)
 		}
 	}
 }
