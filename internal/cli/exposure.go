@@ -427,7 +427,11 @@ func printTicket(e *env, t exposure.Ticket) {
 	}
 	tw.Flush()
 	for _, f := range t.OpenPorts {
-		fmt.Fprintf(e.stdout, "  open %-10s %s - %s: %s\n", f.Label(), orDash(f.ServiceText()), f.What, f.Risk)
+		state := "open"
+		if f.NotRescanned {
+			state = "open?" // found open before; this scan did not try it
+		}
+		fmt.Fprintf(e.stdout, "  %s %-10s %s - %s: %s\n", state, f.Label(), orDash(f.ServiceText()), f.What, f.Risk)
 		if f.Evidence != "" {
 			fmt.Fprintf(e.stdout, "       %-10s %s\n", "", f.Evidence)
 		}

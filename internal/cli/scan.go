@@ -494,6 +494,9 @@ func (e *env) printDiffs(a, b scan.Scan, ds []hostDiff) error {
 	for _, d := range ds {
 		fmt.Fprintf(e.stdout, "\n%s: %d changes\n", d.Target, d.Changes())
 		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+		// A port a scan does not list was closed or silent (counted
+		// among the rest), or, for not scanned, not tried at all.
+		unlisted := "not open"
 		row := func(what string, ps []scan.PortDiff) {
 			for _, p := range ps {
 				svc := ""
@@ -505,7 +508,7 @@ func (e *env) printDiffs(a, b scan.Scan, ds []hostDiff) error {
 				if len(p.Fields) > 0 && p.Old != nil {
 					svc = strings.Join(strings.Fields(p.Old.Service+" "+p.Old.Product+" "+p.Old.Version), " ") + " -> " + svc
 				}
-				fmt.Fprintf(tw, "  %s\t%d/%s\t%s -> %s\t%s\n", what, p.Port, p.Proto, orDash(p.Before), orDash(p.After), svc)
+				fmt.Fprintf(tw, "  %s\t%d/%s\t%s -> %s\t%s\n", what, p.Port, p.Proto, or(p.Before, unlisted), or(p.After, unlisted), svc)
 			}
 		}
 		row("opened", d.Opened)
@@ -513,6 +516,8 @@ func (e *env) printDiffs(a, b scan.Scan, ds []hostDiff) error {
 		row("changed", d.Changed)
 		row("unconfirmed", d.Unconfirmed)
 		row("unchanged", d.Unchanged)
+		unlisted = "not tried"
+		row("not scanned", d.NotScanned)
 		tw.Flush()
 		for _, m := range d.UPnPMappings {
 			fmt.Fprintf(e.stdout, "  UPnP mapping %d/%s -> %s:%d %q (listed %s)\n", m.ExternalPort, m.Proto,
@@ -522,9 +527,12 @@ func (e *env) printDiffs(a, b scan.Scan, ds []hostDiff) error {
 	return nil
 }
 
-func orDash(s string) string {
+func orDash(s string) string { return or(s, "-") }
+
+// or is s, or instead when s is empty.
+func or(s, instead string) string {
 	if s == "" {
-		return "-"
+		return instead
 	}
 	return s
 }

@@ -182,6 +182,9 @@ func Run(ctx context.Context, st Store, o Options) (Result, error) {
 			continue
 		}
 		t := ticketFor(ep.s, h, allow, listings, sc, res.ScanID, now)
+		if ep.known {
+			carryOver(&t, open[t.ID], sc)
+		}
 		switch {
 		case len(t.OpenPorts) > 0:
 			first := ep.first
@@ -216,6 +219,21 @@ func Run(ctx context.Context, st Store, o Options) (Result, error) {
 	}
 	res.ElapsedS = time.Since(begin).Seconds()
 	return res, nil
+}
+
+// carryOver keeps in t the ports prev found open that scan sc did not try
+// (a rescan without --udp, or of fewer ports): nothing says they closed.
+func carryOver(t *Ticket, prev Ticket, sc scan.Scan) {
+	cov, err := sc.Coverage()
+	for _, f := range prev.OpenPorts {
+		if err == nil && cov.Covers(f.Proto, f.Port) {
+			continue
+		}
+		if !slices.ContainsFunc(t.OpenPorts, func(g Finding) bool { return g.Port == f.Port && g.Proto == f.Proto }) {
+			f.NotRescanned = true
+			t.OpenPorts = append(t.OpenPorts, f)
+		}
+	}
 }
 
 // ticketID is the id of the ticket of suspect s's endpoint.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/homesoc/homesoc/internal/alert"
+	"github.com/homesoc/homesoc/internal/scan"
 )
 
 func TestSuspects(t *testing.T) {
@@ -70,5 +71,21 @@ func TestAbout(t *testing.T) {
 		if _, ok := knowledge[home]; !ok {
 			t.Errorf("service %s: home %s has no note", svc, home)
 		}
+	}
+}
+
+func TestCarryOver(t *testing.T) {
+	prev := Ticket{OpenPorts: []Finding{{Port: 1900, Proto: "udp", Service: "upnp"}, {Port: 23, Proto: "tcp"}, {Port: 80, Proto: "tcp"}}}
+	// A rescan of TCP ports 1-100 without UDP that found 80 still open.
+	tk := Ticket{OpenPorts: []Finding{{Port: 80, Proto: "tcp"}}}
+	carryOver(&tk, prev, scan.Scan{TCPPorts: "1-100"})
+	if len(tk.OpenPorts) != 2 || tk.OpenPorts[1].Port != 1900 || !tk.OpenPorts[1].NotRescanned || tk.OpenPorts[0].NotRescanned {
+		t.Errorf("carried over %+v: want 80/tcp as found and 1900/udp kept as not rescanned (23/tcp was rescanned: closed)", tk.OpenPorts)
+	}
+	// A scan with no record of its ports is taken to have tried them all.
+	tk = Ticket{}
+	carryOver(&tk, prev, scan.Scan{})
+	if len(tk.OpenPorts) != 0 {
+		t.Errorf("carried over %+v from a scan of unknown ports", tk.OpenPorts)
 	}
 }

@@ -71,6 +71,9 @@ type Finding struct {
 	Evidence string `json:"evidence,omitempty"` // banner, title or certificate, short
 	Knowledge
 	IntendedBy string `json:"intended_by,omitempty"` // the allowlist entry's reason, for Intended ports
+	// NotRescanned marks a port an earlier scan found open that the latest
+	// scan did not try: kept, as nothing says it closed.
+	NotRescanned bool `json:"not_rescanned,omitempty"`
 }
 
 // Label is "23/tcp".
