@@ -56,6 +56,15 @@ func matchBanner(b []byte, port uint16) *match {
 		return withProduct(&match{Service: "imap", Evidence: ev}, s, mailProducts, " imapd")
 	case strings.HasPrefix(s, "220"), strings.HasPrefix(s, "421"):
 		return match220(s, port, ev)
+	case strings.HasPrefix(s, "500 OOPS: "):
+		// vsftpd's refusal of a session it cannot serve, e.g. "500 OOPS:
+		// vsftpd: both local and anonymous access disabled!" (vsftpd's
+		// die() writes "500 OOPS: " and the reason).
+		m := &match{Service: "ftp", Evidence: ev}
+		if strings.Contains(s, "vsftpd") {
+			m.Product = "vsftpd"
+		}
+		return m
 	}
 	if m := matchMySQL(b, ev); m != nil {
 		return m

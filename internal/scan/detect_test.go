@@ -74,6 +74,8 @@ func TestDetect(t *testing.T) {
 			Evidence: Evidence{Banner: `SSH-2.0-dropbear_2022.83\r\n`}}, false},
 		{"vsftpd", scantest.V4, serveBanner(scantest.VsftpdBanner), Port{Service: "ftp", Product: "vsftpd", Version: "3.0.3",
 			Evidence: Evidence{Banner: `220 (vsFTPd 3.0.3)\r\n`}}, false},
+		{"vsftpd refusing", scantest.V4, serveBanner("500 OOPS: vsftpd: both local and anonymous access disabled!\r\n"),
+			Port{Service: "ftp", Product: "vsftpd", Evidence: Evidence{Banner: `500 OOPS: vsftpd: both local and anonymous access disabled!\r\n`}}, false},
 		{"proftpd", scantest.V4, serveBanner(scantest.ProFTPDBanner), Port{Service: "ftp", Product: "ProFTPD", Info: "Debian", OS: "Linux",
 			Evidence: Evidence{Banner: `220 ProFTPD Server (Debian) [::ffff:127.0.0.1]\r\n`}}, false},
 		{"pure-ftpd", scantest.V4, serveBanner(scantest.PureFTPdBanner), Port{Service: "ftp", Product: "Pure-FTPd"}, true},
