@@ -37,6 +37,7 @@ var probes = []probe{
 	{name: "rtsp", ports: portsOf("rtsp", "rtsp-alt", "airplay"), run: probeRTSP},
 	{name: "redis", ports: portsOf("redis"), run: probeRedis},
 	{name: "mqtt", ports: portsOf("mqtt"), run: probeMQTT},
+	{name: "dns", ports: portsOf("domain"), run: probeDNS},
 	{name: "postgresql", ports: portsOf("postgresql"), run: probePostgres},
 	{name: "rdp", ports: portsOf("ms-wbt-server"), run: probeRDP},
 	{name: "smb", ports: portsOf("microsoft-ds"), run: probeSMB},

@@ -2,7 +2,6 @@ package udp
 
 import (
 	"context"
-	"regexp"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -24,14 +23,7 @@ var dnsProbe = &Probe{
 	Identify: identifyDNS,
 }
 
-func chaosQuery(name string) []byte {
-	m := new(dns.Msg)
-	m.SetQuestion(name, dns.TypeTXT)
-	m.Question[0].Qclass = dns.ClassCHAOS
-	m.RecursionDesired = true
-	b, _ := m.Pack() // a fixed, valid question: cannot fail
-	return b
-}
+func chaosQuery(name string) []byte { return scan.ChaosQuery(name) }
 
 func identifyDNS(ctx context.Context, x *Exchange, reply []byte, p *scan.Port) bool {
 	m := new(dns.Msg)
@@ -44,7 +36,7 @@ func identifyDNS(ctx context.Context, x *Exchange, reply []byte, p *scan.Port) b
 	f["dns_recursion_available"] = yesNo(m.RecursionAvailable)
 	if v := txt(m); v != "" {
 		f["dns_version"] = v
-		p.Product, p.Version, p.Info = dnsProduct(v)
+		p.Product, p.Version, p.Info = scan.DNSProduct(v)
 	}
 	q := chaosQuery("id.server.")
 	if b, err := x.Ask(ctx, q, func(b []byte) bool { return len(b) > 2 && b[0] == q[0] && b[1] == q[1] }); err == nil {
@@ -67,36 +59,6 @@ func txt(m *dns.Msg) string {
 		}
 	}
 	return strings.TrimSpace(strings.Join(parts, " "))
-}
-
-var dnsVersions = []struct {
-	re      *regexp.Regexp
-	product string
-}{
-	{regexp.MustCompile(`^dnsmasq-(\S+)$`), "dnsmasq"},
-	{regexp.MustCompile(`^(\d+\.\d+\.\d+(?:-[SP]\d+)?)(?:-(.+))?$`), "ISC BIND"},
-	{regexp.MustCompile(`^BIND (\S+)`), "ISC BIND"},
-	{regexp.MustCompile(`^unbound (\S+)`), "Unbound"},
-	{regexp.MustCompile(`^PowerDNS Recursor (\S+)`), "PowerDNS Recursor"},
-	{regexp.MustCompile(`^PowerDNS Authoritative Server (\S+)`), "PowerDNS Authoritative Server"},
-	{regexp.MustCompile(`^Knot DNS (\S+)`), "Knot DNS"},
-	{regexp.MustCompile(`^Knot Resolver (\S+)`), "Knot Resolver"},
-	{regexp.MustCompile(`^Microsoft DNS (\S+)`), "Microsoft DNS"},
-	{regexp.MustCompile(`^CoreDNS-(\S+)`), "CoreDNS"},
-}
-
-// dnsProduct reads product and version from a version.bind string:
-// "dnsmasq-2.89", "9.18.24-1-Debian", "unbound 1.17.1".
-func dnsProduct(v string) (product, version, info string) {
-	for _, d := range dnsVersions {
-		if m := d.re.FindStringSubmatch(v); m != nil {
-			if len(m) > 2 {
-				info = m[2]
-			}
-			return d.product, m[1], info
-		}
-	}
-	return "", "", ""
 }
 
 // mdnsProbe asks for the DNS-SD service list (RFC 6763 section 9) with
