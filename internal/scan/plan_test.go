@@ -13,7 +13,7 @@ func TestPlan(t *testing.T) {
 		}
 		return n
 	}
-	others := []string{"http", "tls", "rtsp", "redis", "mqtt", "postgresql", "rdp", "smb"}
+	others := []string{"http", "tls", "rtsp", "redis", "mqtt", "dns", "postgresql", "rdp", "smb"}
 	without := func(name string) []string {
 		return slices.DeleteFunc(slices.Clone(others), func(s string) bool { return s == name })
 	}
@@ -27,6 +27,7 @@ func TestPlan(t *testing.T) {
 		{5000, []string{"http"}, without("http")},
 		{554, []string{"rtsp"}, without("rtsp")},
 		{3389, []string{"rdp"}, without("rdp")},
+		{53, []string{"dns"}, without("dns")},
 		{9100, []string{"jetdirect"}, nil}, // printers get nothing else
 		{9103, []string{"jetdirect"}, nil},
 		{12345, nil, others},
