@@ -18,6 +18,10 @@
 # same targets for reference; each run is cut off after CAP seconds.
 # Root is needed for the namespace; without it only loopback targets run.
 # usage: bench/scan-many.sh     (N_LO=900 N_NS=100 CONCURRENCY="100 1000" CAP=600)
+#        RATE=0 CONCURRENCY="100 300 1000" bench/scan-many.sh
+#          (the --concurrency runs with --rate RATE: 0 lifts the rate limit,
+#          which at its default of 3,000 a second bounds a 1,000-target scan
+#          before the concurrency does)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -163,7 +167,7 @@ else
 	fi
 	for c in "${settings[@]}"; do
 		flags=()
-		[ "$c" = default ] || flags=(--concurrency "$c")
+		[ "$c" = default ] || flags=(--concurrency "$c" ${RATE:+--rate "$RATE"})
 		# shellcheck disable=SC2046
 		t=$(run_timed "$res/homesoc-$c.json" timeout "$CAP" "${hs[@]}" "${flags[@]}" $(cat "$targets"))
 		echo "homesoc $c: $t s" >&2
