@@ -25,8 +25,9 @@ import (
 // peaked under 500 MB RSS, with 256MB at ~700 MB, and no faster. The two
 // scope columns of issue 9 made a 100,000-event batch's duplicate check
 // over a dense hour run out of 64MB now and then (TestWriteNetworkDenseHour),
-// so the pool is 96MB (BENCHMARKS.md has the RSS it costs).
-const memoryLimit = "96MB"
+// so the pool is 80MB: 96MB cost 50 MB more peak RSS, 80MB 20 MB
+// (BENCHMARKS.md).
+const memoryLimit = "80MB"
 
 // rowGroupRows is the size of the row groups of homesoc's database file.
 //

@@ -135,7 +135,7 @@ func cpuTime() time.Duration {
 
 // TestWriteNetworkDenseHour writes batches whose times all fall in the same
 // hour, so every batch's range holds everything stored before it: the
-// duplicate check must stay within the 96 MB buffer pool (it ran out at
+// duplicate check must stay within the 80 MB buffer pool (it ran out at
 // 400,000 stored events when the INSERT joined up to 1M of them).
 func TestWriteNetworkDenseHour(t *testing.T) {
 	if testing.Short() {
