@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 )
 
 // HostDiff is what changed on one target between two scans, a and b (b the
@@ -145,13 +146,24 @@ func changedFields(a, b Port) []string {
 	if !a.Guessed && !b.Guessed && a.Service != "" && b.Service != "" && a.Service != b.Service {
 		out = append(out, "service")
 	}
-	if a.Product != "" && b.Product != "" && a.Product != b.Product {
+	if a.Product != "" && b.Product != "" && !sameWords(a.Product, b.Product) {
 		out = append(out, "product")
 	}
-	if a.Version != "" && b.Version != "" && a.Version != b.Version {
+	if a.Version != "" && b.Version != "" && !sameWords(a.Version, b.Version) {
 		out = append(out, "version")
 	}
 	return out
+}
+
+// sameWords reports whether a and b name the same thing, one perhaps in
+// more words than the other: nmap's version "9.2p1 Debian 2+deb12u3" is
+// ours "9.2p1" with the rest in Info, so a diff across an imported and an
+// own scan does not call it changed.
+func sameWords(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	return strings.EqualFold(a, b) || len(b) > len(a) && strings.EqualFold(b[:len(a)], a) && b[len(a)] == ' '
 }
 
 // portKey identifies a port across scans.

@@ -223,3 +223,21 @@ func TestDiffMissingHost(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestSameWords(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"9.2p1", "9.2p1 Debian 2+deb12u3", true},
+		{"9.2p1 Debian 2+deb12u3", "9.2p1", true},
+		{"lighttpd", "Lighttpd", true},
+		{"9.2p1", "9.2p2", false},
+		{"9.2", "9.2p1", false}, // not at a word's end
+		{"Apache httpd", "Apache Tomcat", false},
+	} {
+		if got := sameWords(c.a, c.b); got != c.want {
+			t.Errorf("sameWords(%q, %q) = %t", c.a, c.b, got)
+		}
+	}
+}
