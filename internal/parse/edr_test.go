@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -200,22 +199,7 @@ func TestEDRIDs(t *testing.T) {
 // fuzzEDRFormat is fuzzFormat for the EDR parsers: it also checks the
 // endpoint states of each line and that Extra agrees with Parse's result.
 func fuzzEDRFormat(f *testing.F, format string, seeds ...string) {
-	for _, name := range seeds {
-		b, err := os.ReadFile("testdata/" + name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		if len(b) <= maxFuzzInput {
-			f.Add(b)
-		}
-		for _, line := range bytes.Split(b, []byte("\n")) {
-			f.Add(line)
-		}
-	}
-	fm, err := Lookup(format)
-	if err != nil {
-		f.Fatal(err)
-	}
+	fm := seedFuzz(f, format, seeds...)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if len(in) > maxFuzzInput {
 			t.Skip()

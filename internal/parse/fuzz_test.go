@@ -16,10 +16,9 @@ import (
 // the fuzzer down.
 const maxFuzzInput = 4096
 
-// fuzzFormat feeds each line of an input to one parser of the format and
-// checks every accepted event. Inputs hold several lines so that state
-// carried between lines (Zeek headers, the syslog year) is fuzzed too.
-func fuzzFormat(f *testing.F, format string, seeds ...string) {
+// seedFuzz adds the seed files (whole, when short, and line by line) to
+// the fuzzer's corpus and returns the format.
+func seedFuzz(f *testing.F, format string, seeds ...string) Format {
 	for _, name := range seeds {
 		b, err := os.ReadFile("testdata/" + name)
 		if err != nil {
@@ -36,6 +35,14 @@ func fuzzFormat(f *testing.F, format string, seeds ...string) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	return fm
+}
+
+// fuzzFormat feeds each line of an input to one parser of the format and
+// checks every accepted event. Inputs hold several lines so that state
+// carried between lines (Zeek headers, the syslog year) is fuzzed too.
+func fuzzFormat(f *testing.F, format string, seeds ...string) {
+	fm := seedFuzz(f, format, seeds...)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if len(in) > maxFuzzInput {
 			t.Skip()
