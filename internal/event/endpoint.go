@@ -47,11 +47,15 @@ type EndpointState struct {
 // network_events. A parser whose lines carry them fills one (see
 // parse.ExtraParser); the pipeline stores them beside the events.
 type Extra struct {
-	Endpoints []EndpointState
+	Endpoints   []EndpointState
+	VPNSessions []VPNSession
+	HTTP        []HTTP
 }
 
 // Len is how many records e holds.
-func (e *Extra) Len() int { return len(e.Endpoints) }
+func (e *Extra) Len() int { return len(e.Endpoints) + len(e.VPNSessions) + len(e.HTTP) }
 
 // Reset empties e, keeping its memory.
-func (e *Extra) Reset() { e.Endpoints = e.Endpoints[:0] }
+func (e *Extra) Reset() {
+	e.Endpoints, e.VPNSessions, e.HTTP = e.Endpoints[:0], e.VPNSessions[:0], e.HTTP[:0]
+}
