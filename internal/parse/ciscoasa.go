@@ -82,11 +82,12 @@ type ciscoASAParser struct {
 	extra event.Extra
 	// dirs remembers the direction of connections built in this stream by
 	// their id, so a teardown (which does not say) is oriented the same way.
-	dirs map[uint64]bool // true: outbound
+	dirs  map[uint64]bool // true: outbound
+	skips map[int]error   // the skip error of each message id seen
 }
 
 func newCiscoASAParser(o Options) *ciscoASAParser {
-	return &ciscoASAParser{clock: newStampClock(o), strs: newInterner(asIs), dirs: make(map[uint64]bool)}
+	return &ciscoASAParser{clock: newStampClock(o), strs: newInterner(asIs), dirs: make(map[uint64]bool), skips: make(map[int]error)}
 }
 
 // asaMaxConns bounds the remembered connection directions.
@@ -143,7 +144,20 @@ func (p *ciscoASAParser) Parse(line []byte, ev *event.Network) error {
 	case 106100:
 		return p.acl(&l, ev)
 	}
-	return fmt.Errorf("message %d: %w", id, ErrSkip)
+	return p.skip(id)
+}
+
+// skip returns the skip error of a message id, made once per id: most
+// lines of a real log are messages the parser does not read.
+func (p *ciscoASAParser) skip(id int) error {
+	if err, ok := p.skips[id]; ok {
+		return err
+	}
+	err := fmt.Errorf("message %d: %w", id, ErrSkip)
+	if len(p.skips) < internCap {
+		p.skips[id] = err
+	}
+	return err
 }
 
 // header reads the stamp and the device's name before the message tag.

@@ -196,7 +196,11 @@ func (p *ciscoASAParser) conn(l *asaLine, ev *event.Network) error {
 		ev.EndTime = l.time
 		ev.Time = l.time.Add(-time.Duration(secs) * time.Second)
 		ev.DurationS = float64(secs)
-		ev.Status = p.strs.get(bytes.TrimSpace(trimUserSuffix(b)))
+		reason, user := splitUserSuffix(b)
+		ev.Status = p.strs.get(reason)
+		if foreign.user == nil && local.user == nil {
+			foreign.user = user // the AAA user, after the reason
+		}
 	}
 	src, dst := foreign, local
 	if dir == event.DirOutbound {
@@ -215,15 +219,16 @@ func (p *ciscoASAParser) conn(l *asaLine, ev *event.Network) error {
 	return nil
 }
 
-// trimUserSuffix drops a trailing "(user)" from a teardown's reason.
-func trimUserSuffix(b []byte) []byte {
+// splitUserSuffix splits a teardown's tail into the reason and the AAA
+// user that may follow it in parentheses: "TCP FINs (bob)".
+func splitUserSuffix(b []byte) (reason, user []byte) {
 	b = trimSpaces(b)
 	if len(b) > 0 && b[len(b)-1] == ')' {
 		if i := bytes.LastIndexByte(b, '('); i >= 0 {
-			return b[:i]
+			return trimSpaces(b[:i]), b[i+1 : len(b)-1]
 		}
 	}
-	return b
+	return b, nil
 }
 
 // asaClock parses a connection's duration "h:mm:ss" (hours unbounded).

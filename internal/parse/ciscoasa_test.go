@@ -54,7 +54,7 @@ func TestCiscoASA(t *testing.T) {
 			InIface: "inside", OutIface: "outside", NATIP: addr("203.0.113.1"), Sensor: "asa-edge"}),
 		fw(event.Network{Time: at(9, 30, 0), EndTime: at(9, 31, 5), DurationS: 65, Action: "allow", Direction: event.DirOutbound,
 			Protocol: "tcp", SrcIP: addr("172.16.1.10"), SrcPort: 51515, DstIP: addr("93.184.216.34"), DstPort: 443,
-			BytesOut: 18230, InIface: "inside", OutIface: "outside", Sensor: "asa-edge", Status: "TCP FINs"}),
+			BytesOut: 18230, InIface: "inside", OutIface: "outside", Sensor: "asa-edge", Status: "TCP FINs", UserName: "kimura"}),
 		fw(event.Network{Time: mod, Action: "allow", Direction: event.DirInbound, Protocol: "udp",
 			SrcIP: addr("198.51.100.9"), SrcPort: 5353, DstIP: addr("10.0.5.5"), DstPort: 53,
 			InIface: "outside", OutIface: "dmz", NATIP: addr("203.0.113.5")}),
@@ -228,4 +228,39 @@ func utf8Valid(ss ...string) bool {
 		}
 	}
 	return true
+}
+
+// BenchmarkCiscoASA parses the sample file: session facts, connections,
+// denies and skipped messages.
+func BenchmarkCiscoASA(b *testing.B) {
+	lines := readLines(b, "cisco-asa/asa.log")
+	p := newCiscoASAParser(Options{ModTime: utc(2024, 4, 20, 0, 0, 0)})
+	var size int64
+	for _, l := range lines {
+		size += int64(len(l))
+	}
+	var ev event.Network
+	b.SetBytes(size / int64(len(lines)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = p.Parse(lines[i%len(lines)], &ev)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}
+
+// BenchmarkCiscoASAConn parses connection lines only, the bulk of a real
+// ASA log.
+func BenchmarkCiscoASAConn(b *testing.B) {
+	lines := readLines(b, "cisco-asa/asa.log")[7:15]
+	p := newCiscoASAParser(Options{ModTime: utc(2024, 4, 20, 0, 0, 0)})
+	var ev event.Network
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := p.Parse(lines[i%len(lines)], &ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 }
