@@ -30,7 +30,7 @@ var openVPNMarks = []string{
 	" Peer Connection Initiated with ", "MULTI: ", "MULTI_sva: ", "client-instance ",
 	"VERIFY OK: ", "peer info: IV_", "Control Channel: ", "Data Channel: ", "TLS: ",
 	"PUSH_REPLY", "TUN/TAP device ", "IFCONFIG POOL", "Initialization Sequence Completed",
-	" openvpn[", " ovpn-",
+	" openvpn[", " openvpn: ", " ovpn-server[",
 }
 
 // sniffOpenVPN matches a line holding a message only OpenVPN writes.

@@ -452,3 +452,26 @@ func TestOpenVPNEndedWithoutName(t *testing.T) {
 		byteLines("2024-05-01 16:00:00 SIGTERM[soft,remote-exit] received, client-instance exiting"),
 		[]vpnWant{skipWant("openvpn client instance ended without its client's name")})
 }
+
+// BenchmarkOpenVPN measures both parsers over their fixtures' lines.
+func BenchmarkOpenVPN(b *testing.B) {
+	for _, c := range []struct{ format, file string }{
+		{openVPNName, "openvpn/server.log"},
+		{openVPNStatusName, "openvpn/status-v2.txt"},
+	} {
+		b.Run(c.format, func(b *testing.B) {
+			lines := readLines(b, c.file)
+			fm, _ := Lookup(c.format)
+			p := fm.New(vpnOpts)
+			var ev event.Network
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				for _, l := range lines {
+					_ = p.Parse(l, &ev)
+				}
+			}
+			b.ReportMetric(float64(b.N*len(lines))/b.Elapsed().Seconds(), "lines/s")
+		})
+	}
+}
