@@ -137,7 +137,7 @@ func TestOpenVPN(t *testing.T) {
 		end(utc(2024, 5, 1, 14, 0, 0), "ito", ito, "SIGUSR1[soft,ping-restart]", "vpn1"),
 		// ctime stamp with us=; IPv6 without brackets; a name with a space
 		start(utc(2024, 5, 1, 15, 0, 0), "Sato Hana", sato, ""),
-		assign(utc(2024, 5, 1, 15, 0, 1), "Sato Hana", sato, "fd00::1000", "vpn2"), // RFC 5424
+		assign(utc(2024, 5, 1, 15, 0, 1), "Sato Hana", sato, "fd00::1000", "vpn2"),              // RFC 5424
 		end(utc(2024, 5, 2, 0, 0, 0), "Sato Hana", sato, "Inactivity timeout (--inactive)", ""), // no stamp: the input's time
 		noFact, // the server's own signal: "process exiting"
 		skipWant("openvpn client ended before it authenticated"),
