@@ -197,6 +197,7 @@ func (p *openVPNStatusParser) client(line []byte, row []string) error {
 	if f.User == "" || f.User == "UNDEF" {
 		return fmt.Errorf("openvpn status client without a name: %w", ErrSkip)
 	}
+	f.SessionID = col(row, p.clients, "Client ID") // 2.4 and later: the management interface's id
 	remote, err := vpnEndpoint(col(row, p.clients, "Real Address"))
 	if err != nil {
 		return fmt.Errorf("openvpn status client: bad Real Address %q", quote([]byte(col(row, p.clients, "Real Address"))))

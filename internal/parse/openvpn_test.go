@@ -208,11 +208,15 @@ func TestOpenVPNStatus(t *testing.T) {
 		skipWant("openvpn status line without a session"),
 		skipWant("openvpn status end"),
 	}
+	withID := func(w vpnWant, id string) vpnWant {
+		w.facts[0].SessionID = id
+		return w
+	}
 	v2 := []vpnWant{
 		skipWant("openvpn status title"), fileTime, header,
 		// the Username names the user of the client and of its route
-		start(utc(2024, 5, 1, 10, 0, 1), "kimura", kimura, "172.16.1.10", 123456, 654321),
-		start(utc(2024, 5, 1, 11, 0, 0), "ito", ito, "172.16.1.11", 2048, 4096),
+		withID(start(utc(2024, 5, 1, 10, 0, 1), "kimura", kimura, "172.16.1.10", 123456, 654321), "0"),
+		withID(start(utc(2024, 5, 1, 11, 0, 0), "ito", ito, "172.16.1.11", 2048, 4096), "1"),
 		header,
 		assign(utc(2024, 5, 1, 11, 59, 58), "kimura", kimura, "172.16.1.10"),
 		assign(utc(2024, 5, 1, 11, 59, 30), "ito", ito, "172.16.1.11"),
