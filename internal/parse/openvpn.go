@@ -62,6 +62,7 @@ const openVPNMaxAuth = 4096
 //	Tue Aug 12 08:26:30 2025 us=340080 MSG        (older stamps, --verb with microseconds)
 //	May  1 10:00:00 host ovpn-server[812]: MSG    (syslog, RFC 3164)
 //	<30>1 2024-05-01T10:00:00Z host openvpn 812 - - MSG  (RFC 5424)
+//	ovpn-server[812]: MSG                         (a tag alone: the input's time)
 //	MSG                                           (the body alone: the input's time)
 //
 // A client's messages start with its prefix, "ip:port" before it
@@ -168,7 +169,10 @@ func (p *openVPNParser) header(s []byte) (t time.Time, host, body []byte, err er
 		return t, host, skipMicros(s[n:]), nil
 	}
 	if stampShape(s) == 0 {
-		return p.clock.received, nil, skipMicros(s), nil
+		// The body alone, or behind the tag alone as journalctl -o cat
+		// and some relays write it ("ovpn-server[812]: ", "openvpn-server@x: ").
+		host, s = syslogTag(s)
+		return p.clock.received, host, skipMicros(s), nil
 	}
 	if t, s, err = p.clock.parse(s); err != nil {
 		return t, nil, nil, err
@@ -237,12 +241,13 @@ func (p *openVPNParser) connected(msg string, f *event.VPNSession) error {
 	if err != nil {
 		return fmt.Errorf("openvpn connection: bad remote %q", quote([]byte(with)))
 	}
-	b := strings.Index(pre, " [")
-	if b < 0 || !strings.HasSuffix(pre, "]") {
+	// "ip:port [cn]", or "[cn]" alone where a relay dropped the prefix
+	b := strings.Index(pre, " [") + 1
+	if (b == 0 && !strings.HasPrefix(pre, "[")) || !strings.HasSuffix(pre, "]") || len(pre) < b+2 {
 		return fmt.Errorf("openvpn connection: no [common name] in %q", quote([]byte(pre)))
 	}
 	f.Kind = event.VPNStart
-	f.User = pre[b+2 : len(pre)-1]
+	f.User = pre[b+1 : len(pre)-1]
 	f.RemoteIP, f.RemotePort = remote.Addr(), remote.Port()
 	f.User = p.user(f.User, remote)
 	if f.User == "" || f.User == "UNDEF" {

@@ -142,6 +142,10 @@ func TestOpenVPN(t *testing.T) {
 		noFact, // the server's own signal: "process exiting"
 		skipWant("openvpn client ended before it authenticated"),
 		noFact,
+		// a tag without a stamp (journalctl -o cat), 2.6's "(via ...)"
+		start(utc(2024, 5, 2, 0, 0, 0), "myclient1", ap("192.0.2.44:55738"), ""),
+		end(utc(2024, 5, 2, 0, 0, 0), "myclient1", ap("192.0.2.44:55738"), "SIGTERM[soft,remote-exit]", ""),
+		start(utc(2024, 5, 2, 0, 0, 0), "Tanaka Ken", ap("192.0.2.45:59824"), ""), // no prefix before [cn]
 	}
 	fm, err := Lookup(openVPNName)
 	if err != nil {
@@ -300,9 +304,9 @@ func TestOpenVPNIDs(t *testing.T) {
 			}
 		}
 	}
-	// server.log: 12 facts, the three assignments of kimura one; status: 4.
-	if n := len(ids); n != 10+4 {
-		t.Errorf("%d distinct ids, want 14", n)
+	// server.log: 15 facts, the three assignments of kimura one; status: 4.
+	if n := len(ids); n != 13+4 {
+		t.Errorf("%d distinct ids, want 17", n)
 	}
 }
 
