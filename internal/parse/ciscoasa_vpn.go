@@ -37,7 +37,7 @@ func (p *ciscoASAParser) vpn(l *asaLine) error {
 	if err != nil {
 		return err
 	}
-	s.ID = vpnID(&s, l.id)
+	s.ID = asaVPNID(&s, l.id)
 	p.extra.VPNSessions = append(p.extra.VPNSessions, s)
 	return ErrExtraOnly
 }
@@ -239,9 +239,9 @@ func asaSessionDuration(b []byte) (int64, bool) {
 	return total, seen
 }
 
-// vpnID is the identity of a session fact: the message, time and sensor,
+// asaVPNID is the identity of a session fact: the message, time and sensor,
 // and the fact's own fields, so each fact is stored once.
-func vpnID(s *event.VPNSession, id int) event.ID {
+func asaVPNID(s *event.VPNSession, id int) event.ID {
 	var b []byte
 	b = strconv.AppendInt(b, int64(id), 10)
 	b = append(b, 0)
