@@ -119,12 +119,12 @@ func (p *fortiGateParser) Parse(line []byte, ev *event.Network) error {
 	case typ == nil:
 		return errFortiNoType
 	case f.vals[ffLogID] == nil && f.vals[ffFortiWebLogID] != nil:
-		return fmt.Errorf("fortiweb %s/%s log (FortiWeb's fields): %w", typ, sub, ErrSkip)
+		return fmt.Errorf("fortiweb %s/%s log (FortiWeb's fields): %w", quote(typ), quote(sub), ErrSkip)
 	}
 	isTraffic := string(typ) == "traffic"
 	isVPN := string(typ) == "event" && string(sub) == "vpn"
 	if !isTraffic && !isVPN {
-		return fmt.Errorf("fortigate %s/%s log: %w", typ, sub, ErrSkip)
+		return fmt.Errorf("fortigate %s/%s log: %w", quote(typ), quote(sub), ErrSkip)
 	}
 	t, err := p.time(header)
 	if err != nil {

@@ -44,7 +44,7 @@ func (p *fortiGateParser) vpn(line []byte, t time.Time, sensor string) error {
 	case "tunnel-stats":
 		kind = event.VPNAssign
 	default:
-		return fmt.Errorf("fortigate vpn %s event: %w", action, ErrSkip)
+		return fmt.Errorf("fortigate vpn %s event: %w", quote(action), ErrSkip)
 	}
 	s := event.VPNSession{
 		Time:   t,
