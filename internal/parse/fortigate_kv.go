@@ -1,5 +1,7 @@
 package parse
 
+import "bytes"
+
 // fortiField names a FortiGate field the parser reads; the scanner keeps
 // each one's value and ignores every other key.
 type fortiField uint8
@@ -175,30 +177,38 @@ func (f *fortiFields) scan(body []byte) bool {
 	*f = fortiFields{}
 	i, n := 0, len(body)
 	for i < n {
-		for i < n && (body[i] == ' ' || body[i] == ',' || body[i] == '\t') {
-			i++
+		// bytes.IndexByte runs many bytes at a time: most of a line is
+		// quoted text and keys we do not read.
+		eq := bytes.IndexByte(body[i:], '=')
+		if eq < 0 {
+			break
 		}
-		ks := i
-		for i < n && body[i] != '=' && body[i] != ' ' && body[i] != ',' {
-			i++
+		key := body[i : i+eq]
+		for j := len(key) - 1; j >= 0; j-- { // bare words before the key are not fields
+			if c := key[j]; c == ' ' || c == ',' || c == '\t' {
+				key = key[j+1:]
+				break
+			}
 		}
-		if i >= n || body[i] != '=' { // a bare word: not a field
-			continue
-		}
-		key := body[ks:i]
-		i++ // '='
+		i += eq + 1
 		var val []byte
 		if i < n && body[i] == '"' {
 			i++
 			vs := i
-			for i < n && body[i] != '"' {
-				if body[i] == '\\' {
-					i++
+			for {
+				q := bytes.IndexByte(body[i:], '"')
+				if q < 0 {
+					return false
+				}
+				i += q
+				bs := 0
+				for k := i - 1; k >= vs && body[k] == '\\'; k-- {
+					bs++
+				}
+				if bs%2 == 0 { // not escaped
+					break
 				}
 				i++
-			}
-			if i >= n {
-				return false
 			}
 			val = body[vs:i:i]
 			i++
@@ -210,9 +220,6 @@ func (f *fortiFields) scan(body []byte) bool {
 			val = body[vs:i:i]
 		}
 		if k, ok := fortiKey(key); ok && f.vals[k] == nil {
-			if val == nil {
-				val = body[i:i:i] // present but empty
-			}
 			f.vals[k] = val
 		}
 	}

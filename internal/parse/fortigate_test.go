@@ -258,14 +258,48 @@ func FuzzFortiGate(f *testing.F) {
 	})
 }
 
-// BenchmarkFortiGate parses the fixture's traffic and VPN lines (about the
-// mix a FortiGate's syslog carries: mostly traffic).
+// BenchmarkFortiGate parses the fixture's traffic lines (the bulk of a
+// FortiGate's syslog; benchLines takes no ErrExtraOnly lines).
 func BenchmarkFortiGate(b *testing.B) {
 	var lines [][]byte
 	for _, l := range readLines(b, "fortigate/fortigate.log") {
-		if bytes.Contains(l, []byte(`type="traffic"`)) && !bytes.Contains(l, []byte("70000")) {
+		if bytes.Contains(l, []byte(`type="traffic"`)) && !bytes.Contains(l, []byte("srcport=70000")) {
 			lines = append(lines, l)
 		}
 	}
 	benchLines(b, newFortiGateParser(Options{}), lines)
+}
+
+// TestFortiGateFields checks the key=value scanner: quoted values with
+// separators and escaped quotes inside, empty and N/A values, bare words
+// and keys we do not read, the first of a repeated key, and a cut line.
+func TestFortiGateFields(t *testing.T) {
+	tests := []struct {
+		body string
+		want map[fortiField]string // values get returns; others must be nil
+		ok   bool
+	}{
+		{`user="john.doe,cn=john.doe" group="a b" msg="x=\"y\"" policyname="p\\" action=accept`,
+			map[fortiField]string{ffUser: "john.doe,cn=john.doe", ffGroup: "a b", ffPolicyName: `p\\`, ffAction: "accept"}, true},
+		{`srcip=1.1.1.1,dstip="2.2.2.2",user="",group=N/A,remip="N/A",srcip=3.3.3.3`,
+			map[fortiField]string{ffSrcIP: "1.1.1.1", ffDstIP: "2.2.2.2"}, true},
+		{`kernel: bare words type=traffic tail`, map[fortiField]string{ffType: "traffic"}, true},
+		{`type="traffic" msg="cut`, nil, false},
+	}
+	for _, tt := range tests {
+		var f fortiFields
+		if ok := f.scan([]byte(tt.body)); ok != tt.ok {
+			t.Errorf("scan(%s) = %v, want %v", tt.body, ok, tt.ok)
+			continue
+		}
+		if !tt.ok {
+			continue
+		}
+		for k := range nFortiFields {
+			got, want := f.get(k), tt.want[k]
+			if string(got) != want || (got == nil) != (want == "") {
+				t.Errorf("scan(%s) field %d = %q, want %q", tt.body, k, got, want)
+			}
+		}
+	}
 }
