@@ -72,7 +72,7 @@ func (p *fortiGateParser) vpn(line []byte, t time.Time, sensor string) error {
 		}
 	}
 	if id := f.get(ffTunnelID); id != nil && string(id) != "0" {
-		s.SessionID = p.strs.get(id)
+		s.SessionID = string(id) // one per session: interning would only fill the interner
 	}
 	if kind == event.VPNAssign && (s.User == "" || !s.AssignedIP.IsValid()) {
 		return fmt.Errorf("fortigate vpn tunnel-stats event without a user or a tunnel address: %w", ErrSkip)
