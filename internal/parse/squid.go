@@ -44,8 +44,8 @@ func sniffSquid(line []byte) bool {
 	return i > 0 && squidWord(code[:i]) && len(code)-i == 4
 }
 
-// squidBody returns the part of a syslog line after its "squid[pid]:" or
-// "squid:" tag, and the host before the tag.
+// squidBody returns the part of a syslog line after its "squid[pid]:",
+// "squid:" or "(squid-1):" tag, and the host before the tag.
 func squidBody(s []byte) (host, body []byte) {
 	for i := 0; i < 6; i++ {
 		var tok []byte
@@ -53,7 +53,7 @@ func squidBody(s []byte) (host, body []byte) {
 		if len(tok) == 0 {
 			return nil, nil
 		}
-		if tok[len(tok)-1] == ':' && (bytes.HasPrefix(tok, []byte("squid")) || bytes.IndexByte(tok, '[') > 0) {
+		if tok[len(tok)-1] == ':' && bytes.Contains(tok, []byte("squid")) {
 			return host, s
 		}
 		host = tok
@@ -119,7 +119,7 @@ func (p *squidParser) Parse(line []byte, ev *event.Network) error {
 		h.Sensor = p.strs.get(host)
 	}
 	var err error
-	if ts, _ := nextToken(body); bytes.IndexByte(ts, '.') > 0 {
+	if ts, _ := nextToken(body); isEpoch(ts) {
 		err = p.native(body, &h)
 	} else {
 		err = p.common(body, &h)
@@ -132,6 +132,12 @@ func (p *squidParser) Parse(line []byte, ev *event.Network) error {
 	h.ID = event.NewID(squidName, body)
 	p.extra.HTTP = append(p.extra.HTTP, h)
 	return ErrExtraOnly
+}
+
+// isEpoch reports whether tok is an epoch stamp ("1714557600.123").
+func isEpoch(tok []byte) bool {
+	_, _, ok := decimal(tok)
+	return ok
 }
 
 // squidRecordStart reports whether s starts with a record rather than a
