@@ -28,7 +28,9 @@ func init() {
 // interval, TSV data lines of http.log's shape (test baselines' blanked ts
 // too), and JSON records of a request that name no _path. A JSON stream
 // with _path is a mixed stream of several logs: the zeek-conn parser takes
-// it and hands its http records on.
+// it and hands its http records on. The headers every Zeek log has count
+// for zeek-conn (they must, to detect a conn.log), so an http.log needs four
+// requests among its first lines to be detected; with fewer it ties.
 func sniffZeekHTTP(line []byte) bool {
 	line = trimSpaces(line)
 	switch {
