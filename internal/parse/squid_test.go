@@ -235,3 +235,84 @@ func readFileLines(t *testing.T, name string) [][]byte {
 	b = bytes.TrimSuffix(b, []byte("\n"))
 	return bytes.Split(b, []byte("\n"))
 }
+
+// BenchmarkSquid parses native access.log lines, the shape Squid writes by
+// default: a CONNECT, a GET with a server address, a denial, a parent hit.
+func BenchmarkSquid(b *testing.B) {
+	lines := readLines(b, "squid/access.log")[:5]
+	p := newSquidParser(Options{})
+	var size int64
+	for _, l := range lines {
+		size += int64(len(l))
+	}
+	var ev event.Network
+	for _, l := range lines {
+		if err := p.Parse(l, &ev); err != ErrExtraOnly {
+			b.Fatalf("%q: %v", l, err)
+		}
+	}
+	b.SetBytes(size / int64(len(lines)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = p.Parse(lines[i%len(lines)], &ev)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}
+
+// fuzzHTTPFormat feeds each line of an input to the parsers and checks
+// every request they hand on in Extra.
+func fuzzHTTPFormat(f *testing.F, format string, seeds ...string) {
+	fm := seedFuzz(f, format, seeds...)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) > maxFuzzInput {
+			t.Skip()
+		}
+		parsers := []Parser{fm.New(Options{ModTime: utc(2024, 4, 20, 0, 0, 0)})}
+		if format == zeekHTTPName {
+			parsers = append(parsers, newZeekConnParser()) // a mixed stream's http records
+		}
+		for _, p := range parsers {
+			xp := p.(ExtraParser)
+			for _, line := range bytes.Split(in, []byte("\n")) {
+				var ev event.Network
+				err := p.Parse(line, &ev)
+				n := xp.Extra().Len()
+				switch {
+				case errors.Is(err, ErrExtraOnly):
+					if n == 0 || len(xp.Extra().HTTP) != n {
+						t.Fatalf("ErrExtraOnly with %d records for %q", n, line)
+					}
+					for _, h := range xp.Extra().HTTP {
+						checkHTTPInvariants(t, line, &h)
+					}
+				case n != 0:
+					t.Fatalf("%d records with error %v for %q", n, err, line)
+				case err != nil && err.Error() == "":
+					t.Fatalf("empty error for %q", line)
+				}
+			}
+		}
+	})
+}
+
+// checkHTTPInvariants fails t if a request breaks what stores rely on.
+func checkHTTPInvariants(t *testing.T, line []byte, h *event.HTTP) {
+	t.Helper()
+	switch {
+	case h.Time.IsZero() || h.Time.Location() != time.UTC || h.Time.Nanosecond() != 0 || h.Time.Year() > 9999:
+		t.Fatalf("bad time %v for %q", h.Time, line)
+	case !h.SrcIP.IsValid() || h.SrcIP.Is4In6():
+		t.Fatalf("bad client %v for %q", h.SrcIP, line)
+	case h.DstIP.Is4In6():
+		t.Fatalf("mapped server %v for %q", h.DstIP, line)
+	case h.ID == (event.ID{}) || h.Raw != string(line) || (h.Format != squidName && h.Format != zeekHTTPName):
+		t.Fatalf("bad ID, Raw or Format in %+v for %q", h, line)
+	case h.Status < 0 || h.Status > 999 || h.DurationS < 0 || math.IsNaN(h.DurationS):
+		t.Fatalf("bad status or duration in %+v for %q", h, line)
+	}
+}
+
+func FuzzSquid(f *testing.F) {
+	fuzzHTTPFormat(f, squidName, "squid/access.log")
+}

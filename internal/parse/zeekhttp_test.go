@@ -154,3 +154,13 @@ func TestZeekHTTPSkip(t *testing.T) {
 func TestZeekHTTPRealLogs(t *testing.T) {
 	realHTTPLogs(t, "zeek-http", func() Parser { return newZeekHTTPParser() })
 }
+
+// BenchmarkZeekConnJSON parses conn records as JSON: the path a mixed
+// stream's conn records take.
+func BenchmarkZeekConnJSON(b *testing.B) {
+	benchLines(b, newZeekConnParser(), readLines(b, "conn.json"))
+}
+
+func FuzzZeekHTTP(f *testing.F) {
+	fuzzHTTPFormat(f, zeekHTTPName, "zeek-http/http.log", "zeek-http/http.json", "zeek-http/mixed.json")
+}
