@@ -22,26 +22,27 @@ func init() {
 	})
 }
 
-// sniffSquid matches a native access.log line: an epoch stamp with
-// milliseconds, the elapsed milliseconds, the client and a CODE/status pair.
+// sniffSquid matches a native access.log line, alone or after a syslog
+// header: an epoch stamp with milliseconds among the first tokens, then the
+// elapsed milliseconds, the client and a CODE/status pair.
 func sniffSquid(line []byte) bool {
-	s := trimSpaces(line)
-	ts, rest := nextToken(s)
-	if _, _, ok := decimal(ts); !ok || bytes.IndexByte(ts, '.') < 0 {
-		if i := bytes.Index(s, []byte(" squid[")); i < 0 {
-			return false
-		}
-		_, rest = squidBody(s)
+	rest := trimSpaces(line)
+	for i := 0; i < 10; i++ {
+		var ts []byte
 		ts, rest = nextToken(rest)
-		if _, _, ok := decimal(ts); !ok {
+		if len(ts) == 0 {
 			return false
 		}
+		if _, _, ok := decimal(ts); !ok || len(ts) < 12 || ts[len(ts)-4] != '.' {
+			continue
+		}
+		_, rest = nextToken(rest) // elapsed
+		_, rest = nextToken(rest) // client
+		code, _ := nextToken(rest)
+		i := bytes.IndexByte(code, '/')
+		return i > 0 && squidWord(code[:i]) && len(code)-i == 4
 	}
-	_, rest = nextToken(rest) // elapsed
-	_, rest = nextToken(rest) // client
-	code, _ := nextToken(rest)
-	i := bytes.IndexByte(code, '/')
-	return i > 0 && squidWord(code[:i]) && len(code)-i == 4
+	return false
 }
 
 // squidBody returns the part of a syslog line after its "squid[pid]:",
@@ -68,8 +69,8 @@ func squidBody(s []byte) (host, body []byte) {
 //	remotehost rfc931 authuser [date] "method URL HTTP/v" status bytes ["referer" "user-agent"] [code:peerstatus]
 //
 // the native and the common/combined logformats, either alone or after a
-// syslog header (stamp, host, "squid[pid]:"), as access_log syslog: writes
-// them. Each request is an event.HTTP in Extra; Parse returns ErrExtraOnly.
+// syslog header (stamp, host, "squid[pid]:"; or RFC 5424's, app squid), as
+// access_log syslog: writes them. Each request is an event.HTTP in Extra; Parse returns ErrExtraOnly.
 // A record of a transaction that ended before Squid read a request
 // (NONE_NONE/000 ... error:transaction-end-before-headers) carries no
 // request and is skipped. The server address is HIER_DIRECT's (or
@@ -155,8 +156,8 @@ func squidRecordStart(s []byte) bool {
 // and the record after it.
 func (p *squidParser) syslogHeader(s []byte) (host, body []byte, err error) {
 	s = skipPriority(s)
-	if len(s) > 2 && s[0] == '1' && s[1] == ' ' { // RFC 5424
-		s = s[2:]
+	if len(s) > 2 && s[0] == '1' && s[1] == ' ' {
+		return p.header5424(s[2:])
 	}
 	if stampShape(s) == 0 {
 		tok, _ := nextToken(s)
@@ -173,6 +174,39 @@ func (p *squidParser) syslogHeader(s []byte) (host, body []byte, err error) {
 	body = trimSpaces(body)
 	if len(body) == 0 {
 		return nil, nil, fmt.Errorf("squid syslog line without a record")
+	}
+	return host, body, nil
+}
+
+// header5424 reads the RFC 5424 header after "<PRI>1 ": stamp, host, app
+// (squid), procid, msgid and structured data, then the record.
+func (p *squidParser) header5424(s []byte) (host, body []byte, err error) {
+	if stampShape(s) != stampISO {
+		tok, _ := nextToken(s)
+		return nil, nil, fmt.Errorf("bad RFC 5424 timestamp %q", quote(tok))
+	}
+	_, rest, err := p.clock.parse(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	host, rest = nextToken(rest)
+	app, rest := nextToken(rest)
+	if !bytes.Contains(app, []byte("squid")) {
+		return nil, nil, fmt.Errorf("syslog line without a squid tag")
+	}
+	_, rest = nextToken(rest) // procid
+	_, rest = nextToken(rest) // msgid
+	rest = trimSpaces(rest)
+	n, ok := structuredData(rest)
+	if !ok {
+		return nil, nil, fmt.Errorf("bad RFC 5424 structured data")
+	}
+	body = trimSpaces(rest[n:])
+	if len(body) == 0 {
+		return nil, nil, fmt.Errorf("squid syslog line without a record")
+	}
+	if string(host) == "-" {
+		host = nil
 	}
 	return host, body, nil
 }

@@ -114,6 +114,10 @@ func TestSquid(t *testing.T) {
 			UserAgent: "curl/8.5.0", Action: "TCP_MISS", Format: s}},
 		{http: event.HTTP{Time: utc(2024, 5, 1, 10, 0, 8), SrcIP: addr("192.168.1.26"), DstPort: 443,
 			Method: "CONNECT", URL: "example.com:443", Host: "example.com", Status: 200, Format: s}},
+		{http: event.HTTP{Time: utc(2024, 5, 1, 10, 0, 9), DurationS: 0.005, SrcIP: addr("192.168.1.27"),
+			DstIP: addr("93.184.216.34"), DstPort: 80, Method: "GET", URL: "http://example.com/missing",
+			Host: "example.com", Status: 404, BytesIn: 120, ContentType: "text/plain", Action: "TCP_MISS",
+			Sensor: "proxy2", Format: s}},
 	}
 	got := parseHTTPLines(t, newSquidParser(Options{ModTime: utc(2024, 5, 2, 0, 0, 0)}), readLines(t, "squid/access.log"))
 	if len(got) != len(want) {
@@ -158,6 +162,8 @@ func TestSquidReject(t *testing.T) {
 		{"1714557600.123 1 10.0.0.1 TCP_MISS/200 -1 GET http://e/ - HIER_DIRECT/1.2.3.4 -", `bad squid bytes "-1"`},
 		{"1714557600.123 1 10.0.0.1 TCP_MISS/200 1 GET http://e/ - HIER_DIRECT -", `bad squid hierarchy "HIER_DIRECT"`},
 		{"May  1 10:00:06 proxy1 sshd[1]: Accepted", "syslog line without a squid tag"},
+		{"<14>1 2024-05-01T10:00:09Z proxy2 sshd 1 - - hi", "syslog line without a squid tag"},
+		{"<14>1 2024-05-01T10:00:09Z proxy2 squid 1 - [x", "bad RFC 5424 structured data"},
 		{"hello world", `not a squid line: "hello" is neither a squid record nor a syslog stamp`},
 		{`10.0.0.1 - - [32/May/2024:12:00:07 +0200] "GET / HTTP/1.1" 200 1`, `bad squid date "32/May/2024:12:00:07 +0200"`},
 		{`10.0.0.1 - - "GET / HTTP/1.1" 200 1`, "squid common line without a [date]"},
@@ -177,7 +183,7 @@ func TestSquidReject(t *testing.T) {
 
 func TestSquidSniff(t *testing.T) {
 	for i, line := range readLines(t, "squid/access.log") {
-		want := i < 7 // the common-format lines are claimed by no sniff
+		want := i < 7 || i == 9 // the common-format lines are claimed by no sniff
 		if got := sniffSquid(line); got != want {
 			t.Errorf("line %d: sniffSquid = %v, want %v", i+1, got, want)
 		}
