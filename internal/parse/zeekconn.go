@@ -118,7 +118,8 @@ var zeekColumns = [zCols]string{
 // #fields, whose column order it uses; zeek-cut's bare column-name line
 // stands for #fields. JSON lines need no header.
 //
-// A JSON record whose _path is http (a mixed stream of Zeek's logs) is
+// A JSON record whose _path is http (a mixed stream of Zeek's logs), and
+// the lines of a TSV block under "#path http" (concatenated logs), are
 // parsed as the zeek-http parser does and handed on in Extra, with
 // ErrExtraOnly, so one stream fills network_events and http_events.
 // Records of other Zeek logs are skipped, with the reason: a JSON record
@@ -130,15 +131,17 @@ type zeekConnParser struct {
 	unset     []byte
 	empty     []byte
 	path      string
-	notConn   error       // why the data lines under the last #fields are not conn records
-	cols      [zCols]int  // column index of each field read, -1 if absent
-	ncols     int         // number of #fields columns; 0 before #fields
-	headerErr error       // why the last #fields header is unusable
-	vals      [][]byte    // the current line's columns, reused
-	strs      interner    // conn_state, history
-	protos    interner    // proto -> IANA keyword
-	rec       connFields  // the current line's values, reused
-	extra     event.Extra // the http records of a mixed JSON stream
+	notConn   error           // why the data lines under the last #fields are not conn records
+	cols      [zCols]int      // column index of each field read, -1 if absent
+	ncols     int             // number of #fields columns; 0 before #fields
+	headerErr error           // why the last #fields header is unusable
+	vals      [][]byte        // the current line's columns, reused
+	strs      interner        // conn_state, history
+	protos    interner        // proto -> IANA keyword
+	rec       connFields      // the current line's values, reused
+	extra     event.Extra     // the http records of a mixed stream
+	http      *zeekHTTPParser // reads the http.log blocks of a concatenated TSV stream
+	inHTTP    bool            // the lines since the last #path are http.log's
 }
 
 func newZeekConnParser() *zeekConnParser {
@@ -160,6 +163,9 @@ func (p *zeekConnParser) Parse(line []byte, ev *event.Network) error {
 	*ev = event.Network{}
 	p.extra.Reset()
 	line = bytes.TrimRight(line, "\r\n")
+	if p.inHTTP && !bytes.HasPrefix(line, []byte("#path")) && !bytes.HasPrefix(line, []byte("#separator")) {
+		return p.httpLine(line, ev)
+	}
 	switch {
 	case isBlank(line):
 		return ErrSkip
@@ -201,6 +207,14 @@ func (p *zeekConnParser) Parse(line []byte, ev *event.Network) error {
 	return f.fill(ev, line, &p.strs, &p.protos)
 }
 
+// httpLine hands a line of an http.log block of a concatenated TSV stream
+// to the http parser; its request comes out through Extra.
+func (p *zeekConnParser) httpLine(line []byte, ev *event.Network) error {
+	err := p.http.Parse(line, ev)
+	p.extra.HTTP = append(p.extra.HTTP, p.http.extra.HTTP...)
+	return err
+}
+
 // header reads a Zeek header line. Headers carry nothing to store, so a good
 // one returns ErrSkip; a #fields header without the columns a connection
 // needs is rejected, and so are the data lines after it.
@@ -222,6 +236,13 @@ func (p *zeekConnParser) header(line []byte) error {
 	case "#path":
 		p.path = string(rest)
 		p.ncols, p.notConn, p.headerErr = 0, nil, nil // a new log: its #fields follow
+		if p.inHTTP = p.path == "http"; p.inHTTP {
+			if p.http == nil {
+				p.http = newZeekHTTPParser()
+			}
+			p.http.sep, p.http.unset, p.http.empty = p.sep, p.unset, p.empty
+			return p.http.header(line)
+		}
 	case "#fields":
 		return p.fieldsHeader(rest)
 	}

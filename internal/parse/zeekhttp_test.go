@@ -162,5 +162,44 @@ func BenchmarkZeekConnJSON(b *testing.B) {
 }
 
 func FuzzZeekHTTP(f *testing.F) {
-	fuzzHTTPFormat(f, zeekHTTPName, "zeek-http/http.log", "zeek-http/http.json", "zeek-http/mixed.json")
+	fuzzHTTPFormat(f, zeekHTTPName, "zeek-http/http.log", "zeek-http/http.json", "zeek-http/mixed.json", "zeek-http/concat.log")
+}
+
+// TestZeekConnConcatTSV: in concatenated TSV logs the zeek-conn parser
+// stores conn blocks, hands the http block's requests on and skips others.
+func TestZeekConnConcatTSV(t *testing.T) {
+	p := newZeekConnParser()
+	var conns []string
+	var https []event.HTTP
+	var skips []string
+	for i, line := range readLines(t, "zeek-http/concat.log") {
+		var ev event.Network
+		err := p.Parse(line, &ev)
+		switch {
+		case err == nil:
+			conns = append(conns, ev.FlowUID)
+		case errors.Is(err, ErrExtraOnly):
+			https = append(https, p.Extra().HTTP...)
+		case errors.Is(err, ErrSkip):
+			if err != ErrSkip {
+				skips = append(skips, err.Error())
+			}
+		default:
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if err != ErrExtraOnly && p.Extra().Len() != 0 {
+			t.Fatalf("line %d: records with %v", i+1, err)
+		}
+	}
+	if len(conns) != 2 || conns[0] != "CAbc12Def34Ghi56J" || conns[1] != "CZz9" {
+		t.Errorf("conn records %v", conns)
+	}
+	if len(https) != 1 {
+		t.Fatalf("%d http records, want 1", len(https))
+	}
+	want := zeekHTTPWant[0]
+	checkHTTP(t, 0, want, https[0])
+	if want := []string{`zeek #path is "dns", not conn: nothing to store`, `zeek #path is "dns", not conn: nothing to store`}; len(skips) != 2 || skips[0] != want[0] || skips[1] != want[1] {
+		t.Errorf("skips %q, want %q", skips, want)
+	}
 }
