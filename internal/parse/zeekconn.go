@@ -29,9 +29,15 @@ func sniffZeekConn(line []byte) bool {
 	case len(line) == 0:
 		return false
 	case line[0] == '{':
-		return bytes.Contains(line, []byte(`"id.orig_h"`)) && bytes.Contains(line, []byte(`"id.resp_h"`))
+		// A JSON http.log record without _path is zeek-http's; with _path
+		// it is part of a mixed stream, which this parser reads.
+		return bytes.Contains(line, []byte(`"id.orig_h"`)) && bytes.Contains(line, []byte(`"id.resp_h"`)) &&
+			(!zeekHTTPJSONLike(line) || bytes.Contains(line, []byte(`"_path"`)))
 	case line[0] == '#':
-		for _, h := range [...]string{"#separator ", "#set_separator", "#empty_field", "#unset_field", "#open", "#close", "#types"} {
+		if bytes.HasPrefix(line, []byte("#types")) {
+			return bytes.Contains(line, []byte("interval")) // duration: http.log has none
+		}
+		for _, h := range [...]string{"#separator ", "#set_separator", "#empty_field", "#unset_field", "#open", "#close"} {
 			if bytes.HasPrefix(line, []byte(h)) {
 				return true
 			}
@@ -42,7 +48,24 @@ func sniffZeekConn(line []byte) bool {
 	ts, rest, _ := bytes.Cut(line, []byte("\t"))
 	uid, _, _ := bytes.Cut(rest, []byte("\t"))
 	_, _, ok := decimal(ts)
-	return ok && len(uid) > 1 && uid[0] == 'C' && bytes.Count(line, []byte("\t")) >= 5
+	return ok && len(uid) > 1 && uid[0] == 'C' && bytes.Count(line, []byte("\t")) >= 5 && !zeekHTTPDataLine(line)
+}
+
+// zeekHTTPDataLine reports whether a TSV line has http.log's shape: after
+// ts, uid and the four endpoint columns come trans_depth (a count) and the
+// method, where conn.log has proto.
+func zeekHTTPDataLine(line []byte) bool {
+	var f [8][]byte
+	rest := line
+	for i := range f {
+		var ok bool
+		f[i], rest, ok = bytes.Cut(rest, []byte("\t"))
+		if !ok && i < len(f)-1 {
+			return false
+		}
+	}
+	_, ok := parseUint(f[6], 1<<32)
+	return ok && (string(f[7]) == "-" || squidWord(f[7]))
 }
 
 // Errors of Zeek lines.
@@ -95,6 +118,10 @@ var zeekColumns = [zCols]string{
 // #fields, whose column order it uses; zeek-cut's bare column-name line
 // stands for #fields. JSON lines need no header.
 //
+// A JSON record whose _path is http (a mixed stream of Zeek's logs), and
+// the lines of a TSV block under "#path http" (concatenated logs), are
+// parsed as the zeek-http parser does and handed on in Extra, with
+// ErrExtraOnly, so one stream fills network_events and http_events.
 // Records of other Zeek logs are skipped, with the reason: a JSON record
 // whose _path is not conn and that has no conn_state (a mixed stream), TSV
 // lines under a #path other than conn whose #fields lack conn_state. So are records whose ts Zeek's
@@ -104,14 +131,17 @@ type zeekConnParser struct {
 	unset     []byte
 	empty     []byte
 	path      string
-	notConn   error      // why the data lines under the last #fields are not conn records
-	cols      [zCols]int // column index of each field read, -1 if absent
-	ncols     int        // number of #fields columns; 0 before #fields
-	headerErr error      // why the last #fields header is unusable
-	vals      [][]byte   // the current line's columns, reused
-	strs      interner   // conn_state, history
-	protos    interner   // proto -> IANA keyword
-	rec       connFields // the current line's values, reused
+	notConn   error           // why the data lines under the last #fields are not conn records
+	cols      [zCols]int      // column index of each field read, -1 if absent
+	ncols     int             // number of #fields columns; 0 before #fields
+	headerErr error           // why the last #fields header is unusable
+	vals      [][]byte        // the current line's columns, reused
+	strs      interner        // conn_state, history
+	protos    interner        // proto -> IANA keyword
+	rec       connFields      // the current line's values, reused
+	extra     event.Extra     // the http records of a mixed stream
+	http      *zeekHTTPParser // reads the http.log blocks of a concatenated TSV stream
+	inHTTP    bool            // the lines since the last #path are http.log's
 }
 
 func newZeekConnParser() *zeekConnParser {
@@ -124,10 +154,18 @@ func newZeekConnParser() *zeekConnParser {
 	}
 }
 
+// Extra implements ExtraParser: the http.log records of a mixed JSON
+// stream.
+func (p *zeekConnParser) Extra() *event.Extra { return &p.extra }
+
 // Parse implements Parser.
 func (p *zeekConnParser) Parse(line []byte, ev *event.Network) error {
 	*ev = event.Network{}
+	p.extra.Reset()
 	line = bytes.TrimRight(line, "\r\n")
+	if p.inHTTP && !bytes.HasPrefix(line, []byte("#path")) && !bytes.HasPrefix(line, []byte("#separator")) {
+		return p.httpLine(line, ev)
+	}
 	switch {
 	case isBlank(line):
 		return ErrSkip
@@ -169,6 +207,14 @@ func (p *zeekConnParser) Parse(line []byte, ev *event.Network) error {
 	return f.fill(ev, line, &p.strs, &p.protos)
 }
 
+// httpLine hands a line of an http.log block of a concatenated TSV stream
+// to the http parser; its request comes out through Extra.
+func (p *zeekConnParser) httpLine(line []byte, ev *event.Network) error {
+	err := p.http.Parse(line, ev)
+	p.extra.HTTP = append(p.extra.HTTP, p.http.extra.HTTP...)
+	return err
+}
+
 // header reads a Zeek header line. Headers carry nothing to store, so a good
 // one returns ErrSkip; a #fields header without the columns a connection
 // needs is rejected, and so are the data lines after it.
@@ -190,6 +236,13 @@ func (p *zeekConnParser) header(line []byte) error {
 	case "#path":
 		p.path = string(rest)
 		p.ncols, p.notConn, p.headerErr = 0, nil, nil // a new log: its #fields follow
+		if p.inHTTP = p.path == "http"; p.inHTTP {
+			if p.http == nil {
+				p.http = newZeekHTTPParser()
+			}
+			p.http.sep, p.http.unset, p.http.empty = p.sep, p.unset, p.empty
+			return p.http.header(line)
+		}
 	case "#fields":
 		return p.fieldsHeader(rest)
 	}

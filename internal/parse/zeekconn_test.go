@@ -203,7 +203,7 @@ func TestZeekConnSkip(t *testing.T) {
 		lines []string // headers, then the line checked last
 		skip  string   // the reason, or "" if the last line is stored
 	}{
-		{"JSON http record", []string{`{"_path":"http","ts":1709287200.1,"uid":"Cx","id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2","method":"GET"}`}, `zeek record of the "http" log, not conn`},
+		{"JSON dns record", []string{`{"_path":"dns","ts":1709287200.1,"uid":"Cx","id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2","query":"example.com"}`}, `zeek record of the "dns" log, not conn`},
 		{"JSON files record", []string{`{"_path":"files","ts":1709287200.1,"fuid":"F1"}`}, `zeek record of the "files" log, not conn`},
 		{"JSON conn record in a mixed stream", []string{`{"_path":"conn","ts":1709287200.1,"uid":"Cx","id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2"}`}, ""},
 		{"JSON conn_long record", []string{`{"_path":"conn_long","ts":1709287200.1,"uid":"Cx","id.orig_h":"192.0.2.1","id.resp_h":"192.0.2.2","conn_state":"S1"}`}, ""},

@@ -40,6 +40,9 @@ func (p *zeekConnParser) parseJSON(obj, line []byte, ev *event.Network) error {
 	if err := json.Unmarshal(obj, &r); err != nil {
 		return fmt.Errorf("bad zeek JSON: %w", err)
 	}
+	if r.Path != nil && *r.Path == "http" {
+		return zeekHTTPJSON(obj, line, &p.strs, &p.extra)
+	}
 	if r.Path != nil && notConnLog(*r.Path, r.ConnState != "") {
 		return fmt.Errorf("zeek record of the %q log, not conn: %w", quote([]byte(*r.Path)), ErrSkip)
 	}
