@@ -220,7 +220,8 @@ func (e *env) printIngest(rep ingestReport) error {
 }
 
 // printTables says what was stored in each table, when the input held
-// records for other tables than network_events (an EDR's endpoint states).
+// records for other tables than network_events (an EDR's endpoint states,
+// a VPN's session facts, a proxy's requests).
 func printTables(w io.Writer, tables map[string]pipeline.TableStats) {
 	if len(tables) == 0 || len(tables) == 1 && tables["network_events"] != (pipeline.TableStats{}) {
 		return

@@ -24,6 +24,8 @@ import (
 type Writer interface {
 	WriteNetwork(ctx context.Context, evs []event.Network) (int, error)
 	WriteEndpointStates(ctx context.Context, sts []event.EndpointState) (int, error)
+	WriteVPNSessions(ctx context.Context, vs []event.VPNSession) (int, error)
+	WriteHTTP(ctx context.Context, hs []event.HTTP) (int, error)
 	WriteRejects(ctx context.Context, rs []event.Reject) error
 	WriteSightings(ctx context.Context, ss []event.Sighting) (int, error)
 }
@@ -73,7 +75,8 @@ type Stats struct {
 	Sightings  int64   `json:"sightings"`  // new indicator sightings
 	Seconds    float64 `json:"elapsed_s"`
 	// Tables breaks Stored and Duplicates down by the table written, for
-	// the tables that got records (network_events, endpoint_states).
+	// the tables that got records (network_events, endpoint_states,
+	// vpn_sessions, http_events).
 	Tables map[string]TableStats `json:"tables"`
 	// SkipReasons counts the skipped lines by why they carried nothing to
 	// store, in the order first seen (at most MaxSkipReasons reasons; the
@@ -187,6 +190,38 @@ var extraTables = []struct {
 			return n, len(x.Endpoints), err
 		},
 		length: func(x *event.Extra) int { return len(x.Endpoints) },
+	},
+	{
+		name: "vpn_sessions",
+		add: func(dst, src *event.Extra, raw string) {
+			for _, v := range src.VPNSessions {
+				if v.Raw == "" {
+					v.Raw = raw
+				}
+				dst.VPNSessions = append(dst.VPNSessions, v)
+			}
+		},
+		write: func(ctx context.Context, w Writer, x *event.Extra) (int, int, error) {
+			n, err := w.WriteVPNSessions(ctx, x.VPNSessions)
+			return n, len(x.VPNSessions), err
+		},
+		length: func(x *event.Extra) int { return len(x.VPNSessions) },
+	},
+	{
+		name: "http_events",
+		add: func(dst, src *event.Extra, raw string) {
+			for _, h := range src.HTTP {
+				if h.Raw == "" {
+					h.Raw = raw
+				}
+				dst.HTTP = append(dst.HTTP, h)
+			}
+		},
+		write: func(ctx context.Context, w Writer, x *event.Extra) (int, int, error) {
+			n, err := w.WriteHTTP(ctx, x.HTTP)
+			return n, len(x.HTTP), err
+		},
+		length: func(x *event.Extra) int { return len(x.HTTP) },
 	},
 }
 

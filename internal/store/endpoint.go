@@ -54,7 +54,10 @@ func EndpointSpans(sts []event.EndpointState, rows []int32) []IngestSpan {
 
 // ScopeNote says what a *_scope column holds; the column comments of both
 // engines end with it.
-const ScopeNote = "the scope of the address as ipscope classifies it at ingest: global, private, cgnat, loopback, link-local, ula, multicast, documentation, unspecified or reserved; empty when there is no address, and for rows stored before the column existed"
+const ScopeNote = newScopeNote + ", and for rows stored before the column existed"
+
+// newScopeNote is ScopeNote for the tables made with their scope columns.
+const newScopeNote = "the scope of the address as ipscope classifies it at ingest: global, private, cgnat, loopback, link-local, ula, multicast, documentation, unspecified or reserved; empty when there is no address"
 
 // SrcScopeComment and DstScopeComment are the comments of network_events'
 // scope columns.

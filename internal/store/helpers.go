@@ -17,8 +17,8 @@ import (
 // their values; indicators without an id get the deterministic one a feed
 // load would give them; network events without an end_time end when they
 // start; the *_scope columns a row does not give are the scope of its
-// address, as ingest writes them (ipscope.Text); endpoint_states rows
-// without an id get one hashed from their values. It fails for a table that
+// address, as ingest writes them (ipscope.Text); endpoint_states,
+// vpn_sessions and http_events rows without an id get one hashed from their values. It fails for a table that
 // is not in Tables.
 func FixtureRow(table string, i int, row map[string]any) ([]string, []any, error) {
 	if err := CheckTable(table); err != nil {
@@ -39,7 +39,7 @@ func FixtureRow(table string, i int, row map[string]any) ([]string, []any, error
 			vals = append(vals, fixtureScope(row[sc.addr]))
 		}
 	}
-	if _, ok := row["id"]; !ok && table == "endpoint_states" {
+	if _, ok := row["id"]; !ok && (table == "endpoint_states" || table == "vpn_sessions" || table == "http_events") {
 		cols = append(cols, "id")
 		vals = append(vals, event.NewID("fixture", fmt.Appendf(nil, "%s %d %v", table, i, vals)).String())
 	}
@@ -69,6 +69,8 @@ func FixtureRow(table string, i int, row map[string]any) ([]string, []any, error
 var scopeColumns = map[string][]struct{ addr, scope string }{
 	"network_events":  {{"src_ip", "src_scope"}, {"dst_ip", "dst_scope"}},
 	"endpoint_states": {{"address", "address_scope"}},
+	"vpn_sessions":    {{"remote_ip", "remote_scope"}, {"assigned_ip", "assigned_scope"}},
+	"http_events":     {{"src_ip", "src_scope"}, {"dst_ip", "dst_scope"}},
 }
 
 // fixtureScope is the scope of a fixture's address value: "" when it has

@@ -26,6 +26,14 @@ type Store interface {
 	// repeats within sts, is skipped. It records the ingest spans of the
 	// rows it stores under table endpoint_states.
 	WriteEndpointStates(ctx context.Context, sts []event.EndpointState) (stored int, err error)
+	// WriteVPNSessions stores the facts VPN concentrators logged about
+	// sessions, with WriteEndpointStates' dedup, recording the ingest
+	// spans of the rows it stores under table vpn_sessions.
+	WriteVPNSessions(ctx context.Context, vs []event.VPNSession) (stored int, err error)
+	// WriteHTTP stores the requests proxies and sensors logged, with
+	// WriteEndpointStates' dedup, recording the ingest spans of the rows
+	// it stores under table http_events.
+	WriteHTTP(ctx context.Context, hs []event.HTTP) (stored int, err error)
 	// WriteRejects keeps input records that could not be parsed, whatever
 	// bytes their Raw holds: it stores r.Stored() of each, which no caller
 	// can forget.
@@ -57,7 +65,7 @@ type Store interface {
 
 	// IngestedSince returns the ingest spans recorded after sequence number
 	// seq, by sequence number then time. WriteNetwork, WriteEndpointStates,
-	// WriteSightings and SightingsFromMatches record the spans of the rows
+	// WriteVPNSessions, WriteHTTP, WriteSightings and SightingsFromMatches record the spans of the rows
 	// they store (IngestSpan.Table names the table), under a
 	// number higher than any recorded before (on ClickHouse: the writer's
 	// clock in nanoseconds, as versions are), and nothing when they store
@@ -131,7 +139,7 @@ type Result struct {
 }
 
 // Tables every engine holds, in the order Counts reports them.
-var Tables = []string{"network_events", "endpoint_states", "rejects", "indicators", "sightings", "alerts",
+var Tables = []string{"network_events", "endpoint_states", "vpn_sessions", "http_events", "rejects", "indicators", "sightings", "alerts",
 	"scans", "scan_hosts", "scan_ports", "allowances", "upnp_listings", "upnp_mappings"}
 
 // Now returns the current time at the resolution stores keep.

@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// DropBefore deletes the rows of network_events, endpoint_states, sightings and rejects older
+// DropBefore deletes the rows of network_events, endpoint_states,
+// vpn_sessions, http_events, sightings and rejects older
 // than t, a whole month at a time: it drops every monthly partition whose
 // rows all lie before t, which is instant, and keeps the month t falls in.
 // Indicators and alerts are state, not history, and are kept. It returns the

@@ -281,6 +281,8 @@ var migrations = []migration{
 	}...)},
 	// 5: scans, the intended-port allowlist and UPnP mappings (scans.go).
 	scanMigration,
+	// 6: VPN session facts and proxy requests (vpnhttp.go).
+	vpnHTTPMigration,
 }
 
 // endpointComments are the comments of endpoint_states' columns, as columns
@@ -299,7 +301,7 @@ var versioned = map[string]string{"indicators": "indicator_versions", "alerts": 
 	"allowances": "allowance_versions"}
 
 // partitioned lists the tables partitioned by month, which DropBefore prunes.
-var partitioned = []string{"network_events", "endpoint_states", "sightings", "rejects"}
+var partitioned = []string{"network_events", "endpoint_states", "vpn_sessions", "http_events", "sightings", "rejects"}
 
 // migrationsTable records the migrations applied.
 var migrationsTable = table{

@@ -208,4 +208,56 @@ var migrations = []string{
 	COMMENT ON COLUMN network_events.dst_scope IS '` + store.DstScopeComment + `';`,
 	// 6: scans, the intended-port allowlist and UPnP mappings (scans.go).
 	scanMigration,
+	// 7: who is behind an address at a time (issue 10): the session facts
+	// of VPN concentrators and the requests of proxies, columns in the
+	// order of store.VPNColumns and store.HTTPColumns.
+	`CREATE TABLE vpn_sessions (
+		id             UUID      NOT NULL,
+		time           TIMESTAMP NOT NULL,
+		kind           VARCHAR   NOT NULL DEFAULT '',
+		user_name      VARCHAR   NOT NULL DEFAULT '',
+		group_name     VARCHAR   NOT NULL DEFAULT '',
+		remote_ip      VARCHAR   NOT NULL DEFAULT '',
+		remote_scope   VARCHAR   NOT NULL DEFAULT '',
+		remote_port    INTEGER   NOT NULL DEFAULT 0,
+		assigned_ip    VARCHAR   NOT NULL DEFAULT '',
+		assigned_scope VARCHAR   NOT NULL DEFAULT '',
+		session_id     VARCHAR   NOT NULL DEFAULT '',
+		device_id      VARCHAR   NOT NULL DEFAULT '',
+		hostname       VARCHAR   NOT NULL DEFAULT '',
+		bytes_in       BIGINT    NOT NULL DEFAULT 0,
+		bytes_out      BIGINT    NOT NULL DEFAULT 0,
+		duration_s     DOUBLE    NOT NULL DEFAULT 0,
+		reason         VARCHAR   NOT NULL DEFAULT '',
+		sensor         VARCHAR   NOT NULL DEFAULT '',
+		format         VARCHAR   NOT NULL DEFAULT '',
+		raw            VARCHAR   NOT NULL DEFAULT ''
+	);
+	CREATE TABLE http_events (
+		id           UUID      NOT NULL,
+		time         TIMESTAMP NOT NULL,
+		duration_s   DOUBLE    NOT NULL DEFAULT 0,
+		src_ip       VARCHAR   NOT NULL DEFAULT '',
+		src_scope    VARCHAR   NOT NULL DEFAULT '',
+		src_port     INTEGER   NOT NULL DEFAULT 0,
+		dst_ip       VARCHAR   NOT NULL DEFAULT '',
+		dst_scope    VARCHAR   NOT NULL DEFAULT '',
+		dst_port     INTEGER   NOT NULL DEFAULT 0,
+		user_name    VARCHAR   NOT NULL DEFAULT '',
+		method       VARCHAR   NOT NULL DEFAULT '',
+		url          VARCHAR   NOT NULL DEFAULT '',
+		host         VARCHAR   NOT NULL DEFAULT '',
+		status       INTEGER   NOT NULL DEFAULT 0,
+		bytes_out    BIGINT    NOT NULL DEFAULT 0,
+		bytes_in     BIGINT    NOT NULL DEFAULT 0,
+		content_type VARCHAR   NOT NULL DEFAULT '',
+		user_agent   VARCHAR   NOT NULL DEFAULT '',
+		referrer     VARCHAR   NOT NULL DEFAULT '',
+		action       VARCHAR   NOT NULL DEFAULT '',
+		flow_uid     VARCHAR   NOT NULL DEFAULT '',
+		sensor       VARCHAR   NOT NULL DEFAULT '',
+		format       VARCHAR   NOT NULL DEFAULT '',
+		raw          VARCHAR   NOT NULL DEFAULT ''
+	);
+	` + columnComments(store.VPNComments) + columnComments(store.HTTPComments),
 }

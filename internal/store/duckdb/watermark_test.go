@@ -22,7 +22,8 @@ func TestIngestSpansOfDataBefore(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Back to the schema before ingest tracking (migration 4), data kept.
-	if _, err := s.conn.ExecContext(ctx, `DROP TABLE scans; DROP TABLE scan_hosts; DROP TABLE scan_ports;
+	if _, err := s.conn.ExecContext(ctx, `DROP TABLE vpn_sessions; DROP TABLE http_events;
+		DROP TABLE scans; DROP TABLE scan_hosts; DROP TABLE scan_ports;
 		DROP TABLE allowances; DROP TABLE upnp_listings; DROP TABLE upnp_mappings;
 		DROP TABLE endpoint_states; ALTER TABLE network_events DROP COLUMN src_scope;
 		ALTER TABLE network_events DROP COLUMN dst_scope; DROP TABLE ingest_spans; DROP TABLE watermarks; ALTER TABLE indicators DROP COLUMN load_seq;

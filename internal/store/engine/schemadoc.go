@@ -33,6 +33,8 @@ var tableDocs = map[string]string{
 	"network_events": "Every connection-level record: firewall log lines, flows (Zeek conn, flow JSON), one row per input record. " +
 		"`event_id` is a hash of the record, so the same line ingested twice is stored once.",
 	"endpoint_states":    "What an EDR (CrowdStrike FDR, Defender for Endpoint) reports about a device, one fact a row: its interfaces' addresses, its public (agent) address, the ports it listens on, its OS. Its connections go to network_events, with the same `device_id`.",
+	"vpn_sessions":       "What VPN concentrators log about sessions, one fact a row: a start (user, group, the client's public address), the pool address assigned to it, an end (bytes, duration, reason). Who was behind an address at a time is read from these facts, tied together by `session_id` where the concentrator has one.",
+	"http_events":        "Requests proxies and sensors logged (Squid access.log, Zeek http.log), one row per request: client, server, user, method, URL, status, bytes and the proxy's verdict. `flow_uid` ties a Zeek request to its connection in network_events.",
 	"rejects":            "Input lines that no parser could read (the dead-letter table), with where they came from and why; see `homesoc rejects`.",
 	"indicators":         "Threat-intel indicators from every feed, one row per feed, type and value; see `homesoc intel list`.",
 	"sightings":          "Events that matched an indicator, at ingest or by a retro-hunt when the indicator arrived later.",

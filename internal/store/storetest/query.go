@@ -217,7 +217,13 @@ func testCounts(t *testing.T, s store.Store) {
 	if _, err := s.WriteEndpointStates(ctx, []event.EndpointState{EndpointState(1)}); err != nil {
 		t.Fatal(err)
 	}
-	for tb, n := range map[string]int64{"network_events": 2, "endpoint_states": 1, "rejects": 1, "indicators": 3, "sightings": 1, "alerts": 0} {
+	if _, err := s.WriteVPNSessions(ctx, []event.VPNSession{VPNSession(1), VPNSession(2)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.WriteHTTP(ctx, []event.HTTP{HTTPEvent(1)}); err != nil {
+		t.Fatal(err)
+	}
+	for tb, n := range map[string]int64{"network_events": 2, "endpoint_states": 1, "vpn_sessions": 2, "http_events": 1, "rejects": 1, "indicators": 3, "sightings": 1, "alerts": 0} {
 		want[tb] = n
 	}
 	if got := counts(t, s); fmt.Sprint(got) != fmt.Sprint(want) {
