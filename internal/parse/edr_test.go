@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -80,33 +79,13 @@ func runEDR(t *testing.T, p Parser, idSpace string, lines [][]byte, want []edrWa
 				for j, s := range w.states {
 					s.Raw = string(line)
 					s.ID = stateID(idSpace, &s)
-					for _, d := range diffState(s, extra.Endpoints[j]) {
+					for _, d := range diffFields(s, extra.Endpoints[j]) {
 						t.Errorf("state %d: %s", j, d)
 					}
 				}
 			}
 		})
 	}
-}
-
-// diffState lists the fields in which got differs from want, times compared
-// with Equal and required to be UTC.
-func diffState(want, got event.EndpointState) []string {
-	var diffs []string
-	wv, gv := reflect.ValueOf(want), reflect.ValueOf(got)
-	for i := range wv.NumField() {
-		w, g := wv.Field(i).Interface(), gv.Field(i).Interface()
-		if wt, ok := w.(time.Time); ok {
-			if gt := g.(time.Time); !wt.Equal(gt) || gt.Location() != time.UTC {
-				diffs = append(diffs, fmt.Sprintf("%s: want %v, got %v", wv.Type().Field(i).Name, wt, gt))
-			}
-			continue
-		}
-		if !reflect.DeepEqual(w, g) {
-			diffs = append(diffs, fmt.Sprintf("%s: want %#v, got %#v", wv.Type().Field(i).Name, w, g))
-		}
-	}
-	return diffs
 }
 
 // parseStates parses lines with a fresh parser of format and returns every

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -114,33 +113,13 @@ func TestFortiGate(t *testing.T) {
 				for j, s := range w.vpn {
 					s.Raw = string(line)
 					s.ID = event.NewID("fortigate", append(append([]byte(s.Kind), 0), line...))
-					for _, d := range diffVPN(s, extra.VPNSessions[j]) {
+					for _, d := range diffFields(s, extra.VPNSessions[j]) {
 						t.Errorf("fact %d: %s", j, d)
 					}
 				}
 			}
 		})
 	}
-}
-
-// diffVPN lists the fields in which got differs from want, times compared
-// with Equal and required to be UTC.
-func diffVPN(want, got event.VPNSession) []string {
-	var diffs []string
-	wv, gv := reflect.ValueOf(want), reflect.ValueOf(got)
-	for i := range wv.NumField() {
-		w, g := wv.Field(i).Interface(), gv.Field(i).Interface()
-		if wt, ok := w.(time.Time); ok {
-			if gt := g.(time.Time); !wt.Equal(gt) || gt.Location() != time.UTC {
-				diffs = append(diffs, fmt.Sprintf("%s: want %v, got %v", wv.Type().Field(i).Name, wt, gt))
-			}
-			continue
-		}
-		if !reflect.DeepEqual(w, g) {
-			diffs = append(diffs, fmt.Sprintf("%s: want %#v, got %#v", wv.Type().Field(i).Name, w, g))
-		}
-	}
-	return diffs
 }
 
 // TestFortiGateTime checks each source of a line's time: eventtime in its

@@ -22,9 +22,11 @@ func utc(y int, mo time.Month, d, h, mi, s int) time.Time {
 	return time.Date(y, mo, d, h, mi, s, 0, time.UTC)
 }
 
-// diffNetwork lists the fields in which got differs from want, times
-// compared with Equal.
-func diffNetwork(want, got event.Network) []string {
+// diffFields lists the fields in which got (a record of the same struct
+// type as want: an event.Network, EndpointState, VPNSession, HTTP) differs
+// from want, times compared with Equal and required to be UTC, durations
+// within float rounding.
+func diffFields(want, got any) []string {
 	var diffs []string
 	wv, gv := reflect.ValueOf(want), reflect.ValueOf(got)
 	for i := range wv.NumField() {
@@ -52,7 +54,7 @@ func diffNetwork(want, got event.Network) []string {
 // checkEvent fails t with each field that differs.
 func checkEvent(t *testing.T, want, got event.Network) {
 	t.Helper()
-	for _, d := range diffNetwork(want, got) {
+	for _, d := range diffFields(want, got) {
 		t.Error(d)
 	}
 }

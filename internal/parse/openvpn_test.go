@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -76,26 +75,6 @@ func runVPN(t *testing.T, p Parser, format string, lines [][]byte, want []vpnWan
 			}
 		})
 	}
-}
-
-// diffFields lists the fields in which got differs from want, times
-// compared with Equal and required to be UTC.
-func diffFields(want, got any) []string {
-	var diffs []string
-	wv, gv := reflect.ValueOf(want), reflect.ValueOf(got)
-	for i := range wv.NumField() {
-		w, g := wv.Field(i).Interface(), gv.Field(i).Interface()
-		if wt, ok := w.(time.Time); ok {
-			if gt := g.(time.Time); !wt.Equal(gt) || gt.Location() != time.UTC {
-				diffs = append(diffs, fmt.Sprintf("%s: want %v, got %v", wv.Type().Field(i).Name, wt, gt))
-			}
-			continue
-		}
-		if !reflect.DeepEqual(w, g) {
-			diffs = append(diffs, fmt.Sprintf("%s: want %#v, got %#v", wv.Type().Field(i).Name, w, g))
-		}
-	}
-	return diffs
 }
 
 // vpnOpts is the input of the fixtures: written on 2 May 2024, UTC.
