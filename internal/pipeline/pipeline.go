@@ -166,63 +166,48 @@ type batch struct {
 	sightings []event.Sighting
 }
 
-// extraTables write the tables of event.Extra, each a slice of its records:
-// a table that parsers fill through Extra is one entry here and one method
-// of Writer.
-var extraTables = []struct {
+// extraTable writes one table of event.Extra.
+type extraTable struct {
 	name   string
 	add    func(dst, src *event.Extra, raw string) // appends src's records to dst, Raw defaulting to raw
 	write  func(ctx context.Context, w Writer, x *event.Extra) (stored, total int, err error)
 	length func(x *event.Extra) int
-}{
-	{
-		name: "endpoint_states",
+}
+
+// newExtraTable makes the extraTable of the records of type T that
+// records picks out of an Extra, whose Raw rawOf gives, and that write
+// stores.
+func newExtraTable[T any](name string, records func(*event.Extra) *[]T, rawOf func(*T) *string,
+	write func(Writer, context.Context, []T) (int, error)) extraTable {
+	return extraTable{
+		name: name,
 		add: func(dst, src *event.Extra, raw string) {
-			for _, st := range src.Endpoints {
-				if st.Raw == "" {
-					st.Raw = raw
+			for _, r := range *records(src) {
+				if p := rawOf(&r); *p == "" {
+					*p = raw
 				}
-				dst.Endpoints = append(dst.Endpoints, st)
+				*records(dst) = append(*records(dst), r)
 			}
 		},
 		write: func(ctx context.Context, w Writer, x *event.Extra) (int, int, error) {
-			n, err := w.WriteEndpointStates(ctx, x.Endpoints)
-			return n, len(x.Endpoints), err
+			rs := *records(x)
+			n, err := write(w, ctx, rs)
+			return n, len(rs), err
 		},
-		length: func(x *event.Extra) int { return len(x.Endpoints) },
-	},
-	{
-		name: "vpn_sessions",
-		add: func(dst, src *event.Extra, raw string) {
-			for _, v := range src.VPNSessions {
-				if v.Raw == "" {
-					v.Raw = raw
-				}
-				dst.VPNSessions = append(dst.VPNSessions, v)
-			}
-		},
-		write: func(ctx context.Context, w Writer, x *event.Extra) (int, int, error) {
-			n, err := w.WriteVPNSessions(ctx, x.VPNSessions)
-			return n, len(x.VPNSessions), err
-		},
-		length: func(x *event.Extra) int { return len(x.VPNSessions) },
-	},
-	{
-		name: "http_events",
-		add: func(dst, src *event.Extra, raw string) {
-			for _, h := range src.HTTP {
-				if h.Raw == "" {
-					h.Raw = raw
-				}
-				dst.HTTP = append(dst.HTTP, h)
-			}
-		},
-		write: func(ctx context.Context, w Writer, x *event.Extra) (int, int, error) {
-			n, err := w.WriteHTTP(ctx, x.HTTP)
-			return n, len(x.HTTP), err
-		},
-		length: func(x *event.Extra) int { return len(x.HTTP) },
-	},
+		length: func(x *event.Extra) int { return len(*records(x)) },
+	}
+}
+
+// extraTables write the tables of event.Extra, each a slice of its records:
+// a table that parsers fill through Extra is one entry here and one method
+// of Writer.
+var extraTables = []extraTable{
+	newExtraTable("endpoint_states", func(x *event.Extra) *[]event.EndpointState { return &x.Endpoints },
+		func(r *event.EndpointState) *string { return &r.Raw }, Writer.WriteEndpointStates),
+	newExtraTable("vpn_sessions", func(x *event.Extra) *[]event.VPNSession { return &x.VPNSessions },
+		func(r *event.VPNSession) *string { return &r.Raw }, Writer.WriteVPNSessions),
+	newExtraTable("http_events", func(x *event.Extra) *[]event.HTTP { return &x.HTTP },
+		func(r *event.HTTP) *string { return &r.Raw }, Writer.WriteHTTP),
 }
 
 // Run ingests one source. Parsing and writing run concurrently; a line that
