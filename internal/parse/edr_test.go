@@ -49,15 +49,7 @@ func runEDR(t *testing.T, p Parser, idSpace string, lines [][]byte, want []edrWa
 			w := want[i]
 			switch {
 			case w.err != "":
-				if err == nil || err.Error() != w.err {
-					t.Fatalf("error = %v, want %q", err, w.err)
-				}
-				if skip := strings.HasSuffix(w.err, ErrSkip.Error()); errors.Is(err, ErrSkip) != skip {
-					t.Errorf("errors.Is(err, ErrSkip) = %v, want %v", !skip, skip)
-				}
-				if extra.Len() != 0 {
-					t.Errorf("%d endpoint states with an error", extra.Len())
-				}
+				checkLineError(t, err, w.err, extra.Len())
 			case w.net != nil:
 				if err != nil {
 					t.Fatalf("error = %v, want a network event", err)

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -49,6 +50,22 @@ func diffFields(want, got any) []string {
 		}
 	}
 	return diffs
+}
+
+// checkLineError fails t unless err is the error want spells (a skip, by
+// errors.Is, exactly when want ends in ErrSkip's text) and the line left
+// no records (records: how many it left for other tables).
+func checkLineError(t *testing.T, err error, want string, records int) {
+	t.Helper()
+	if err == nil || err.Error() != want {
+		t.Fatalf("error = %v, want %q", err, want)
+	}
+	if skip := strings.HasSuffix(want, ErrSkip.Error()); errors.Is(err, ErrSkip) != skip {
+		t.Errorf("errors.Is(err, ErrSkip) = %v, want %v", !skip, skip)
+	}
+	if records != 0 {
+		t.Errorf("%d records for other tables with an error", records)
+	}
 }
 
 // checkEvent fails t with each field that differs.

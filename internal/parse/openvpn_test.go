@@ -46,15 +46,7 @@ func runVPN(t *testing.T, p Parser, format string, lines [][]byte, want []vpnWan
 			got := xp.Extra().VPNSessions
 			w := want[i]
 			if w.err != "" {
-				if err == nil || err.Error() != w.err {
-					t.Fatalf("error = %v, want %q", err, w.err)
-				}
-				if skip := strings.HasSuffix(w.err, ErrSkip.Error()); errors.Is(err, ErrSkip) != skip {
-					t.Errorf("errors.Is(err, ErrSkip) = %v, want %v", !skip, skip)
-				}
-				if len(got) != 0 {
-					t.Errorf("%d facts with an error", len(got))
-				}
+				checkLineError(t, err, w.err, len(got))
 				return
 			}
 			if !errors.Is(err, ErrExtraOnly) {
