@@ -2,6 +2,7 @@ package udp
 
 import (
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,8 +72,30 @@ func scanUntil(t *testing.T, port uint16, probe string) scan.Port {
 	return p
 }
 
+// freeTCPUDPPort returns a port free for both TCP and UDP on host, as
+// dnsmasq binds both: a port free for UDP alone may be some other
+// server's TCP port.
+func freeTCPUDPPort(t *testing.T, host string) uint16 {
+	t.Helper()
+	for range 50 {
+		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		pc, err := net.ListenPacket("udp", net.JoinHostPort(host, strconv.Itoa(port)))
+		l.Close()
+		if err == nil {
+			pc.Close()
+			return uint16(port)
+		}
+	}
+	t.Fatal("no port free for both TCP and UDP in 50 tries")
+	return 0
+}
+
 func TestDnsmasq(t *testing.T) {
-	port := freePort(t, "127.0.0.1")
+	port := freeTCPUDPPort(t, "127.0.0.1")
 	startDaemon(t, "dnsmasq", []string{"--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
 		"--listen-address=127.0.0.1", "--bind-interfaces", "--port=" + strconv.Itoa(int(port)), "--user=root", "--pid-file="})
 	p := scanUntil(t, port, "domain")
