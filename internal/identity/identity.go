@@ -91,10 +91,10 @@ type Candidate struct {
 	Evidence string    `json:"evidence"` // one line a person reads: which session or device record
 	// Source-specific detail: a VPN session's group, public address,
 	// concentrator, session id and how it ended; the ids of the records.
-	Group     string     `json:"group,omitempty"`
-	RemoteIP  string     `json:"remote_ip,omitempty"`
-	Sensor    string     `json:"sensor,omitempty"`
-	SessionID string     `json:"session_id,omitempty"`
-	EndKind   string     `json:"end_kind,omitempty"`
-	Records   []event.ID `json:"records,omitempty"`
+	Group     string   `json:"group,omitempty"`
+	RemoteIP  string   `json:"remote_ip,omitempty"`
+	Sensor    string   `json:"sensor,omitempty"`
+	SessionID string   `json:"session_id,omitempty"`
+	EndKind   string   `json:"end_kind,omitempty"`
+	Records   []string `json:"records,omitempty"` // ids of the rows (vpn_sessions, endpoint_states, network_events)
 }
