@@ -36,6 +36,13 @@ type Matcher interface {
 	MatchEvent(ev *event.Network, source string, dst []event.Sighting) []event.Sighting
 }
 
+// HTTPMatcher is a Matcher that also matches proxy requests; the pipeline
+// matches the http_events records of a line when its Matcher is one.
+type HTTPMatcher interface {
+	// MatchHTTP appends a sighting to dst for each indicator h touches.
+	MatchHTTP(h *event.HTTP, source string, dst []event.Sighting) []event.Sighting
+}
+
 // Source is one input stream.
 type Source struct {
 	Name    string // file path, or "-" for stdin: recorded with rejects
@@ -340,11 +347,11 @@ func parseLine(line []byte, n int64, name, format string, p lineParser, cfg Conf
 			b.sightings = cfg.Matcher.MatchEvent(ev, "ingest", b.sightings)
 		}
 		if p.extra != nil {
-			addExtra(b, p.extra.Extra(), ev.Raw)
+			addExtra(b, p.extra.Extra(), ev.Raw, cfg.Matcher)
 		}
 	case p.extra != nil && errors.Is(err, parse.ErrExtraOnly):
 		b.events = b.events[:len(b.events)-1]
-		addExtra(b, p.extra.Extra(), string(line))
+		addExtra(b, p.extra.Extra(), string(line), cfg.Matcher)
 	case errors.Is(err, parse.ErrSkip):
 		b.events = b.events[:len(b.events)-1]
 		reason := SkipReasonPlain
@@ -359,13 +366,19 @@ func parseLine(line []byte, n int64, name, format string, p lineParser, cfg Conf
 	return nil
 }
 
-// addExtra appends the records of x for other tables to b.
-func addExtra(b *batch, x *event.Extra, raw string) {
+// addExtra appends the records of x for other tables to b, and the
+// sightings of its proxy requests when m matches those.
+func addExtra(b *batch, x *event.Extra, raw string, m Matcher) {
 	if x == nil || x.Len() == 0 {
 		return
 	}
 	for _, t := range extraTables {
 		t.add(&b.extra, x, raw)
+	}
+	if hm, ok := m.(HTTPMatcher); ok {
+		for i := range x.HTTP {
+			b.sightings = hm.MatchHTTP(&x.HTTP[i], "ingest", b.sightings)
+		}
 	}
 }
 
