@@ -35,13 +35,7 @@ func NormalizeHost(h string) string {
 	if i := strings.LastIndexByte(h, ':'); i >= 0 && strings.IndexByte(h, ':') == i {
 		h = h[:i] // host:port; a bare IPv6 address has more than one colon
 	}
-	h = strings.TrimSuffix(h, ".")
-	for i := 0; i < len(h); i++ {
-		if c := h[i]; 'A' <= c && c <= 'Z' {
-			return strings.ToLower(h)
-		}
-	}
-	return h
+	return lower(strings.TrimSuffix(h, "."))
 }
 
 // NormalizeURL returns the form in which URLs are compared with url
@@ -57,10 +51,10 @@ func NormalizeHost(h string) string {
 //
 // It returns "" for a value with no host.
 func NormalizeURL(u string) string {
-	scheme := "http"
-	rest := u
+	scheme, rest, same := "http", u, false // same: u is in normal form so far
 	if i := strings.Index(u, "://"); i > 0 {
-		scheme, rest = strings.ToLower(u[:i]), u[i+3:]
+		scheme, rest = lower(u[:i]), u[i+3:]
+		same = scheme == u[:i]
 	}
 	end := strings.IndexAny(rest, "/?#")
 	if end < 0 {
@@ -68,7 +62,7 @@ func NormalizeURL(u string) string {
 	}
 	auth, path := rest[:end], rest[end:]
 	if i := strings.LastIndexByte(auth, '@'); i >= 0 {
-		auth = auth[i+1:]
+		auth, same = auth[i+1:], false
 	}
 	host, port := auth, ""
 	if strings.HasPrefix(auth, "[") {
@@ -78,18 +72,23 @@ func NormalizeURL(u string) string {
 	} else if i := strings.LastIndexByte(auth, ':'); i >= 0 {
 		host, port = auth[:i], auth[i+1:]
 	}
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if h := lower(strings.TrimSuffix(host, ".")); h != host {
+		host, same = h, false
+	}
 	if host == "" {
 		return ""
 	}
 	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
-		port = ""
+		port, same = "", false
 	}
 	if i := strings.IndexByte(path, '#'); i >= 0 {
-		path = path[:i]
+		path, same = path[:i], false
 	}
 	if !strings.HasPrefix(path, "/") {
-		path = "/" + path
+		path, same = "/"+path, false
+	}
+	if same {
+		return u // the common case, a proxy's absolute URL: no allocation
 	}
 	var b strings.Builder
 	b.Grow(len(scheme) + 3 + len(host) + 1 + len(port) + len(path))
@@ -102,6 +101,18 @@ func NormalizeURL(u string) string {
 	}
 	b.WriteString(path)
 	return b.String()
+}
+
+// lower is strings.ToLower without an allocation for text in lower case
+// already (strings.ToLower returns such text as it is too, but only after
+// a scan that is not inlined; this keeps the intent visible).
+func lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }
 
 // urlHost returns the host of a URL as logged (with or without a scheme),
