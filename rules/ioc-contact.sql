@@ -10,6 +10,11 @@
 --   the connection (even one the firewall blocked: an infected host trying
 --   to reach its C2 is the signal), or it let the indicator's connection
 --   in. Inbound probes that were dropped are no contact and stay silent.
+--   Proxy requests (Squid, Zeek http) count too: the client asked for a
+--   server address under an ip/cidr indicator, a host under a domain
+--   indicator (or a subdomain of it) or a URL equal to a url indicator,
+--   and the client is the host, whether the proxy let the request through
+--   or denied it.
 --   Sightings come from matching events against indicators in Go, at ingest
 --   and by the retro-hunt that runs when a feed brings new indicators, so a
 --   contact is found even when the indicator arrived after the traffic.
@@ -19,8 +24,10 @@
 --      a botnet C2 contacted repeatedly means the host is likely infected.
 --   2. Find the host's owner and device (DHCP lease, EDR, VPN session).
 --   3. List the host's connections to the indicator around first_seen
---      (network_events with the host and the indicator's address): regular
---      intervals (beaconing) and bytes sent out point to an infection.
+--      (network_events with the host and the indicator's address, or
+--      http_events with the host as src_ip for a proxy request: sightings
+--      with protocol 'http'): regular intervals (beaconing) and bytes sent
+--      out point to an infection.
 --   4. If infected: isolate the host, collect its EDR triage, block the
 --      indicator at the router, then reimage or clean and reset credentials.
 --   5. A false positive (shared hosting, sinkhole, stale indicator): note

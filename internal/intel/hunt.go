@@ -13,6 +13,8 @@ import (
 type HuntStore interface {
 	EventAddresses(ctx context.Context, fn func(netip.Addr) error) error
 	SightingsFromMatches(ctx context.Context, ms []store.AddrMatch, source string) (int, error)
+	HTTPNames(ctx context.Context, fn func(string) error) error
+	SightingsFromNames(ctx context.Context, ms []store.NameMatch, source string) (int, error)
 }
 
 // NewHuntStore is what a hunt of the new indicators needs of the store.
@@ -63,21 +65,34 @@ func HuntNew(ctx context.Context, st NewHuntStore) (HuntResult, error) {
 
 // HuntResult says what a retro-hunt did.
 type HuntResult struct {
-	Indicators int `json:"indicators"` // IP and CIDR indicators hunted for
+	Indicators int `json:"indicators"` // IP, CIDR, domain and URL indicators hunted for
 	Addresses  int `json:"addresses"`  // distinct event addresses checked
-	Matched    int `json:"matched"`    // addresses under an indicator
+	Names      int `json:"names"`      // distinct proxy hosts and URLs checked
+	Matched    int `json:"matched"`    // addresses and names under an indicator
 	Sightings  int `json:"sightings"`  // new sightings recorded
 }
 
 // RetroHunt looks through all stored history for events that touched any of
 // inds, and records the new sightings. CIDR logic runs here in Go over the
-// distinct addresses of stored events (far fewer than events); the store
-// then joins the matched addresses back to their events.
+// distinct addresses of stored events (far fewer than events), domain and
+// URL logic over the distinct hosts and URLs of proxy events; the store
+// then joins the matched addresses and names back to their events.
 func RetroHunt(ctx context.Context, st HuntStore, inds []event.Indicator) (HuntResult, error) {
 	m := NewMatcher(inds)
 	res := HuntResult{Indicators: m.Indicators()}
+	if err := huntAddrs(ctx, st, m, &res); err != nil {
+		return res, fmt.Errorf("retro-hunt: %w", err)
+	}
+	if err := huntNames(ctx, st, m, &res); err != nil {
+		return res, fmt.Errorf("retro-hunt: %w", err)
+	}
+	return res, nil
+}
+
+// huntAddrs hunts m's ip and cidr indicators over the stored addresses.
+func huntAddrs(ctx context.Context, st HuntStore, m *Matcher, res *HuntResult) error {
 	if m.Len() == 0 {
-		return res, nil
+		return nil
 	}
 	var matches []store.AddrMatch
 	var buf []event.Indicator
@@ -93,11 +108,36 @@ func RetroHunt(ctx context.Context, st HuntStore, inds []event.Indicator) (HuntR
 		return nil
 	})
 	if err != nil {
-		return res, fmt.Errorf("retro-hunt: %w", err)
+		return err
 	}
-	res.Sightings, err = st.SightingsFromMatches(ctx, matches, "retro-hunt")
+	n, err := st.SightingsFromMatches(ctx, matches, "retro-hunt")
+	res.Sightings += n
+	return err
+}
+
+// huntNames hunts m's domain and url indicators over the stored proxy
+// hosts and URLs.
+func huntNames(ctx context.Context, st HuntStore, m *Matcher, res *HuntResult) error {
+	if m.Names() == 0 {
+		return nil
+	}
+	var matches []store.NameMatch
+	var buf []event.Indicator
+	err := st.HTTPNames(ctx, func(name string) error {
+		res.Names++
+		buf = m.MatchName(name, buf[:0])
+		if len(buf) > 0 {
+			res.Matched++
+		}
+		for _, in := range buf {
+			matches = append(matches, store.NameMatch{Name: name, IndicatorID: in.ID})
+		}
+		return nil
+	})
 	if err != nil {
-		return res, fmt.Errorf("retro-hunt: %w", err)
+		return err
 	}
-	return res, nil
+	n, err := st.SightingsFromNames(ctx, matches, "retro-hunt")
+	res.Sightings += n
+	return err
 }

@@ -10,8 +10,9 @@ import (
 	"github.com/homesoc/homesoc/internal/event"
 )
 
-// Matcher finds the active ip and cidr indicators that cover an address. It
-// is built once from a set of indicators and never changes, so any number of
+// Matcher finds the active ip and cidr indicators that cover an address,
+// and the domain and url indicators that cover a proxy request's names
+// (names.go). It is built once from a set of indicators and never changes, so any number of
 // goroutines may use it at once; a new indicator set means a new Matcher.
 //
 // An address may be covered by several indicators: the same address in two
@@ -25,6 +26,8 @@ type Matcher struct {
 	// refs indexes inds, grouped by prefix.
 	refs []int32
 	inds []event.Indicator
+	// names holds the domain and url indicators.
+	names names
 	// invalid counts active ip/cidr indicators whose value did not parse.
 	invalid int
 }
@@ -39,8 +42,8 @@ type span struct {
 	parent bool
 }
 
-// NewMatcher builds a matcher of the active ip and cidr indicators in inds;
-// other types and inactive indicators are left out. An indicator is taken
+// NewMatcher builds a matcher of the active ip, cidr, domain and url
+// indicators in inds; other types and inactive indicators are left out. An indicator is taken
 // once by ID (the first one wins). Values are parsed leniently, as Canonical
 // would (an IPv4-mapped address is the IPv4 address); ones that do not
 // parse are left out and counted by Invalid. inds is not kept.
@@ -54,7 +57,17 @@ func NewMatcher(inds []event.Indicator) *Matcher {
 	seen := make(map[string]struct{}, len(inds))
 	for i := range inds {
 		ind := &inds[i]
-		if !ind.Active || (ind.Type != event.IndicatorIP && ind.Type != event.IndicatorCIDR) {
+		if !ind.Active {
+			continue
+		}
+		if ind.Type == event.IndicatorDomain || ind.Type == event.IndicatorURL {
+			if _, dup := seen[ind.ID]; !dup && m.names.add(ind.Type, ind.Value, int32(len(m.inds))) {
+				seen[ind.ID] = struct{}{}
+				m.inds = append(m.inds, *ind)
+			}
+			continue
+		}
+		if ind.Type != event.IndicatorIP && ind.Type != event.IndicatorCIDR {
 			continue
 		}
 		pfx, ok := indicatorPrefix(ind.Type, ind.Value)
@@ -96,6 +109,7 @@ func NewMatcher(inds []event.Indicator) *Matcher {
 		starts = append(starts, i)
 		i = j
 	}
+	m.names.sort(m.inds)
 	// Now that every prefix is in, mark those inside a shorter one.
 	for _, i := range starts {
 		pfx := entries[i].pfx
@@ -113,6 +127,9 @@ func NewMatcher(inds []event.Indicator) *Matcher {
 
 // Len returns the number of distinct prefixes in the matcher.
 func (m *Matcher) Len() int { return m.table.Size() }
+
+// Names returns the number of distinct domains and URLs in the matcher.
+func (m *Matcher) Names() int { return len(m.names.domains) + len(m.names.urls) }
 
 // Indicators returns the number of indicators in the matcher.
 func (m *Matcher) Indicators() int { return len(m.inds) }

@@ -43,7 +43,13 @@ func TestMatcher(t *testing.T) {
 	if got, want := m.Len(), 6; got != want {
 		t.Errorf("Len() = %d, want %d", got, want)
 	}
-	if got, want := m.Indicators(), 7; got != want {
+	if got, want := m.Indicators(), 8; got != want { // the domain included
+		t.Errorf("Indicators() = %d, want %d", got, want)
+	}
+	if got, want := m.Names(), 1; got != want {
+		t.Errorf("Names() = %d, want %d", got, want)
+	}
+	if got, want := m.Indicators(), 8; got != want {
 		t.Errorf("Indicators() = %d, want %d", got, want)
 	}
 	if got, want := m.Invalid(), 1; got != want {

@@ -177,25 +177,27 @@ func (f *fortiFields) scan(body []byte) bool {
 	*f = fortiFields{}
 	i, n := 0, len(body)
 	for i < n {
-		// bytes.IndexByte runs many bytes at a time: most of a line is
-		// quoted text and keys we do not read.
-		eq := bytes.IndexByte(body[i:], '=')
-		if eq < 0 {
+		// A key is a few bytes after the last value's separator: a byte
+		// loop finds its '=' sooner than a call to bytes.IndexByte and a
+		// scan back over it would. Bare words before a key are not
+		// fields: a separator restarts the key.
+		ks := i
+		for i < n && body[i] != '=' {
+			if c := body[i]; c == ' ' || c == ',' || c == '\t' {
+				ks = i + 1
+			}
+			i++
+		}
+		if i == n {
 			break
 		}
-		key := body[i : i+eq]
-		for j := len(key) - 1; j >= 0; j-- { // bare words before the key are not fields
-			if c := key[j]; c == ' ' || c == ',' || c == '\t' {
-				key = key[j+1:]
-				break
-			}
-		}
-		i += eq + 1
+		key := body[ks:i]
+		i++
 		var val []byte
 		if i < n && body[i] == '"' {
 			i++
 			vs := i
-			for {
+			for { // quoted text is most of a line: bytes.IndexByte skips it fast
 				q := bytes.IndexByte(body[i:], '"')
 				if q < 0 {
 					return false

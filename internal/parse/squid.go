@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/homesoc/homesoc/internal/event"
@@ -294,10 +295,19 @@ func (p *squidParser) request(method, url []byte, h *event.HTTP) error {
 	host, port := urlHost(h.URL, h.Method == "CONNECT")
 	h.Host = host
 	h.DstPort = port
-	if a, err := netip.ParseAddr(host); err == nil {
-		h.DstIP = a.Unmap()
+	// Only an address can parse as one: a name costs ParseAddr's error.
+	if maybeAddr(host) {
+		if a, err := netip.ParseAddr(host); err == nil {
+			h.DstIP = a.Unmap()
+		}
 	}
 	return nil
+}
+
+// maybeAddr reports whether s could be an IP address: IPv4 starts with a
+// digit, IPv6 has a colon.
+func maybeAddr(s string) bool {
+	return s != "" && ('0' <= s[0] && s[0] <= '9' || strings.IndexByte(s, ':') >= 0)
 }
 
 // urlHost returns the host and port of a URL ("http://host:port/path") or

@@ -36,6 +36,13 @@ type Matcher interface {
 	MatchEvent(ev *event.Network, source string, dst []event.Sighting) []event.Sighting
 }
 
+// HTTPMatcher is a Matcher that also matches proxy requests; the pipeline
+// matches the http_events records of a line when its Matcher is one.
+type HTTPMatcher interface {
+	// MatchHTTP appends a sighting to dst for each indicator h touches.
+	MatchHTTP(h *event.HTTP, source string, dst []event.Sighting) []event.Sighting
+}
+
 // Source is one input stream.
 type Source struct {
 	Name    string // file path, or "-" for stdin: recorded with rejects
@@ -168,10 +175,13 @@ type batch struct {
 
 // extraTable writes one table of event.Extra.
 type extraTable struct {
-	name   string
-	add    func(dst, src *event.Extra, raw string) // appends src's records to dst, Raw defaulting to raw
-	write  func(ctx context.Context, w Writer, x *event.Extra) (stored, total int, err error)
-	length func(x *event.Extra) int
+	name string
+	add  func(dst, src *event.Extra, raw string) // appends src's records to dst, Raw defaulting to raw
+	// needsRaw reports whether a record of src has no Raw: the line's text
+	// is copied only then, as parsers that fill Raw copied it already.
+	needsRaw func(src *event.Extra) bool
+	write    func(ctx context.Context, w Writer, x *event.Extra) (stored, total int, err error)
+	length   func(x *event.Extra) int
 }
 
 // newExtraTable makes the extraTable of the records of type T that
@@ -195,6 +205,14 @@ func newExtraTable[T any](name string, records func(*event.Extra) *[]T, rawOf fu
 			return n, len(rs), err
 		},
 		length: func(x *event.Extra) int { return len(*records(x)) },
+		needsRaw: func(x *event.Extra) bool {
+			for i := range *records(x) {
+				if *rawOf(&(*records(x))[i]) == "" {
+					return true
+				}
+			}
+			return false
+		},
 	}
 }
 
@@ -340,11 +358,11 @@ func parseLine(line []byte, n int64, name, format string, p lineParser, cfg Conf
 			b.sightings = cfg.Matcher.MatchEvent(ev, "ingest", b.sightings)
 		}
 		if p.extra != nil {
-			addExtra(b, p.extra.Extra(), ev.Raw)
+			addExtraRaw(b, p.extra.Extra(), ev.Raw, cfg.Matcher)
 		}
 	case p.extra != nil && errors.Is(err, parse.ErrExtraOnly):
 		b.events = b.events[:len(b.events)-1]
-		addExtra(b, p.extra.Extra(), string(line))
+		addExtra(b, p.extra.Extra(), line, cfg.Matcher)
 	case errors.Is(err, parse.ErrSkip):
 		b.events = b.events[:len(b.events)-1]
 		reason := SkipReasonPlain
@@ -359,13 +377,35 @@ func parseLine(line []byte, n int64, name, format string, p lineParser, cfg Conf
 	return nil
 }
 
-// addExtra appends the records of x for other tables to b.
-func addExtra(b *batch, x *event.Extra, raw string) {
+// addExtra appends the records of x for other tables to b, their Raw
+// defaulting to line, and the sightings of its proxy requests when m
+// matches those.
+func addExtra(b *batch, x *event.Extra, line []byte, m Matcher) {
+	if x == nil || x.Len() == 0 {
+		return
+	}
+	raw := ""
+	for _, t := range extraTables {
+		if t.needsRaw(x) {
+			raw = string(line)
+			break
+		}
+	}
+	addExtraRaw(b, x, raw, m)
+}
+
+// addExtraRaw is addExtra with the line's text at hand.
+func addExtraRaw(b *batch, x *event.Extra, raw string, m Matcher) {
 	if x == nil || x.Len() == 0 {
 		return
 	}
 	for _, t := range extraTables {
 		t.add(&b.extra, x, raw)
+	}
+	if hm, ok := m.(HTTPMatcher); ok {
+		for i := range x.HTTP {
+			b.sightings = hm.MatchHTTP(&x.HTTP[i], "ingest", b.sightings)
+		}
 	}
 }
 

@@ -51,11 +51,19 @@ type Store interface {
 	// indicator) and reports how many were new.
 	WriteSightings(ctx context.Context, ss []event.Sighting) (added int, err error)
 	// EventAddresses calls fn with every distinct address found in stored
-	// network events (either side), for a retro-hunt to match.
+	// network events (either side) and proxy events (the server, dst_ip),
+	// for a retro-hunt to match.
 	EventAddresses(ctx context.Context, fn func(netip.Addr) error) error
 	// SightingsFromMatches turns address matches into sightings over all
-	// stored events that carry a matched address, skipping known ones.
+	// stored events that carry a matched address, skipping known ones (a
+	// proxy event's sightings as ProxyAction says).
 	SightingsFromMatches(ctx context.Context, ms []AddrMatch, source string) (added int, err error)
+	// HTTPNames calls fn with every distinct host and URL of stored proxy
+	// events, for a retro-hunt to match against domain and url indicators.
+	HTTPNames(ctx context.Context, fn func(name string) error) error
+	// SightingsFromNames turns name matches into sightings over all stored
+	// proxy events whose host or URL is a matched name, skipping known ones.
+	SightingsFromNames(ctx context.Context, ms []NameMatch, source string) (added int, err error)
 
 	// UpsertAlerts opens new alerts and updates known ones (by ID), as
 	// alert.Alert.Apply merges a finding into the stored alert.

@@ -238,7 +238,8 @@ func (s *Store) insertNewSightings(ctx context.Context, rows []sighting) (int, e
 
 // EventAddresses implements store.Store.
 func (s *Store) EventAddresses(ctx context.Context, fn func(netip.Addr) error) error {
-	rows, err := s.conn.Query(ctx, `SELECT DISTINCT arrayJoin([src_ip, dst_ip]) FROM network_events`)
+	rows, err := s.conn.Query(ctx, `SELECT DISTINCT a FROM (SELECT arrayJoin([src_ip, dst_ip]) AS a FROM network_events
+		UNION ALL SELECT dst_ip AS a FROM http_events)`)
 	if err != nil {
 		return fmt.Errorf("read event addresses: %w", err)
 	}
@@ -302,5 +303,11 @@ func (s *Store) SightingsFromMatches(ctx context.Context, ms []store.AddrMatch, 
 		return 0, fmt.Errorf("find events of matches: %w", err)
 	}
 	res.Close()
+	rows, err = s.proxySightings(ctx, batch, "dst_ip "+in+" _ips", func(dst, _, _ string) [][]string {
+		return [][]string{byIP[dst]}
+	}, source, rows)
+	if err != nil {
+		return 0, fmt.Errorf("find proxy events of matches: %w", err)
+	}
 	return s.insertNewSightings(ctx, rows)
 }

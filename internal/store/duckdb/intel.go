@@ -152,7 +152,8 @@ func (s *Store) insertNewSightings(ctx context.Context, query string, args ...an
 
 // EventAddresses implements store.Store.
 func (s *Store) EventAddresses(ctx context.Context, fn func(netip.Addr) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT src_ip FROM network_events UNION SELECT dst_ip FROM network_events`)
+	rows, err := s.db.QueryContext(ctx, `SELECT src_ip FROM network_events UNION SELECT dst_ip FROM network_events
+		UNION SELECT dst_ip FROM http_events`)
 	if err != nil {
 		return fmt.Errorf("read event addresses: %w", err)
 	}
@@ -191,7 +192,11 @@ func (s *Store) SightingsFromMatches(ctx context.Context, ms []store.AddrMatch, 
 		UNION ALL
 		SELECT e.event_id, m.indicator_id, e.time, e.dst_ip, e.src_ip, e.src_port, e.dst_port, e.protocol, ?, ?,
 			e.action, 1
-		FROM network_events AS e JOIN stage_matches AS m ON e.dst_ip = m.ip`, source, now, source, now)
+		FROM network_events AS e JOIN stage_matches AS m ON e.dst_ip = m.ip
+		UNION ALL
+		SELECT e.id, m.indicator_id, e.time, e.dst_ip, e.src_ip, e.src_port, e.dst_port, '`+store.ProxyProtocol+`', ?, ?,
+			`+proxyAction+`, 1
+		FROM http_events AS e JOIN stage_matches AS m ON e.dst_ip = m.ip`, source, now, source, now, source, now)
 }
 
 // stage (re)creates an empty temporary table shaped like table.
