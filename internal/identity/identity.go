@@ -98,3 +98,18 @@ type Candidate struct {
 	EndKind   string   `json:"end_kind,omitempty"`
 	Records   []string `json:"records,omitempty"` // ids of the rows (vpn_sessions, endpoint_states, network_events)
 }
+
+// DeviceRecord is an EDR's record that a device held an address at a time:
+// an endpoint_states row of kind interface, or the local side of a
+// network_events row of kind endpoint. Attribution of a private address
+// reads these.
+type DeviceRecord struct {
+	Table    string // endpoint_states or network_events
+	ID       string // the row's id (event_id of network_events)
+	Time     time.Time
+	DeviceID string
+	Hostname string
+	Addr     netip.Addr
+	Sensor   string
+	Format   string
+}
