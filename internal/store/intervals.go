@@ -168,7 +168,7 @@ func IntervalsByStart(idExpr string) string {
 
 // InList is addrs as a list of SQL string literals for IN (...): canonical
 // text, which holds no quote. Callers ask nothing for no addresses: an
-// empty list is ('').
+// empty list is (”).
 func InList(addrs []netip.Addr) string {
 	if len(addrs) == 0 {
 		return "('')"
