@@ -66,7 +66,7 @@ type IntervalStore interface {
 	// VPNFacts returns the vpn_sessions rows with time in [from, to].
 	VPNFacts(ctx context.Context, from, to time.Time) ([]event.VPNSession, error)
 	// VPNIntervals returns the intervals whose assigned address is one of
-	// addrs and which overlap [from, to], in one query.
+	// addrs and which overlap [from, to], in one query, by start.
 	VPNIntervals(ctx context.Context, addrs []netip.Addr, from, to time.Time) ([]identity.Interval, error)
 	// DeviceRecords returns, in one query, the records of EDRs that a
 	// device (with a device id) held one of addrs within [from, to]:

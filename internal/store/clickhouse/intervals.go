@@ -91,14 +91,14 @@ func versionedComments(cs []store.ColumnComment) []addedColumn {
 // where is a condition on the sorting key's columns (assigned_ip,
 // start_time), the same in every version of an id and so safe to filter
 // on before the versions collapse (even moved to PREWHERE); after is a
-// condition on the other columns, applied to the latest versions.
+// condition on the other columns, applied to the latest versions. By start.
 func (s *Store) intervalsFinal(where, after string) string {
 	q := `SELECT toString(id), ` + store.IntervalColumnsAfterID + `
 		FROM (SELECT * FROM ` + s.layout().stored("vpn_intervals") + ` FINAL WHERE ` + where + `) WHERE removed = 0`
 	if after != "" {
 		q += " AND " + after
 	}
-	return q
+	return q + " ORDER BY start_time, assigned_ip, id"
 }
 
 // ReplaceVPNIntervals implements store.Store: a new version of each

@@ -69,7 +69,8 @@ func (s *Store) VPNIntervals(ctx context.Context, addrs []netip.Addr, from, to t
 		return nil, nil
 	}
 	return store.ReadVPNIntervals(ctx, s.querier(), `SELECT CAST(id AS VARCHAR), `+store.IntervalColumnsAfterID+`
-		FROM vpn_intervals WHERE assigned_ip IN `+store.InList(addrs)+` AND start_time <= ? AND end_time >= ?`,
+		FROM vpn_intervals WHERE assigned_ip IN `+store.InList(addrs)+` AND start_time <= ? AND end_time >= ?
+		ORDER BY start_time, assigned_ip, id`,
 		event.SecondsUTC(to), event.SecondsUTC(from))
 }
 
