@@ -97,6 +97,16 @@ type Candidate struct {
 	SessionID string   `json:"session_id,omitempty"`
 	EndKind   string   `json:"end_kind,omitempty"`
 	Records   []string `json:"records,omitempty"` // ids of the rows (vpn_sessions, endpoint_states, network_events)
+	// A VPN candidate's whole session (From and To are it clipped to the
+	// query's span) and the id of its vpn_intervals row.
+	Interval   *Span  `json:"interval,omitempty"`
+	IntervalID string `json:"interval_id,omitempty"`
+}
+
+// Span is an interval of time.
+type Span struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
 }
 
 // DeviceRecord is an EDR's record that a device held an address at a time:
