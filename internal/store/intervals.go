@@ -65,9 +65,11 @@ type IntervalStore interface {
 	ReplaceVPNIntervals(ctx context.Context, from, to time.Time, ivs []identity.Interval) (IntervalCounts, error)
 	// VPNFacts returns the vpn_sessions rows with time in [from, to].
 	VPNFacts(ctx context.Context, from, to time.Time) ([]event.VPNSession, error)
-	// VPNIntervals returns the intervals whose assigned address is one of
-	// addrs and which overlap [from, to], in one query, by start.
-	VPNIntervals(ctx context.Context, addrs []netip.Addr, from, to time.Time) ([]identity.Interval, error)
+	// VPNIntervals returns, in one query, by start, the intervals whose
+	// assigned address is one of the spans' and which overlap [From, To]:
+	// at least those of each span's address over its span (an engine may
+	// return more, of the same addresses, over the spans' whole range).
+	VPNIntervals(ctx context.Context, spans []identity.Query) ([]identity.Interval, error)
 	// DeviceRecords returns, in one query, the records of EDRs that a
 	// device (with a device id) held one of addrs within [from, to]:
 	// endpoint_states rows of kind interface and network_events rows of
@@ -299,4 +301,16 @@ func ReadDeviceRecords(ctx context.Context, qr Querier, q string, from, to time.
 		return nil
 	})
 	return out, err
+}
+
+// SpanAddrs are the distinct addresses of spans and their whole range.
+func SpanAddrs(spans []identity.Query) (addrs []netip.Addr, from, to time.Time) {
+	for i, q := range spans {
+		addrs = append(addrs, q.Addr.Unmap())
+		if i == 0 || q.From.Before(from) {
+			from = q.From
+		}
+		to = MaxTime(to, q.To)
+	}
+	return addrs, from, to
 }
