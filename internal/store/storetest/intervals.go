@@ -96,7 +96,9 @@ func testVPNIntervals(t *testing.T, s store.Store) {
 	if !lo.Equal(h(0)) || !hi.Equal(h(120)) || rows != 6 {
 		t.Errorf("spans from %v to %v with %d rows, want %v to %v with 6", lo, hi, rows, h(0), h(120))
 	}
-	span := func(a netip.Addr, from, to time.Time) identity.Query { return identity.Query{Addr: a, From: from, To: to} }
+	span := func(a netip.Addr, from, to time.Time) identity.Query {
+		return identity.Query{Addr: a, From: from, To: to}
+	}
 	ivs, err := s.VPNIntervals(ctx, []identity.Query{span(p10, h(30), h(30))})
 	if err != nil {
 		t.Fatal(err)
