@@ -271,18 +271,18 @@ func ReadVPNFacts(ctx context.Context, qr Querier, idExpr string, from, to time.
 	return out, err
 }
 
-// DeviceRecordsQuery is DeviceRecords' query over addrs, with [?, ?] the
-// time range given twice (once per table); idExpr and eventIDExpr render
-// endpoint_states.id and network_events.event_id as text.
-func DeviceRecordsQuery(addrs []netip.Addr, idExpr, eventIDExpr string) string {
-	in := InList(addrs)
+// DeviceRecordsQuery is DeviceRecords' query over the addresses of in,
+// the condition on an address column ("IN ('a','b')", "IN _addrs"), with [?, ?] the time range given twice
+// (once per table); idExpr and eventIDExpr render endpoint_states.id and
+// network_events.event_id as text.
+func DeviceRecordsQuery(in, idExpr, eventIDExpr string) string {
 	return `SELECT 'endpoint_states', ` + idExpr + `, time, device_id, hostname, address, sensor, format
-		FROM endpoint_states WHERE kind = 'interface' AND device_id != '' AND address IN ` + in + ` AND time BETWEEN ? AND ?
+		FROM endpoint_states WHERE kind = 'interface' AND device_id != '' AND address ` + in + ` AND time BETWEEN ? AND ?
 		UNION ALL
 		SELECT 'network_events', ` + eventIDExpr + `, time, device_id, hostname,
 			CASE WHEN direction = 'inbound' THEN dst_ip ELSE src_ip END, sensor, format
 		FROM network_events WHERE kind = 'endpoint' AND device_id != ''
-			AND ((direction = 'inbound' AND dst_ip IN ` + in + `) OR (direction != 'inbound' AND src_ip IN ` + in + `))
+			AND ((direction = 'inbound' AND dst_ip ` + in + `) OR (direction != 'inbound' AND src_ip ` + in + `))
 			AND time BETWEEN ? AND ?`
 }
 

@@ -89,6 +89,6 @@ func (s *Store) DeviceRecords(ctx context.Context, addrs []netip.Addr, from, to 
 	if len(addrs) == 0 {
 		return nil, nil
 	}
-	return store.ReadDeviceRecords(ctx, s.querier(), store.DeviceRecordsQuery(addrs, "CAST(id AS VARCHAR)", "CAST(event_id AS VARCHAR)"),
+	return store.ReadDeviceRecords(ctx, s.querier(), store.DeviceRecordsQuery("IN "+store.InList(addrs), "CAST(id AS VARCHAR)", "CAST(event_id AS VARCHAR)"),
 		event.SecondsUTC(from), event.SecondsUTC(to))
 }
