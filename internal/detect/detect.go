@@ -50,7 +50,7 @@ type Result struct {
 	Opened        int              `json:"opened"`
 	Updated       int              `json:"updated"`
 	Failed        int              `json:"failed"`
-	Skipped       int              `json:"skipped"` // rules not run for want of what they require
+	Skipped       int              `json:"skipped"`    // rules not run for want of what they require
 	UpToDate      bool             `json:"up_to_date"` // no rule had new data to evaluate
 	ElapsedS      float64          `json:"elapsed_s"`
 	IngestedSpans int              `json:"ingested_spans"` // ingest spans new to at least one rule
