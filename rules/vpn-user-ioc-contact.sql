@@ -20,8 +20,8 @@
 --   1. Look up the indicator and its threat (feed page): a C2 contacted
 --      repeatedly means the user's device is likely infected.
 --   2. Identify the device behind the session (device_id or hostname in
---      vpn_intervals, the user's EDR hosts) and confirm with "homesoc whois
---      ASSIGNED_IP --at FIRST_SEEN".
+--      vpn_intervals, the user's EDR hosts); the whois command answers who
+--      held assigned_ip at first_seen, with its evidence.
 --   3. Contact the user; isolate the device through the EDR, collect its
 --      triage, block the indicator at the VPN concentrator and firewall.
 --   4. Reset the user's credentials if the device is infected: the VPN
