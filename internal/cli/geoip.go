@@ -67,3 +67,17 @@ func (e *env) runnable(rs []*rules.Rule) ([]*rules.Rule, []detect.RuleResult, er
 	run, skipped := detect.Runnable(rs, have)
 	return run, skipped, nil
 }
+
+// geoipSources describes the GeoIP databases in effect for homesoc version:
+// none is an empty list; a database that does not open is the error's text.
+func (e *env) geoipSources() ([]geoip.Source, string) {
+	db, err := e.openGeoIP()
+	if err != nil {
+		return []geoip.Source{}, err.Error()
+	}
+	if db == nil {
+		return []geoip.Source{}, ""
+	}
+	defer db.Close()
+	return db.Sources(), ""
+}
