@@ -45,9 +45,9 @@ SELECT
     min(p.remote_country) AS country,
     p.b_remote AS other_remote_ip,
     min(p.b_country) AS other_country,
-    max(p.distance_km) AS distance_km,
-    min(p.gap_s) AS gap_s,
-    max(p.travel_s) AS travel_s,
+    max(p.km_rounded) AS distance_km,
+    min(p.pair_gap_s) AS gap_s,
+    max(p.pair_travel_s) AS travel_s,
     min(p.start_time) AS first_seen,
     max(p.b_start) AS last_seen,
     count(*) AS events
@@ -60,9 +60,9 @@ FROM (
         d.b_country AS b_country,
         d.start_time AS start_time,
         d.b_start AS b_start,
-        d.gap_s AS gap_s,
-        CASE WHEN d.located = 1 THEN round(d.km) ELSE 0 END AS distance_km,
-        CASE WHEN d.located = 1 THEN round(d.km * 4) ELSE 3600 END AS travel_s
+        d.gap AS pair_gap_s,
+        CASE WHEN d.located = 1 THEN round(d.km) ELSE 0 END AS km_rounded,
+        CASE WHEN d.located = 1 THEN round(d.km * 4) ELSE 3600 END AS pair_travel_s
     FROM (
         SELECT
             a.user_name AS user_name,
@@ -72,7 +72,7 @@ FROM (
             b.b_country AS b_country,
             a.start_time AS start_time,
             b.b_start AS b_start,
-            greatest({{epoch b.b_start}} - {{epoch a.seen_until}}, 0) AS gap_s,
+            greatest({{epoch b.b_start}} - {{epoch a.seen_until}}, 0) AS gap,
             CASE WHEN a.remote_located = 1 AND b.b_located = 1 THEN 1 ELSE 0 END AS located,
             12742 * asin(least(1, sqrt(
                 pow(sin((b.b_lat - a.remote_lat) * 0.008726646259971648), 2)
@@ -98,5 +98,5 @@ FROM (
             AND (a.start_time < b.b_start OR (a.start_time = b.b_start AND a.remote_country < b.b_country))
     ) AS d
 ) AS p
-WHERE p.gap_s < p.travel_s
+WHERE p.pair_gap_s < p.pair_travel_s
 GROUP BY p.user_name, p.remote_ip, p.b_remote
