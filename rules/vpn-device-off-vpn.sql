@@ -17,8 +17,8 @@
 --   (nat_ip) of its network_events of kind endpoint, observed from the
 --   session's start to its end. Session and EDR are the same device when
 --   the session names a device_id equal to the EDR's, or a host name equal
---   to the EDR's ignoring case. homesoc does not know the VPN's egress
---   addresses, so an EDR address that is neither the VPN's nor the
+--   to the EDR's ignoring case. The VPN's egress addresses are unknown
+--   here, so an EDR address that is neither the VPN's nor the
 --   session's remote address (a third network) is not reported: it may be
 --   the egress. On a VPN that splits tunnels by design every device matches:
 --   do not enable the rule there. evidence says which EDR view saw it:

@@ -22,7 +22,7 @@
 --   the earlier one may be up to 24 hours older (the longest flight). The
 --   distance ignores the locations' accuracy radius, so neighbouring
 --   countries' addresses a few hundred km apart can look impossible within
---   minutes: check distance_km. Needs a GeoIP database (homesoc --geoip-db,
+--   minutes: check distance_km. Needs a GeoIP database (the --geoip-db flag,
 --   see README "GeoIP"): without one, detect skips the rule and says so.
 --   remote_ip is the earlier session's address, other_remote_ip the later's;
 --   distance_km is 0 when it could not be measured, travel_s the time the
