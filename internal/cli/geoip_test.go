@@ -132,3 +132,24 @@ func TestVersionGeoIP(t *testing.T) {
 		t.Errorf("version --json: want \"geoip\": [], got\n%s", out)
 	}
 }
+
+func TestRulesListRequires(t *testing.T) {
+	code, out, errOut := runCLI(t, "--json", "rules", "list")
+	if code != 0 {
+		t.Fatalf("rules list: exit %d, %s", code, errOut)
+	}
+	var rs []struct {
+		ID       string   `json:"id"`
+		Requires []string `json:"requires"`
+	}
+	if err := json.Unmarshal([]byte(out), &rs); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, r := range rs {
+		got[r.ID] = r.Requires
+	}
+	if !slices.Equal(got["vpn-impossible-travel"], []string{"geoip"}) || got["ioc-contact"] == nil || len(got["ioc-contact"]) != 0 {
+		t.Errorf("requires: %v", got)
+	}
+}

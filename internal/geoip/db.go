@@ -131,6 +131,9 @@ func merge(info *Info, rec *record) bool {
 
 // Sources describes the databases, in the order of precedence.
 func (db *DB) Sources() []Source {
+	if db == nil {
+		return []Source{}
+	}
 	out := make([]Source, 0, len(db.files))
 	for _, f := range db.files {
 		m := f.r.Metadata

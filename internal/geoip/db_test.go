@@ -132,6 +132,12 @@ func TestSources(t *testing.T) {
 	if got := none.String(); got != "none" {
 		t.Errorf("nil String() = %q; want none", got)
 	}
+	if got := none.Sources(); got == nil || len(got) != 0 {
+		t.Errorf("nil Sources() = %v; want []", got)
+	}
+	if _, ok := none.Lookup(netip.MustParseAddr("203.0.113.7")); ok {
+		t.Error("nil Lookup found something")
+	}
 }
 
 func BenchmarkLookup(b *testing.B) {
