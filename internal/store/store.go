@@ -109,7 +109,8 @@ type Store interface {
 	Counts(ctx context.Context) (map[string]int64, error)
 	Close() error
 
-	ScanStore // scans, the intended-port allowlist, UPnP mappings (scans.go)
+	ScanStore     // scans, the intended-port allowlist, UPnP mappings (scans.go)
+	IntervalStore // VPN sessions as intervals, attribution's lookups (intervals.go)
 }
 
 // IndicatorCounts says what WriteIndicators did.

@@ -1,6 +1,18 @@
 package clickhouse
 
-import "github.com/homesoc/homesoc/internal/store"
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/homesoc/homesoc/internal/event"
+	"github.com/homesoc/homesoc/internal/identity"
+	"github.com/homesoc/homesoc/internal/store"
+)
 
 // vpnIntervalMigration makes vpn_intervals, VPN sessions as intervals
 // (issue 10), columns in the order of store.VPNIntervalColumns. Intervals
@@ -73,4 +85,87 @@ func versionedComments(cs []store.ColumnComment) []addedColumn {
 		out = append(out, addedColumn{table: t, name: c.Column, comment: c.Comment})
 	}
 	return out
+}
+
+// intervalsFinal selects the latest versions of vpn_intervals not removed,
+// where is a condition on the sorting key's columns (assigned_ip,
+// start_time), the same in every version of an id and so safe to filter
+// on before the versions collapse (even moved to PREWHERE); after is a
+// condition on the other columns, applied to the latest versions. By start.
+func (s *Store) intervalsFinal(where, after string) string {
+	q := `SELECT toString(id), ` + store.IntervalColumnsAfterID + `
+		FROM (SELECT * FROM ` + s.layout().stored("vpn_intervals") + ` FINAL WHERE ` + where + `) WHERE removed = 0`
+	if after != "" {
+		q += " AND " + after
+	}
+	return q + " ORDER BY start_time, assigned_ip, id"
+}
+
+// ReplaceVPNIntervals implements store.Store: a new version of each
+// interval written, a version with removed = 1 of each removed.
+func (s *Store) ReplaceVPNIntervals(ctx context.Context, from, to time.Time, ivs []identity.Interval) (store.IntervalCounts, error) {
+	from, to = storedTime(from), storedTime(to)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	stored, err := store.ReadVPNIntervals(ctx, s.querier(), s.intervalsFinal("start_time BETWEEN ? AND ?", ""), from, to)
+	if err != nil {
+		return store.IntervalCounts{}, fmt.Errorf("replace vpn intervals: %w", err)
+	}
+	write, remove, spans, c := store.DiffIntervals(stored, ivs)
+	if len(write)+len(remove) == 0 {
+		return c, nil
+	}
+	now := store.Now()
+	version := s.nextVersion(0)
+	rows := make([][]any, 0, len(write)+len(remove))
+	for i := range write {
+		rows = append(rows, s.intervalRow(&write[i], now, 0, version))
+	}
+	for i := range remove {
+		rows = append(rows, s.intervalRow(&remove[i], now, 1, version))
+	}
+	cols := append(strings.Split(strings.Join(strings.Fields(store.VPNIntervalColumns), " "), ", "), "removed", "version")
+	if err := s.insertRows(ctx, s.layout().stored("vpn_intervals"), cols, rows); err != nil {
+		return store.IntervalCounts{}, fmt.Errorf("replace vpn intervals: %w", err)
+	}
+	if err := s.recordIngest(ctx, spans); err != nil {
+		return c, fmt.Errorf("replace vpn intervals: %w", err)
+	}
+	return c, nil
+}
+
+// intervalRow is a version of an interval, as insertRows takes it.
+func (s *Store) intervalRow(iv *identity.Interval, now time.Time, removed uint8, version uint64) []any {
+	row := append([]any{uuid.UUID(iv.ID)}, store.IntervalRow(iv, now)...)
+	for i, v := range row {
+		if t, ok := v.(time.Time); ok {
+			row[i] = storedTime(t)
+		}
+	}
+	return append(row, removed, version)
+}
+
+// VPNFacts implements store.Store.
+func (s *Store) VPNFacts(ctx context.Context, from, to time.Time) ([]event.VPNSession, error) {
+	return store.ReadVPNFacts(ctx, s.querier(), "toString(id)", storedTime(from), storedTime(to))
+}
+
+// VPNIntervals implements store.Store: assigned_ip and start_time bound
+// the parts read through the sorting key.
+func (s *Store) VPNIntervals(ctx context.Context, addrs []netip.Addr, from, to time.Time) ([]identity.Interval, error) {
+	if len(addrs) == 0 {
+		return nil, nil
+	}
+	return store.ReadVPNIntervals(ctx, s.querier(),
+		s.intervalsFinal("assigned_ip IN "+store.InList(addrs)+" AND start_time <= ?", "end_time >= ?"),
+		storedTime(to), storedTime(from))
+}
+
+// DeviceRecords implements store.Store.
+func (s *Store) DeviceRecords(ctx context.Context, addrs []netip.Addr, from, to time.Time) ([]identity.DeviceRecord, error) {
+	if len(addrs) == 0 {
+		return nil, nil
+	}
+	return store.ReadDeviceRecords(ctx, s.querier(), store.DeviceRecordsQuery(addrs, "toString(id)", "toString(event_id)"),
+		storedTime(from), storedTime(to))
 }
