@@ -88,12 +88,17 @@ func (db *DB) Lookup(a netip.Addr) (Info, bool) {
 			continue
 		}
 		var rec record
-		if err := res.Decode(&rec); err != nil {
-			// A record of another shape (another vendor's database type)
-			// tells us nothing; it is not an error of the lookup.
+		if err := res.Decode(&rec); err == nil && merge(&info, &rec) {
+			found = true
 			continue
 		}
-		found = merge(&info, &rec) || found
+		// Not MaxMind's nested shape (or nothing in it we read): IPinfo's
+		// and other flat files. A record of neither shape tells us
+		// nothing; it is not an error of the lookup.
+		var flat flatRecord
+		if err := res.Decode(&flat); err == nil {
+			found = flat.merge(&info) || found
+		}
 	}
 	return info, found
 }

@@ -157,3 +157,35 @@ func BenchmarkLookup(b *testing.B) {
 		db.Lookup(addrs[i%len(addrs)])
 	}
 }
+
+// TestLookupFlat: IPinfo's flat databases, alone and behind a MaxMind City
+// database, whose location they complete with a network.
+func TestLookupFlat(t *testing.T) {
+	dir := t.TempDir()
+	lite := geoiptest.Write(t, filepath.Join(dir, "ipinfo_lite.mmdb"), geoiptest.IPinfoLite,
+		geoiptest.Network{Prefix: "203.0.113.0/24", Country: "JP", CountryName: "Japan", ASN: 64500, ASOrg: "Example Tokyo ISP"},
+		geoiptest.Network{Prefix: "2001:db8::/32", Country: "DE", CountryName: "Germany", ASN: 64501, ASOrg: "Example Carrier"})
+	old := geoiptest.Write(t, filepath.Join(dir, "country_asn.mmdb"), geoiptest.IPinfoCountryASN,
+		geoiptest.Network{Prefix: "198.51.100.0/24", Country: "US", CountryName: "United States", ASN: 64510, ASOrg: "Example US"})
+	city := geoiptest.Write(t, filepath.Join(dir, "city.mmdb"), geoiptest.City,
+		geoiptest.Network{Prefix: "203.0.113.0/24", Country: "JP", Lat: 35.6895, Lon: 139.6917, RadiusKM: 50})
+	db, err := geoip.Open(city, lite, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tests := []struct {
+		addr string
+		want geoip.Info
+	}{
+		{"203.0.113.7", geoip.Info{Country: "JP", ASN: 64500, ASOrg: "Example Tokyo ISP", Lat: 35.6895, Lon: 139.6917, Located: true, RadiusKM: 50}},
+		{"2001:db8:5::1", geoip.Info{Country: "DE", ASN: 64501, ASOrg: "Example Carrier"}},
+		{"198.51.100.9", geoip.Info{Country: "US", ASN: 64510, ASOrg: "Example US"}},
+	}
+	for _, tt := range tests {
+		got, ok := db.Lookup(netip.MustParseAddr(tt.addr))
+		if !ok || got != tt.want {
+			t.Errorf("Lookup(%s) = %+v, %v; want %+v, true", tt.addr, got, ok, tt.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@
 package geoiptest
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"testing"
@@ -16,6 +17,12 @@ const (
 	City    = "GeoLite2-City"    // country and location
 	Country = "GeoLite2-Country" // country
 	ASN     = "GeoLite2-ASN"     // autonomous system number and organisation
+	// IPinfoLite is IPinfo's flat shape: country_code, country (a name),
+	// asn ("AS64500"), as_name. Network.CountryName gives the name.
+	IPinfoLite = "ipinfo lite"
+	// IPinfoCountryASN is IPinfo's older flat shape: country (the ISO
+	// code), asn, as_name.
+	IPinfoCountryASN = "ipinfo country_asn"
 )
 
 // BuildEpoch is the build time Write gives every database: 2026-11-20T00:00:00Z.
@@ -23,15 +30,18 @@ const BuildEpoch int64 = 1795132800
 
 // Network is one network's record.
 type Network struct {
-	Prefix   string // CIDR, e.g. "203.0.113.0/24" or "2001:db8::/32"
-	Country  string // ISO alpha-2
-	Lat, Lon float64
-	RadiusKM uint16
-	ASN      uint32
-	ASOrg    string
+	Prefix  string // CIDR, e.g. "203.0.113.0/24" or "2001:db8::/32"
+	Country string // ISO alpha-2
+	// CountryName is the country's name, for the flat shapes that carry one.
+	CountryName string
+	Lat, Lon    float64
+	RadiusKM    uint16
+	ASN         uint32
+	ASOrg       string
 }
 
-// Write writes a database of type dbType (City, Country or ASN) holding nets
+// Write writes a database of type dbType (City, Country, ASN or an IPinfo
+// shape) holding nets
 // to path, and returns path. Documentation and private ranges are allowed,
 // so tests use them as data.
 func Write(tb testing.TB, path, dbType string, nets ...Network) string {
@@ -72,6 +82,20 @@ func Write(tb testing.TB, path, dbType string, nets ...Network) string {
 
 func value(dbType string, n Network) mmdbtype.Map {
 	switch dbType {
+	case IPinfoLite:
+		return mmdbtype.Map{
+			"country_code": mmdbtype.String(n.Country),
+			"country":      mmdbtype.String(n.CountryName),
+			"asn":          mmdbtype.String(fmt.Sprintf("AS%d", n.ASN)),
+			"as_name":      mmdbtype.String(n.ASOrg),
+		}
+	case IPinfoCountryASN:
+		return mmdbtype.Map{
+			"country":      mmdbtype.String(n.Country),
+			"country_name": mmdbtype.String(n.CountryName),
+			"asn":          mmdbtype.String(fmt.Sprintf("AS%d", n.ASN)),
+			"as_name":      mmdbtype.String(n.ASOrg),
+		}
 	case ASN:
 		return mmdbtype.Map{
 			"autonomous_system_number":       mmdbtype.Uint32(n.ASN),
