@@ -173,11 +173,16 @@ func (e *env) demoDetect(ctx context.Context, detectOut, alertsOut *json.RawMess
 	if len(probs) > 0 {
 		return fmt.Errorf("built-in rules: %s", probs[0])
 	}
+	rs, skipped, err := e.runnable(rs)
+	if err != nil {
+		return err
+	}
 	return e.withStore(ctx, func(st store.Store) error {
 		res, err := detect.Run(ctx, st, rs, time.Time{}) // over what was ingested
 		if err != nil {
 			return err
 		}
+		res.AddSkipped(skipped)
 		if err := e.step(detectOut, func(e *env) error { return e.printDetect(res) }); err != nil {
 			return err
 		}

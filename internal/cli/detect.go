@@ -51,6 +51,10 @@ the rules' watermarks.`,
 				return err
 			}
 			rs, loadErr := e.loadRulesToRun(dirs) // broken rule files fail the run at its end
+			rs, skipped, err := e.runnable(rs)
+			if err != nil {
+				return err
+			}
 			st, err := e.openStore(cmd.Context())
 			if err != nil {
 				return err
@@ -63,6 +67,7 @@ the rules' watermarks.`,
 			if err != nil {
 				return err
 			}
+			res.AddSkipped(skipped)
 			if err := e.printDetect(res); err != nil {
 				return err
 			}
@@ -99,8 +104,9 @@ func (e *env) printDetect(res detect.Result) error {
 		fmt.Fprintf(e.stdout, "retro-hunt: %d indicators over %d addresses: %d matched, %d new sightings\n",
 			h.Indicators, h.Addresses, h.Matched, h.Sightings)
 	}
+	defer e.printSkipped(res)
 	if res.At == nil && res.UpToDate {
-		fmt.Fprintf(e.stdout, "no data ingested since the last detect: all %d rules up to date, alerts unchanged\n", len(res.Rules))
+		fmt.Fprintf(e.stdout, "no data ingested since the last detect: all %d rules up to date, alerts unchanged\n", len(res.Rules)-res.Skipped)
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
@@ -109,24 +115,35 @@ func (e *env) printDetect(res detect.Result) error {
 	for _, r := range res.Rules {
 		data := "up to date"
 		switch {
+		case r.Skipped != "":
+			data = "skipped"
 		case r.DataFrom != nil:
 			data = r.DataFrom.Format(time.DateTime) + " .. " + r.DataTo.Format(time.DateTime)
 		case res.At != nil:
 			data = "at " + res.At.Format(time.DateTime)
 		}
-		if !r.UpToDate {
+		if !r.UpToDate && r.Skipped == "" {
 			evaluated++
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\n", r.Rule, data, r.Evaluations, r.Rows, r.Opened, r.Updated, r.Error)
 	}
 	tw.Flush()
 	if res.At != nil {
-		fmt.Fprintf(e.stdout, "%d rules at %s: %d alerts opened, %d updated\n", len(res.Rules), res.At.Format(time.RFC3339), res.Opened, res.Updated)
+		fmt.Fprintf(e.stdout, "%d rules at %s: %d alerts opened, %d updated\n", len(res.Rules)-res.Skipped, res.At.Format(time.RFC3339), res.Opened, res.Updated)
 		return nil
 	}
 	fmt.Fprintf(e.stdout, "%d rules over newly ingested data (%d up to date): %d alerts opened, %d updated\n",
-		evaluated, len(res.Rules)-evaluated, res.Opened, res.Updated)
+		evaluated, len(res.Rules)-res.Skipped-evaluated, res.Opened, res.Updated)
 	return nil
+}
+
+// printSkipped says, after the table, why each skipped rule did not run.
+func (e *env) printSkipped(res detect.Result) {
+	for _, r := range res.Rules {
+		if r.Skipped != "" {
+			fmt.Fprintf(e.stdout, "%s skipped: %s\n", r.Rule, r.Skipped)
+		}
+	}
 }
 
 func alertsCmd(e *env) *cobra.Command {

@@ -25,6 +25,7 @@ type env struct {
 	store   string        // --store URL
 	wait    time.Duration // --wait: for another process to release the data directory
 	json    bool
+	geoipDB []string // --geoip-db files; empty: HOMESOC_GEOIP_DB, else <data>/geoip/*.mmdb (see geoip.go)
 	stdin   io.Reader
 	stdout  io.Writer
 	stderr  io.Writer
@@ -84,6 +85,7 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 	root.PersistentFlags().StringVar(&e.store, "store", defStore, "where events are kept: "+engine.Usage+" (default $HOMESOC_STORE, else duckdb)")
 	root.PersistentFlags().BoolVar(&e.json, "json", false, "print the result as one JSON document: snake_case keys, RFC 3339 times, [] for none")
 	root.PersistentFlags().DurationVar(&e.wait, "wait", defaultWait, "how long to wait for another process to release the data directory")
+	root.PersistentFlags().StringArrayVar(&e.geoipDB, "geoip-db", nil, geoipFlagUsage)
 	var cpuProfile string
 	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")

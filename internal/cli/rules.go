@@ -192,6 +192,7 @@ type ruleJSON struct {
 	Schedule    string   `json:"schedule"` // "" leaves it to the engine
 	GroupBy     []string `json:"group_by"`
 	Tags        []string `json:"tags"`
+	Requires    []string `json:"requires"` // e.g. ["geoip"]: detect skips the rule without it
 	Description string   `json:"description"`
 	Runbook     string   `json:"runbook"`
 	Path        string   `json:"path"`
@@ -201,7 +202,7 @@ type ruleJSON struct {
 
 func newRuleJSON(r *rules.Rule) ruleJSON {
 	j := ruleJSON{ID: r.ID, Title: r.Title, Severity: r.Severity, Window: duration(r.Window),
-		GroupBy: nonNil(r.GroupBy), Tags: nonNil(r.Tags), Description: r.Description, Runbook: r.Runbook,
+		GroupBy: nonNil(r.GroupBy), Tags: nonNil(r.Tags), Requires: nonNil(r.Requires), Description: r.Description, Runbook: r.Runbook,
 		Path: r.Path, SQL: r.SQL}
 	if r.Schedule > 0 {
 		j.Schedule = duration(r.Schedule)

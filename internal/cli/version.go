@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 	"github.com/spf13/cobra"
+
+	"github.com/homesoc/homesoc/internal/geoip"
 )
 
 // versionInfo is what homesoc version prints.
@@ -19,6 +22,10 @@ type versionInfo struct {
 	Modified   bool   `json:"modified"`              // the checkout had uncommitted changes
 	DuckDB     string `json:"duckdb"`                // the embedded DuckDB's version
 	Go         string `json:"go"`
+	// GeoIP is the GeoIP databases in effect (see geoip.go), [] for none.
+	GeoIP []geoip.Source `json:"geoip"`
+	// GeoIPError says why the configured databases do not open.
+	GeoIPError string `json:"geoip_error,omitempty"`
 }
 
 func versionCmd(e *env) *cobra.Command {
@@ -27,7 +34,8 @@ func versionCmd(e *env) *cobra.Command {
 		Short: "Print homesoc's version, commit, DuckDB and Go versions",
 		Long: `Print the module version homesoc was built as, the VCS commit it was built
 from (with "+modified" when the checkout had uncommitted changes), the version
-of the embedded DuckDB, and the Go version that built it. "homesoc --version"
+of the embedded DuckDB, the Go version that built it, and the GeoIP
+databases in effect (type and build date). "homesoc --version"
 prints the same.`,
 		Example: "  homesoc version\n  homesoc --json version",
 		Args:    cobra.NoArgs,
@@ -39,6 +47,7 @@ prints the same.`,
 
 func (e *env) printVersion(ctx context.Context) error {
 	v := readVersion(ctx)
+	v.GeoIP, v.GeoIPError = e.geoipSources()
 	if e.json {
 		return e.printJSON(v)
 	}
@@ -53,6 +62,15 @@ func (e *env) printVersion(ctx context.Context) error {
 		commit += " (" + v.CommitTime + ")"
 	}
 	fmt.Fprintf(e.stdout, "homesoc %s\ncommit  %s\nduckdb  %s\ngo      %s\n", v.Version, commit, v.DuckDB, v.Go)
+	switch {
+	case v.GeoIPError != "":
+		fmt.Fprintf(e.stdout, "geoip   error: %s\n", v.GeoIPError)
+	case len(v.GeoIP) == 0:
+		fmt.Fprintln(e.stdout, "geoip   none (--geoip-db FILE or HOMESOC_GEOIP_DB)")
+	}
+	for _, s := range v.GeoIP {
+		fmt.Fprintf(e.stdout, "geoip   %s %s (%s)\n", s.Type, s.Built.Format(time.DateOnly), s.Path)
+	}
 	return nil
 }
 

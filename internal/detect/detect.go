@@ -33,6 +33,9 @@ type RuleResult struct {
 	Updated     int     `json:"updated"`
 	ElapsedS    float64 `json:"elapsed_s"` // evaluating the rule and upserting its alerts
 	Error       string  `json:"error,omitempty"`
+	// Skipped says why the rule did not run (what it requires that this
+	// run lacks, see Runnable); absent for a rule that ran.
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // Result is what a detection pass did.
@@ -47,6 +50,7 @@ type Result struct {
 	Opened        int              `json:"opened"`
 	Updated       int              `json:"updated"`
 	Failed        int              `json:"failed"`
+	Skipped       int              `json:"skipped"`    // rules not run for want of what they require
 	UpToDate      bool             `json:"up_to_date"` // no rule had new data to evaluate
 	ElapsedS      float64          `json:"elapsed_s"`
 	IngestedSpans int              `json:"ingested_spans"` // ingest spans new to at least one rule

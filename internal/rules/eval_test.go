@@ -39,8 +39,23 @@ func TestEvalAt(t *testing.T) {
 		states = append(states, map[string]any{"time": at, "device_id": "aid-1", "kind": []string{"interface", "public_ip"}[i%2],
 			"address": "81.2.69.142", "os": "Windows 11"})
 	}
+	// For the VPN rules: two sessions of one user from Tokyo and New York
+	// at once, the pool address of the sightings, the EDR device above
+	// on its home address, and a user's habit of starting at another hour.
+	tokyo := map[string]any{"start_time": now.Add(-3 * time.Hour), "end_time": now.Add(time.Hour), "end_kind": "logged",
+		"user_name": "u1", "remote_ip": "203.0.113.5", "remote_country": "JP", "remote_lat": 35.7, "remote_lon": 139.7, "remote_located": 1,
+		"assigned_ip": "192.168.1.2", "device_id": "aid-1", "remote_scope": "global"}
+	newYork := map[string]any{"start_time": now.Add(-90 * time.Minute), "end_time": now.Add(time.Hour), "end_kind": "logged",
+		"user_name": "u1", "remote_ip": "81.2.69.142", "remote_country": "US", "remote_lat": 40.7, "remote_lon": -74, "remote_located": 1,
+		"assigned_ip": "172.16.1.9", "device_id": "aid-1", "remote_scope": "global"}
+	intervals := []map[string]any{tokyo, newYork}
+	for d := range 11 {
+		intervals = append(intervals, map[string]any{"start_time": now.Add(-time.Duration(d)*24*time.Hour - 150*time.Minute + 12*time.Hour),
+			"end_time": now.Add(-time.Duration(d)*24*time.Hour + 12*time.Hour), "end_kind": "logged", "user_name": "u2", "remote_ip": "198.51.100.2"})
+	}
+	intervals[2]["start_time"] = now.Add(-150 * time.Minute) // u2's unusual start, today
 	for table, rows := range map[string][]map[string]any{"network_events": evs, "sightings": sightings, "endpoint_states": states,
-		"indicators": {{"id": "c2", "value": "198.51.100.77", "feed": "feodo"}}} {
+		"vpn_intervals": intervals, "indicators": {{"id": "c2", "value": "198.51.100.77", "feed": "feodo"}}} {
 		if err := s.LoadRows(ctx, table, rows); err != nil {
 			t.Fatal(err)
 		}

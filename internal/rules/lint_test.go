@@ -96,7 +96,7 @@ var lintCases = []struct {
 	{"macros.bad.sql", []string{
 		`8: {{since "a while"}}: invalid duration "a while" (want a Go duration such as 90m or a number of days such as 7d)`,
 		`8: {{since "a while"}} bounds time from below only: add an upper bound, AND time <= {{now}}, or a window evaluated over old data counts everything newer`,
-		`9: {{later}}: unknown macro "later" (one of now, since, window_start, hour, day)`,
+		`9: {{later}}: unknown macro "later" (one of now, since, window_start, hour, day, epoch)`,
 		`10: {{hour}}: wrong number of args for hour: want 1 got 0`,
 	}},
 	{"unterminated.bad.sql", []string{

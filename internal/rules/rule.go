@@ -32,6 +32,9 @@ type Rule struct {
 	Tags        []string
 	Description string
 	Runbook     string
+	// Requires names what the rule needs beyond the store (see
+	// Requirement), e.g. "geoip": detect skips it, saying why, without.
+	Requires []string
 
 	SQL     string    // the SQL template, macros unrendered
 	Path    string    // the .sql file, as shown in messages
@@ -200,6 +203,7 @@ type meta struct {
 	Tags        []string `yaml:"tags"`
 	Description string   `yaml:"description"`
 	Runbook     string   `yaml:"runbook"`
+	Requires    []string `yaml:"requires"`
 }
 
 // parseRule parses a rule file: a leading block of "-- " comment lines holding
@@ -326,6 +330,7 @@ func (r *Rule) parseMeta(text string, offset int) error {
 		}
 		seen[c] = true
 	}
+	r.parseRequires(m.Requires, bad)
 	return errors.Join(errs...)
 }
 

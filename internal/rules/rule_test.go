@@ -285,7 +285,7 @@ FROM t WHERE time >= toDateTime('2026-01-09 11:00:00', 'UTC') AND time >= toDate
 		{`SELECT {{since "-1h"}}`, `r.sql:6: rule "r": {{since "-1h"}}: since "-1h": duration must be positive`},
 		{"SELECT 1\nWHERE {{since \"24h\" \"1h\"}}", `r.sql:7: rule "r": {{since "24h" "1h"}}: wrong number of args for since: want 1 got 2`},
 		{`SELECT {{now 1}}`, `r.sql:6: rule "r": {{now 1}}: wrong number of args for now: want 0 got 1`},
-		{`SELECT {{if}}`, `r.sql:6: rule "r": {{if}}: unknown macro "if" (one of now, since, window_start, hour, day)`},
+		{`SELECT {{if}}`, `r.sql:6: rule "r": {{if}}: unknown macro "if" (one of now, since, window_start, hour, day, epoch)`},
 		{`SELECT {{since "24h}}`, `r.sql:6: rule "r": {{since "24h}}: unterminated quoted string`},
 		{"SELECT 'x", `r.sql:6: rule "r": unterminated string literal`},
 	}

@@ -39,7 +39,7 @@ func FixtureRow(table string, i int, row map[string]any) ([]string, []any, error
 			vals = append(vals, fixtureScope(row[sc.addr]))
 		}
 	}
-	if _, ok := row["id"]; !ok && (table == "endpoint_states" || table == "vpn_sessions" || table == "http_events") {
+	if _, ok := row["id"]; !ok && (table == "endpoint_states" || table == "vpn_sessions" || table == "http_events" || table == "vpn_intervals") {
 		cols = append(cols, "id")
 		vals = append(vals, event.NewID("fixture", fmt.Appendf(nil, "%s %d %v", table, i, vals)).String())
 	}
@@ -56,6 +56,10 @@ func FixtureRow(table string, i int, row map[string]any) ([]string, []any, error
 		}
 		cols = append(cols, "id")
 		vals = append(vals, event.IndicatorID(feed, typ, value))
+	}
+	if _, ok := row["built_at"]; !ok && table == "vpn_intervals" { // NOT NULL, no default: rules never read it
+		cols = append(cols, "built_at")
+		vals = append(vals, time.Unix(0, 0).UTC())
 	}
 	if t, ok := row["time"]; ok && table == "network_events" && row["end_time"] == nil {
 		cols = append(cols, "end_time")
