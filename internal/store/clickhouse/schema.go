@@ -283,6 +283,8 @@ var migrations = []migration{
 	scanMigration,
 	// 6: VPN session facts and proxy requests (vpnhttp.go).
 	vpnHTTPMigration,
+	// 7: the asset inventory (assets.go).
+	assetMigration,
 }
 
 // endpointComments are the comments of endpoint_states' columns, as columns
@@ -298,7 +300,7 @@ func endpointComments() []addedColumn {
 // versioned maps the mutable tables, which are views, to the tables that
 // hold their versions.
 var versioned = map[string]string{"indicators": "indicator_versions", "alerts": "alert_versions",
-	"allowances": "allowance_versions"}
+	"allowances": "allowance_versions", "assets": "asset_versions"}
 
 // partitioned lists the tables partitioned by month, which DropBefore prunes.
 var partitioned = []string{"network_events", "endpoint_states", "vpn_sessions", "http_events", "sightings", "rejects"}

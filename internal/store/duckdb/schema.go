@@ -260,4 +260,6 @@ var migrations = []string{
 		raw          VARCHAR   NOT NULL DEFAULT ''
 	);
 	` + columnComments(store.VPNComments) + columnComments(store.HTTPComments),
+	// 8: the asset inventory (issue 10, assets.go).
+	assetMigration,
 }
