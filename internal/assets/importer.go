@@ -349,6 +349,10 @@ func parseJSON(src string, data []byte) (Parsed, error) {
 	b := &builder{src: src, ignored: map[string]bool{}}
 	lineAt := func(off int64) int { return 1 + bytes.Count(data[:off], []byte("\n")) }
 	object := func(raw []byte, line int) {
+		if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] != '{' {
+			b.out.Rejects = append(b.out.Rejects, Reject{Line: line, Reason: "not a JSON object"})
+			return
+		}
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.UseNumber()
 		var m map[string]any
