@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/homesoc/homesoc/internal/assets"
 	"github.com/homesoc/homesoc/internal/event"
 	"github.com/homesoc/homesoc/internal/parse"
 )
@@ -28,6 +29,8 @@ type Writer interface {
 	WriteHTTP(ctx context.Context, hs []event.HTTP) (int, error)
 	WriteRejects(ctx context.Context, rs []event.Reject) error
 	WriteSightings(ctx context.Context, ss []event.Sighting) (int, error)
+	// UpsertAssets updates the asset inventory from EDR host records.
+	UpsertAssets(ctx context.Context, us []assets.Update) (assets.Counts, error)
 }
 
 // Matcher finds the indicators an event touched.
@@ -489,6 +492,12 @@ func writeBatch(ctx context.Context, w Writer, b *batch, r *writeResult) error {
 			return err
 		}
 		r.count(t.name, n, total)
+	}
+	// What EDRs say about devices keeps the inventory current (assets.FromStates).
+	if us := assets.FromStates(b.extra.Endpoints); len(us) > 0 {
+		if _, err := w.UpsertAssets(ctx, us); err != nil {
+			return fmt.Errorf("update assets: %w", err)
+		}
 	}
 	if err := w.WriteRejects(ctx, b.rejects); err != nil {
 		return err

@@ -119,6 +119,7 @@ type Store interface {
 
 	ScanStore     // scans, the intended-port allowlist, UPnP mappings (scans.go)
 	IntervalStore // VPN sessions as intervals, attribution's lookups (intervals.go)
+	AssetStore    // the asset inventory (assets.go)
 }
 
 // IndicatorCounts says what WriteIndicators did.
@@ -149,7 +150,7 @@ type Result struct {
 
 // Tables every engine holds, in the order Counts reports them.
 var Tables = []string{"network_events", "endpoint_states", "vpn_sessions", "vpn_intervals", "http_events", "rejects", "indicators", "sightings", "alerts",
-	"scans", "scan_hosts", "scan_ports", "allowances", "upnp_listings", "upnp_mappings"}
+	"scans", "scan_hosts", "scan_ports", "allowances", "upnp_listings", "upnp_mappings", "assets"}
 
 // Now returns the current time at the resolution stores keep.
 func Now() time.Time { return event.SecondsUTC(time.Now()) }

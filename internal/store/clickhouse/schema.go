@@ -285,6 +285,8 @@ var migrations = []migration{
 	vpnHTTPMigration,
 	// 7: VPN sessions as intervals (intervals.go).
 	vpnIntervalMigration,
+	// 8: the asset inventory (assets.go).
+	assetMigration,
 }
 
 // endpointComments are the comments of endpoint_states' columns, as columns
@@ -300,7 +302,7 @@ func endpointComments() []addedColumn {
 // versioned maps the mutable tables, which are views, to the tables that
 // hold their versions.
 var versioned = map[string]string{"indicators": "indicator_versions", "alerts": "alert_versions",
-	"allowances": "allowance_versions", "vpn_intervals": "vpn_interval_versions"}
+	"allowances": "allowance_versions", "vpn_intervals": "vpn_interval_versions", "assets": "asset_versions"}
 
 // partitioned lists the tables partitioned by month, which DropBefore prunes.
 var partitioned = []string{"network_events", "endpoint_states", "vpn_sessions", "http_events", "sightings", "rejects"}

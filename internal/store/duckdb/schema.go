@@ -294,4 +294,6 @@ var migrations = []string{
 		built_at       TIMESTAMP NOT NULL
 	);
 	` + columnComments(store.VPNIntervalComments),
+	// 9: the asset inventory (issue 10, assets.go).
+	assetMigration,
 }
