@@ -260,4 +260,9 @@ var migrations = []string{
 		raw          VARCHAR   NOT NULL DEFAULT ''
 	);
 	` + columnComments(store.VPNComments) + columnComments(store.HTTPComments),
+	// 8: the identity of every alert (issue 10, item 6): who stood behind
+	// its subject address, as JSON text; '' for alerts raised before.
+	`ALTER TABLE alerts ADD COLUMN identity VARCHAR DEFAULT '';
+	ALTER TABLE alerts ALTER COLUMN identity SET NOT NULL;
+	COMMENT ON COLUMN alerts.identity IS ` + quote(store.AlertIdentityComment) + `;`,
 }
