@@ -50,6 +50,7 @@ var jsonCases = map[string]jsonCase{
 	"events":      {},
 	"query":       {args: []string{"SELECT count(*) AS n FROM network_events"}},
 	"schema":      {},
+	"whois":       {args: []string{"172.16.1.10", "--at", "2026-01-10T10:30:00Z"}},
 
 	"scan list":             {},
 	"scan show":             {args: []string{"$SCAN"}},

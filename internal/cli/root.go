@@ -102,7 +102,7 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.AddCommand(ingestCmd(e), intelCmd(e), rulesCmd(e), detectCmd(e), alertsCmd(e), rejectsCmd(e), demoCmd(e),
-		eventsCmd(e), queryCmd(e), schemaCmd(e), scanCmd(e), exposureCmd(e), versionCmd(e))
+		eventsCmd(e), queryCmd(e), schemaCmd(e), scanCmd(e), exposureCmd(e), versionCmd(e), whoisCmd(e))
 	finishTree(root)
 	return root
 }

@@ -97,4 +97,29 @@ type Candidate struct {
 	SessionID string   `json:"session_id,omitempty"`
 	EndKind   string   `json:"end_kind,omitempty"`
 	Records   []string `json:"records,omitempty"` // ids of the rows (vpn_sessions, endpoint_states, network_events)
+	// A VPN candidate's whole session (From and To are it clipped to the
+	// query's span) and the id of its vpn_intervals row.
+	Interval   *Span  `json:"interval,omitempty"`
+	IntervalID string `json:"interval_id,omitempty"`
+}
+
+// Span is an interval of time.
+type Span struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+// DeviceRecord is an EDR's record that a device held an address at a time:
+// an endpoint_states row of kind interface, or the local side of a
+// network_events row of kind endpoint. Attribution of a private address
+// reads these.
+type DeviceRecord struct {
+	Table    string // endpoint_states or network_events
+	ID       string // the row's id (event_id of network_events)
+	Time     time.Time
+	DeviceID string
+	Hostname string
+	Addr     netip.Addr
+	Sensor   string
+	Format   string
 }

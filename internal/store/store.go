@@ -109,7 +109,8 @@ type Store interface {
 	Counts(ctx context.Context) (map[string]int64, error)
 	Close() error
 
-	ScanStore // scans, the intended-port allowlist, UPnP mappings (scans.go)
+	ScanStore     // scans, the intended-port allowlist, UPnP mappings (scans.go)
+	IntervalStore // VPN sessions as intervals, attribution's lookups (intervals.go)
 }
 
 // IndicatorCounts says what WriteIndicators did.
@@ -139,7 +140,7 @@ type Result struct {
 }
 
 // Tables every engine holds, in the order Counts reports them.
-var Tables = []string{"network_events", "endpoint_states", "vpn_sessions", "http_events", "rejects", "indicators", "sightings", "alerts",
+var Tables = []string{"network_events", "endpoint_states", "vpn_sessions", "vpn_intervals", "http_events", "rejects", "indicators", "sightings", "alerts",
 	"scans", "scan_hosts", "scan_ports", "allowances", "upnp_listings", "upnp_mappings"}
 
 // Now returns the current time at the resolution stores keep.

@@ -283,7 +283,9 @@ var migrations = []migration{
 	scanMigration,
 	// 6: VPN session facts and proxy requests (vpnhttp.go).
 	vpnHTTPMigration,
-	// 7: the identity of every alert (issue 10, item 6), and the alerts
+	// 7: VPN sessions as intervals (intervals.go).
+	vpnIntervalMigration,
+	// 8: the identity of every alert (issue 10, item 6), and the alerts
 	// view again with it: a view keeps the columns it was created with.
 	// Run again after an interruption, it drops and recreates the view.
 	{columns: []addedColumn{
@@ -308,7 +310,7 @@ func endpointComments() []addedColumn {
 // versioned maps the mutable tables, which are views, to the tables that
 // hold their versions.
 var versioned = map[string]string{"indicators": "indicator_versions", "alerts": "alert_versions",
-	"allowances": "allowance_versions"}
+	"allowances": "allowance_versions", "vpn_intervals": "vpn_interval_versions"}
 
 // partitioned lists the tables partitioned by month, which DropBefore prunes.
 var partitioned = []string{"network_events", "endpoint_states", "vpn_sessions", "http_events", "sightings", "rejects"}

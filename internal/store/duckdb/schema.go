@@ -260,7 +260,41 @@ var migrations = []string{
 		raw          VARCHAR   NOT NULL DEFAULT ''
 	);
 	` + columnComments(store.VPNComments) + columnComments(store.HTTPComments),
-	// 8: the identity of every alert (issue 10, item 6): who stood behind
+	// 8: VPN sessions as intervals (issue 10), built from the facts of
+	// vpn_sessions by internal/identity and rebuilt when facts arrive;
+	// columns in the order of store.VPNIntervalColumns. Attribution looks
+	// intervals up by assigned address and time.
+	`CREATE TABLE vpn_intervals (
+		id             UUID      NOT NULL,
+		start_time     TIMESTAMP NOT NULL,
+		end_time       TIMESTAMP NOT NULL,
+		end_kind       VARCHAR   NOT NULL DEFAULT '',
+		user_name      VARCHAR   NOT NULL DEFAULT '',
+		group_name     VARCHAR   NOT NULL DEFAULT '',
+		remote_ip      VARCHAR   NOT NULL DEFAULT '',
+		remote_scope   VARCHAR   NOT NULL DEFAULT '',
+		remote_port    INTEGER   NOT NULL DEFAULT 0,
+		remote_country VARCHAR   NOT NULL DEFAULT '',
+		remote_asn     BIGINT    NOT NULL DEFAULT 0,
+		remote_as_org  VARCHAR   NOT NULL DEFAULT '',
+		remote_lat     DOUBLE    NOT NULL DEFAULT 0,
+		remote_lon     DOUBLE    NOT NULL DEFAULT 0,
+		remote_located UTINYINT  NOT NULL DEFAULT 0,
+		assigned_ip    VARCHAR   NOT NULL DEFAULT '',
+		assigned_scope VARCHAR   NOT NULL DEFAULT '',
+		session_id     VARCHAR   NOT NULL DEFAULT '',
+		device_id      VARCHAR   NOT NULL DEFAULT '',
+		hostname       VARCHAR   NOT NULL DEFAULT '',
+		bytes_in       BIGINT    NOT NULL DEFAULT 0,
+		bytes_out      BIGINT    NOT NULL DEFAULT 0,
+		reason         VARCHAR   NOT NULL DEFAULT '',
+		sensor         VARCHAR   NOT NULL DEFAULT '',
+		format         VARCHAR   NOT NULL DEFAULT '',
+		facts          VARCHAR   NOT NULL DEFAULT '',
+		built_at       TIMESTAMP NOT NULL
+	);
+	` + columnComments(store.VPNIntervalComments),
+	// 9: the identity of every alert (issue 10, item 6): who stood behind
 	// its subject address, as JSON text; '' for alerts raised before.
 	`ALTER TABLE alerts ADD COLUMN identity VARCHAR DEFAULT '';
 	ALTER TABLE alerts ALTER COLUMN identity SET NOT NULL;

@@ -22,7 +22,7 @@ func TestIngestSpansOfDataBefore(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Back to the schema before ingest tracking (migration 4), data kept.
-	if _, err := s.conn.ExecContext(ctx, `DROP TABLE vpn_sessions; DROP TABLE http_events;
+	if _, err := s.conn.ExecContext(ctx, `DROP TABLE vpn_sessions; DROP TABLE http_events; DROP TABLE vpn_intervals;
 		DROP TABLE scans; DROP TABLE scan_hosts; DROP TABLE scan_ports;
 		DROP TABLE allowances; DROP TABLE upnp_listings; DROP TABLE upnp_mappings;
 		DROP TABLE endpoint_states; ALTER TABLE network_events DROP COLUMN src_scope;

@@ -32,18 +32,20 @@ func Schema(ctx context.Context, url string) ([]store.TableSchema, error) {
 var tableDocs = map[string]string{
 	"network_events": "Every connection-level record: firewall log lines, flows (Zeek conn, flow JSON), one row per input record. " +
 		"`event_id` is a hash of the record, so the same line ingested twice is stored once.",
-	"endpoint_states":    "What an EDR (CrowdStrike FDR, Defender for Endpoint) reports about a device, one fact a row: its interfaces' addresses, its public (agent) address, the ports it listens on, its OS. Its connections go to network_events, with the same `device_id`.",
-	"vpn_sessions":       "What VPN concentrators log about sessions, one fact a row: a start (user, group, the client's public address), the pool address assigned to it, an end (bytes, duration, reason). Who was behind an address at a time is read from these facts, tied together by `session_id` where the concentrator has one.",
-	"http_events":        "Requests proxies and sensors logged (Squid access.log, Zeek http.log), one row per request: client, server, user, method, URL, status, bytes and the proxy's verdict. `flow_uid` ties a Zeek request to its connection in network_events.",
-	"rejects":            "Input lines that no parser could read (the dead-letter table), with where they came from and why; see `homesoc rejects`.",
-	"indicators":         "Threat-intel indicators from every feed, one row per feed, type and value; see `homesoc intel list`.",
-	"sightings":          "Events that matched an indicator, at ingest or by a retro-hunt when the indicator arrived later.",
-	"alerts":             "Findings of detection rules, one row per rule and group_by values, updated as new evidence arrives; see `homesoc alerts list`.",
-	"schema_migrations":  "The migrations applied to this database.",
-	"ingest_spans":       "The spans of event time each write stored rows in, numbered by an ingest sequence: detect evaluates each rule over the spans ingested since it last ran.",
-	"watermarks":         "How far through the ingest sequence each rule (and the retro-hunt, through the indicator loads) has evaluated.",
-	"indicator_versions": "(ClickHouse) Every version of every indicator; the view `indicators` reads the latest.",
-	"alert_versions":     "(ClickHouse) Every version of every alert; the view `alerts` reads the latest.",
+	"endpoint_states":       "What an EDR (CrowdStrike FDR, Defender for Endpoint) reports about a device, one fact a row: its interfaces' addresses, its public (agent) address, the ports it listens on, its OS. Its connections go to network_events, with the same `device_id`.",
+	"vpn_sessions":          "What VPN concentrators log about sessions, one fact a row: a start (user, group, the client's public address), the pool address assigned to it, an end (bytes, duration, reason). Who was behind an address at a time is read from these facts, tied together by `session_id` where the concentrator has one.",
+	"vpn_intervals":         "VPN sessions as intervals of time, one row a session, built from the facts of vpn_sessions (and rebuilt when more arrive) at the end of `ingest` and the start of `detect`: who was behind `assigned_ip` from `start_time` to `end_time`, and how that end is known (`end_kind`). `facts` lists the vpn_sessions rows it was built from.",
+	"vpn_interval_versions": "(ClickHouse) Every version of every VPN interval, a rebuild's removal as a version with `removed` = 1; the view `vpn_intervals` reads the latest not removed.",
+	"http_events":           "Requests proxies and sensors logged (Squid access.log, Zeek http.log), one row per request: client, server, user, method, URL, status, bytes and the proxy's verdict. `flow_uid` ties a Zeek request to its connection in network_events.",
+	"rejects":               "Input lines that no parser could read (the dead-letter table), with where they came from and why; see `homesoc rejects`.",
+	"indicators":            "Threat-intel indicators from every feed, one row per feed, type and value; see `homesoc intel list`.",
+	"sightings":             "Events that matched an indicator, at ingest or by a retro-hunt when the indicator arrived later.",
+	"alerts":                "Findings of detection rules, one row per rule and group_by values, updated as new evidence arrives; see `homesoc alerts list`.",
+	"schema_migrations":     "The migrations applied to this database.",
+	"ingest_spans":          "The spans of event time each write stored rows in, numbered by an ingest sequence: detect evaluates each rule over the spans ingested since it last ran.",
+	"watermarks":            "How far through the ingest sequence each rule (and the retro-hunt, through the indicator loads) has evaluated.",
+	"indicator_versions":    "(ClickHouse) Every version of every indicator; the view `indicators` reads the latest.",
+	"alert_versions":        "(ClickHouse) Every version of every alert; the view `alerts` reads the latest.",
 }
 
 // columnDocs say what a column means where its name does not and its

@@ -61,6 +61,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Watermarks", testWatermarks},
 		{"IndicatorsChangedSince", testIndicatorsChangedSince},
 		{"UpsertManyAlerts", testUpsertManyAlerts},
+		{"VPNIntervals", testVPNIntervals},
+		{"VPNFacts", testVPNFacts},
+		{"DeviceRecords", testDeviceRecords},
 	}
 	tests = append(tests, scanTests...)
 	tests = append(tests, alertIdentityTests...)
