@@ -76,11 +76,12 @@ func Enrich(ctx context.Context, r Resolver, fs []alert.Alert) (int, error) {
 	return len(qs), nil
 }
 
-// resolverOf is the attribution detection enriches alerts with: the
-// store's own, when it attributes (a test's store may stand in for it).
+// resolverOf is the attribution detection enriches alerts with: over the
+// store's VPN intervals and EDR records, unless the store attributes
+// itself (a test's stand-in).
 func resolverOf(st store.Store) Resolver {
 	if r, ok := st.(Resolver); ok {
 		return r
 	}
-	return nil
+	return identity.NewResolver(st, identity.ResolverOptions{})
 }
