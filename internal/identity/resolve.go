@@ -15,8 +15,8 @@ import (
 // for a whole batch (the store implements it).
 type Source interface {
 	// VPNIntervals returns the intervals whose assigned address is one of
-	// addrs and which overlap [from, to], by start.
-	VPNIntervals(ctx context.Context, addrs []netip.Addr, from, to time.Time) ([]Interval, error)
+	// the spans' and which overlap its [From, To] (or more), by start.
+	VPNIntervals(ctx context.Context, spans []Query) ([]Interval, error)
 	// DeviceRecords returns the EDRs' records that a device held one of
 	// addrs within [from, to].
 	DeviceRecords(ctx context.Context, addrs []netip.Addr, from, to time.Time) ([]DeviceRecord, error)
@@ -66,13 +66,7 @@ func (r *Resolver) Resolve(ctx context.Context, qs []Query) ([]Answer, error) {
 	if len(qs) == 0 {
 		return []Answer{}, nil
 	}
-	addrs := make([]netip.Addr, 0, len(qs))
-	from, to := qs[0].From, qs[0].To
-	for i := range qs {
-		addrs = append(addrs, qs[i].Addr.Unmap())
-		from, to = minTime(from, qs[i].From), maxTime(to, qs[i].To)
-	}
-	ivs, err := r.src.VPNIntervals(ctx, addrs, from, to)
+	ivs, err := r.src.VPNIntervals(ctx, qs)
 	if err != nil {
 		return nil, fmt.Errorf("attribution: %w", err)
 	}

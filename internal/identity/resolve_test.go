@@ -33,9 +33,9 @@ type counted struct {
 	vpn, edr int
 }
 
-func (c *counted) VPNIntervals(ctx context.Context, addrs []netip.Addr, from, to time.Time) ([]identity.Interval, error) {
+func (c *counted) VPNIntervals(ctx context.Context, spans []identity.Query) ([]identity.Interval, error) {
 	c.vpn++
-	return c.Source.VPNIntervals(ctx, addrs, from, to)
+	return c.Source.VPNIntervals(ctx, spans)
 }
 
 func (c *counted) DeviceRecords(ctx context.Context, addrs []netip.Addr, from, to time.Time) ([]identity.DeviceRecord, error) {

@@ -65,9 +65,11 @@ type IntervalStore interface {
 	ReplaceVPNIntervals(ctx context.Context, from, to time.Time, ivs []identity.Interval) (IntervalCounts, error)
 	// VPNFacts returns the vpn_sessions rows with time in [from, to].
 	VPNFacts(ctx context.Context, from, to time.Time) ([]event.VPNSession, error)
-	// VPNIntervals returns the intervals whose assigned address is one of
-	// addrs and which overlap [from, to], in one query, by start.
-	VPNIntervals(ctx context.Context, addrs []netip.Addr, from, to time.Time) ([]identity.Interval, error)
+	// VPNIntervals returns, in one query, by start, the intervals whose
+	// assigned address is one of the spans' and which overlap [From, To]:
+	// at least those of each span's address over its span (an engine may
+	// return more, of the same addresses, over the spans' whole range).
+	VPNIntervals(ctx context.Context, spans []identity.Query) ([]identity.Interval, error)
 	// DeviceRecords returns, in one query, the records of EDRs that a
 	// device (with a device id) held one of addrs within [from, to]:
 	// endpoint_states rows of kind interface and network_events rows of
@@ -269,18 +271,18 @@ func ReadVPNFacts(ctx context.Context, qr Querier, idExpr string, from, to time.
 	return out, err
 }
 
-// DeviceRecordsQuery is DeviceRecords' query over addrs, with [?, ?] the
-// time range given twice (once per table); idExpr and eventIDExpr render
-// endpoint_states.id and network_events.event_id as text.
-func DeviceRecordsQuery(addrs []netip.Addr, idExpr, eventIDExpr string) string {
-	in := InList(addrs)
+// DeviceRecordsQuery is DeviceRecords' query over the addresses of in,
+// the condition on an address column ("IN ('a','b')", "IN _addrs"), with [?, ?] the time range given twice
+// (once per table); idExpr and eventIDExpr render endpoint_states.id and
+// network_events.event_id as text.
+func DeviceRecordsQuery(in, idExpr, eventIDExpr string) string {
 	return `SELECT 'endpoint_states', ` + idExpr + `, time, device_id, hostname, address, sensor, format
-		FROM endpoint_states WHERE kind = 'interface' AND device_id != '' AND address IN ` + in + ` AND time BETWEEN ? AND ?
+		FROM endpoint_states WHERE kind = 'interface' AND device_id != '' AND address ` + in + ` AND time BETWEEN ? AND ?
 		UNION ALL
 		SELECT 'network_events', ` + eventIDExpr + `, time, device_id, hostname,
 			CASE WHEN direction = 'inbound' THEN dst_ip ELSE src_ip END, sensor, format
 		FROM network_events WHERE kind = 'endpoint' AND device_id != ''
-			AND ((direction = 'inbound' AND dst_ip IN ` + in + `) OR (direction != 'inbound' AND src_ip IN ` + in + `))
+			AND ((direction = 'inbound' AND dst_ip ` + in + `) OR (direction != 'inbound' AND src_ip ` + in + `))
 			AND time BETWEEN ? AND ?`
 }
 
@@ -299,4 +301,16 @@ func ReadDeviceRecords(ctx context.Context, qr Querier, q string, from, to time.
 		return nil
 	})
 	return out, err
+}
+
+// SpanAddrs are the distinct addresses of spans and their whole range.
+func SpanAddrs(spans []identity.Query) (addrs []netip.Addr, from, to time.Time) {
+	for i, q := range spans {
+		addrs = append(addrs, q.Addr.Unmap())
+		if i == 0 || q.From.Before(from) {
+			from = q.From
+		}
+		to = MaxTime(to, q.To)
+	}
+	return addrs, from, to
 }

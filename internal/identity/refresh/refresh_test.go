@@ -61,7 +61,7 @@ func ingest(t *testing.T, s store.Store, batches ...[]event.VPNSession) ([]ident
 			t.Fatal(err)
 		}
 	}
-	ivs, err := s.VPNIntervals(ctx, []netip.Addr{pool}, at(-1000), at(2000))
+	ivs, err := s.VPNIntervals(ctx, []identity.Query{{Addr: pool, From: at(-1000), To: at(2000)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,15 +63,25 @@ func (s *Store) VPNFacts(ctx context.Context, from, to time.Time) ([]event.VPNSe
 	return store.ReadVPNFacts(ctx, s.querier(), "CAST(id AS VARCHAR)", event.SecondsUTC(from), event.SecondsUTC(to))
 }
 
-// VPNIntervals implements store.Store.
-func (s *Store) VPNIntervals(ctx context.Context, addrs []netip.Addr, from, to time.Time) ([]identity.Interval, error) {
-	if len(addrs) == 0 {
+// VPNIntervals implements store.Store: the spans are a VALUES list joined
+// on address and overlap, so only the intervals asked come back (the Go
+// driver's cost is per value read).
+func (s *Store) VPNIntervals(ctx context.Context, spans []identity.Query) ([]identity.Interval, error) {
+	if len(spans) == 0 {
 		return nil, nil
 	}
+	var b strings.Builder
+	for i, q := range spans {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "('%s',%d,%d)", store.AddrText(q.Addr.Unmap()), event.SecondsUTC(q.From).Unix(), event.SecondsUTC(q.To).Unix())
+	}
 	return store.ReadVPNIntervals(ctx, s.querier(), `SELECT CAST(id AS VARCHAR), `+store.IntervalColumnsAfterID+`
-		FROM vpn_intervals WHERE assigned_ip IN `+store.InList(addrs)+` AND start_time <= ? AND end_time >= ?
-		ORDER BY start_time, assigned_ip, id`,
-		event.SecondsUTC(to), event.SecondsUTC(from))
+		FROM vpn_intervals WHERE id IN (SELECT v.id FROM vpn_intervals v
+			JOIN (VALUES `+b.String()+`) q(addr, f, t) ON v.assigned_ip = q.addr
+			WHERE v.start_time <= to_timestamp(q.t)::TIMESTAMP AND v.end_time >= to_timestamp(q.f)::TIMESTAMP)
+		ORDER BY start_time, assigned_ip, id`)
 }
 
 // DeviceRecords implements store.Store.
@@ -79,6 +89,6 @@ func (s *Store) DeviceRecords(ctx context.Context, addrs []netip.Addr, from, to 
 	if len(addrs) == 0 {
 		return nil, nil
 	}
-	return store.ReadDeviceRecords(ctx, s.querier(), store.DeviceRecordsQuery(addrs, "CAST(id AS VARCHAR)", "CAST(event_id AS VARCHAR)"),
+	return store.ReadDeviceRecords(ctx, s.querier(), store.DeviceRecordsQuery("IN "+store.InList(addrs), "CAST(id AS VARCHAR)", "CAST(event_id AS VARCHAR)"),
 		event.SecondsUTC(from), event.SecondsUTC(to))
 }

@@ -96,17 +96,20 @@ func testVPNIntervals(t *testing.T, s store.Store) {
 	if !lo.Equal(h(0)) || !hi.Equal(h(120)) || rows != 6 {
 		t.Errorf("spans from %v to %v with %d rows, want %v to %v with 6", lo, hi, rows, h(0), h(120))
 	}
-	ivs, err := s.VPNIntervals(ctx, []netip.Addr{p10}, h(30), h(30))
+	span := func(a netip.Addr, from, to time.Time) identity.Query {
+		return identity.Query{Addr: a, From: from, To: to}
+	}
+	ivs, err := s.VPNIntervals(ctx, []identity.Query{span(p10, h(30), h(30))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkIntervals(t, "172.16.1.10 at 00:30", ivs, []identity.Interval{a})
-	ivs, err = s.VPNIntervals(ctx, []netip.Addr{p10, p11, netip.MustParseAddr("10.0.0.1")}, h(40), h(90))
+	ivs, err = s.VPNIntervals(ctx, []identity.Query{span(p10, h(40), h(90)), span(p11, h(40), h(90)), span(netip.MustParseAddr("10.0.0.1"), h(40), h(90))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkIntervals(t, "both over 00:40-01:30", ivs, []identity.Interval{a, c, b})
-	ivs, err = s.VPNIntervals(ctx, []netip.Addr{p11}, h(46), h(50))
+	ivs, err = s.VPNIntervals(ctx, []identity.Query{span(p11, h(46), h(50))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +135,7 @@ func testVPNIntervals(t *testing.T, s store.Store) {
 	if got != (store.IntervalCounts{Written: 1, Removed: 1, Unchanged: 1}) {
 		t.Errorf("rebuild: %+v", got)
 	}
-	ivs, err = s.VPNIntervals(ctx, []netip.Addr{p10, p11}, from, to)
+	ivs, err = s.VPNIntervals(ctx, []identity.Query{span(p10, from, to), span(p11, from, to)})
 	if err != nil {
 		t.Fatal(err)
 	}
