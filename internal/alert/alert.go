@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/homesoc/homesoc/internal/event"
+	"github.com/homesoc/homesoc/internal/identity"
 )
 
 // Alert states.
@@ -32,6 +33,10 @@ type Alert struct {
 	Detail    map[string]string `json:"detail"`     // every column the rule returned
 	Status    string            `json:"status"`     // StatusOpen or StatusResolved
 	UpdatedAt time.Time         `json:"updated_at"` // when a detection last changed it
+	// Identity is who and which device stood behind the alert's subject
+	// address over its evidence (see detect.Enrich): nil when the alert
+	// was not enriched (no subject address, or attribution failed).
+	Identity *identity.Answer `json:"identity,omitempty"`
 
 	// Detections are, for a finding of one detection pass (not a stored
 	// alert), the last_seen of each of its detections that brought newer
@@ -114,6 +119,11 @@ func (a *Alert) Apply(f Alert) bool {
 	if newer {
 		a.LastSeen, a.Events, a.Detail = f.LastSeen, f.Events, f.Detail
 		a.Title, a.Severity = f.Title, f.Severity
+		if f.Identity != nil {
+			// The newer evidence's attribution; a finding that could not be
+			// attributed (attribution failed) keeps the one the alert has.
+			a.Identity = f.Identity
+		}
 	}
 	if f.Status != "" && f.Status != a.Status {
 		a.Status, changed = f.Status, true // a finding that resolves or reopens (an exposure rescan)

@@ -28,9 +28,10 @@ func alertsShowCmd(e *env) *cobra.Command {
 		Use:   "show ID [--rules DIR]...",
 		Short: "Show one alert whole: its finding, evidence, and the rule's description and runbook",
 		Long: `Show one alert: rule and title, severity, the group_by values that identify
-it, first and last seen (the data's times), count, the evidence (every column
-the rule returned in its latest detection), and the rule's description and
-runbook. ID is the alert's id or a prefix of it that only it has, such as the
+it, first and last seen (the data's times), count, who was behind its address
+then (identity: each user or device with its source, interval and evidence),
+the evidence (every column the rule returned in its latest detection), and the
+rule's description and runbook. ID is the alert's id or a prefix of it that only it has, such as the
 8 characters alerts list shows. The rule's text comes from the built-in rules
 and the --rules directories.`,
 		Example: "  homesoc alerts show 1021f5b0\n  homesoc --json alerts show 1021f5b0 --rules ./my-rules",
@@ -109,6 +110,7 @@ func (e *env) printAlert(v alertView, rs []*rules.Rule) error {
 	fmt.Fprintf(tw, "events\t%d (behind the latest detection)\n", a.Events)
 	fmt.Fprintf(tw, "updated\t%s\n", a.UpdatedAt.Format(time.RFC3339))
 	tw.Flush()
+	printIdentity(e.stdout, a.Identity)
 	if t, err := exposure.TicketOf(a); err == nil {
 		fmt.Fprintln(e.stdout)
 		printTicket(e, t)

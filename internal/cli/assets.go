@@ -192,13 +192,6 @@ func assetsListCmd(e *env) *cobra.Command {
 	return cmd
 }
 
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
 func shownTime(t time.Time) string {
 	if t.IsZero() {
 		return "never"

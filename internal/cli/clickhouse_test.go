@@ -17,7 +17,7 @@ import (
 
 // engineScripts are the user sessions that must give the same results on
 // every engine: their expected output is what DuckDB gives.
-var engineScripts = []string{"demo", "detect_old_log", "ingest", "intel_after_events", "rules", "intel_bad_bytes", "rejects_display", "whois"}
+var engineScripts = []string{"demo", "detect_old_log", "ingest", "intel_after_events", "rules", "intel_bad_bytes", "rejects_display", "whois", "alerts_identity"}
 
 // TestScriptsClickHouse runs engineScripts with --store (through
 // $HOMESOC_STORE) naming a new database on the shared ClickHouse server.

@@ -31,6 +31,11 @@ fresh data directory, then run the chain a user would:
   ingest the logs -> load the feed (its retro-hunt finds the C2 contacts made
   before the feed was loaded) -> detect -> list the alerts.
 
+Then who was behind an address: a Cisco ASA's AnyConnect log gives VPN pool
+address 172.16.1.10 to kimura, then to sato; its traffic to the C2, logged by
+the ASA and a Squid proxy, raises an alert attributed to kimura; two Defender
+laptops holding 192.168.1.10 at once make whois answer "ambiguous".
+
 Without --data the demo makes a new temporary directory and prints its path,
 so you can go on exploring it with the other commands.`,
 		Example: `  homesoc demo
@@ -86,6 +91,9 @@ so you can go on exploring it with the other commands.`,
 			if err := e.demoDetect(ctx, &doc.Detect, &doc.Alerts); err != nil {
 				return err
 			}
+			if err := e.demoIdentity(ctx, &doc.Identity); err != nil {
+				return err
+			}
 			if !noExposure {
 				if err := e.demoExposure(ctx, &doc.Exposure); err != nil {
 					return err
@@ -119,6 +127,7 @@ type demoReport struct {
 	IntelLoad json.RawMessage `json:"intel_load"` // as homesoc --json intel load
 	Detect    json.RawMessage `json:"detect"`     // as homesoc --json detect
 	Alerts    json.RawMessage `json:"alerts"`     // as homesoc --json alerts list
+	Identity  *demoIdentity   `json:"identity"`
 	Exposure  *demoExposure   `json:"exposure,omitempty"`
 	ElapsedS  float64         `json:"elapsed_s"` // seconds the whole demo took
 }

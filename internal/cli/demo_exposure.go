@@ -38,7 +38,7 @@ func (e *env) demoExposure(ctx context.Context, into **demoExposure) error {
 	r := svc.Routers
 	doc := &demoExposure{Routers: []netip.Addr{r.Anna, r.Bob}}
 	*into = doc
-	e.say("\n== 5. exposure: two remote workers' laptops report to CrowdStrike; their home routers stand in on %s and %s", r.Anna, r.Bob)
+	e.say("\n== 6. exposure: two remote workers' laptops report to CrowdStrike; their home routers stand in on %s and %s", r.Anna, r.Bob)
 	edr, err := demo.WriteEDR(e.dataDir, time.Now(), r)
 	if err != nil {
 		return err

@@ -128,6 +128,11 @@ func (e *env) printDetect(res detect.Result) error {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\n", r.Rule, data, r.Evaluations, r.Rows, r.Opened, r.Updated, r.Error)
 	}
 	tw.Flush()
+	for _, r := range res.Rules {
+		if r.IdentityError != "" {
+			fmt.Fprintf(e.stdout, "rule %s: alerts stored without identity: %s\n", r.Rule, r.IdentityError)
+		}
+	}
 	if res.At != nil {
 		fmt.Fprintf(e.stdout, "%d rules at %s: %d alerts opened, %d updated\n", len(res.Rules)-res.Skipped, res.At.Format(time.RFC3339), res.Opened, res.Updated)
 		return nil
@@ -152,8 +157,11 @@ func alertsCmd(e *env) *cobra.Command {
 		Use:   "list",
 		Short: "List alerts, the most recently seen first",
 		Long: `List alerts with their rule, severity, the values that identify them (the
-rule's group_by columns), first and last seen, and how many detections found
-new evidence for them (count).`,
+rule's group_by columns), first and last seen, how many detections found
+new evidence for them (count), and who was behind the alert's address then
+(user: the user or device owner it resolved to, "several: a, b" when the
+address passed from one to another, "ambiguous" when several held it at once;
+alerts show gives the evidence).`,
 		Example: "  homesoc alerts list\n  homesoc --json alerts list",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -178,14 +186,14 @@ func (e *env) printAlerts(as []alert.Alert) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEVERITY\tRULE\tGROUP\tFIRST SEEN\tLAST SEEN\tCOUNT\tEVENTS\tID")
+	fmt.Fprintln(tw, "SEVERITY\tRULE\tGROUP\tFIRST SEEN\tLAST SEEN\tCOUNT\tEVENTS\tUSER\tID")
 	for _, a := range as {
 		var g []string
 		for _, k := range alert.SortedKeys(a.Group) {
 			g = append(g, k+"="+a.Group[k])
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", a.Severity, a.RuleID, strings.Join(g, " "),
-			a.FirstSeen.Format(time.DateTime), a.LastSeen.Format(time.DateTime), a.Count, a.Events, a.ID[:8])
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", a.Severity, a.RuleID, strings.Join(g, " "),
+			a.FirstSeen.Format(time.DateTime), a.LastSeen.Format(time.DateTime), a.Count, a.Events, identityUser(a.Identity), a.ID[:8])
 	}
 	return tw.Flush()
 }

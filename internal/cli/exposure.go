@@ -421,7 +421,7 @@ func printTicket(e *env, t exposure.Ticket) {
 	for _, kv := range [][2]string{
 		{"global IP", t.GlobalIP.String()}, {"local IP", t.LocalIP}, {"host name", t.Hostname},
 		{"log type", t.LogType}, {"OS", t.OS}, {"scan time", t.ScanTime.Format(time.RFC3339)},
-		{"device", t.DeviceID}, {"user", t.User}, {"raised by", strings.Join(t.Rules, ", ")},
+		{"device", t.DeviceID}, {"user", t.User}, {"owner", t.Owner}, {"raised by", strings.Join(t.Rules, ", ")},
 	} {
 		fmt.Fprintf(tw, "  %s:\t%s\n", kv[0], orDash(kv[1]))
 	}

@@ -36,6 +36,11 @@ type RuleResult struct {
 	// Skipped says why the rule did not run (what it requires that this
 	// run lacks, see Runnable); absent for a rule that ran.
 	Skipped string `json:"skipped,omitempty"`
+	// Attributed is how many of the rule's findings had a subject address
+	// to attribute (see Enrich); IdentityError why that failed, in which
+	// case its alerts were stored without identity.
+	Attributed    int    `json:"attributed"`
+	IdentityError string `json:"identity_error,omitempty"`
 }
 
 // Result is what a detection pass did.
@@ -137,6 +142,9 @@ func Run(ctx context.Context, st store.Store, rs []*rules.Rule, at time.Time) (R
 			rr.Rows = rows
 			if err != nil {
 				return err
+			}
+			if rr.Attributed, err = Enrich(ctx, resolverOf(st), fs); err != nil {
+				rr.IdentityError = err.Error()
 			}
 			c, err := st.UpsertAlerts(ctx, fs)
 			rr.Opened, rr.Updated = c.Opened, c.Updated

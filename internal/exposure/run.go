@@ -116,7 +116,7 @@ func Run(ctx context.Context, st Store, o Options) (Result, error) {
 		}
 		prev := open[id]
 		ep := endpoint{known: true, ticket: prev, s: Suspect{Target: prev.GlobalIP, DeviceID: prev.DeviceID,
-			Hostname: prev.Hostname, LocalIP: prev.LocalIP, OS: prev.OS, LogType: prev.LogType, User: prev.User, Rules: prev.Rules}}
+			Hostname: prev.Hostname, LocalIP: prev.LocalIP, OS: prev.OS, LogType: prev.LogType, User: prev.User, Owner: prev.Owner, Identity: prev.Identity, Rules: prev.Rules}}
 		if i := slices.IndexFunc(res.Suspects, func(s Suspect) bool {
 			return prev.DeviceID != "" && s.DeviceID == prev.DeviceID && s.Target != prev.GlobalIP
 		}); i >= 0 {
@@ -249,7 +249,7 @@ func ticketFor(s Suspect, h *scan.Host, allow []intended.Allowance, listings []s
 	sc scan.Scan, scanID string, now time.Time) Ticket {
 	t := Ticket{Status: alert.StatusOpen, GlobalIP: s.Target, LocalIP: s.LocalIP, Hostname: s.Hostname,
 		LogType: s.LogType, OS: s.OS, ScanTime: sc.Finished.UTC().Truncate(time.Second), DeviceID: s.DeviceID,
-		User: s.User, Rules: nonNil(s.Rules), ScanID: scanID, OpenPorts: []Finding{}, Intended: []Finding{},
+		User: s.User, Owner: s.Owner, Identity: s.Identity, Rules: nonNil(s.Rules), ScanID: scanID, OpenPorts: []Finding{}, Intended: []Finding{},
 		Mappings: []scan.PortMapping{}}
 	if t.ScanTime.IsZero() {
 		t.ScanTime = now

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/homesoc/homesoc/internal/alert"
+	"github.com/homesoc/homesoc/internal/identity"
 )
 
 // SuspectRules are the rules whose alerts name a router address to scan.
@@ -26,17 +27,20 @@ const TicketRule = "exposure"
 // Suspect is an endpoint whose router's address is to be scanned, and the
 // alerts that made it one.
 type Suspect struct {
-	Target    netip.Addr `json:"target"` // the router's global address
-	DeviceID  string     `json:"device_id"`
-	Hostname  string     `json:"hostname"`
-	LocalIP   string     `json:"local_ip"`
-	OS        string     `json:"os"`
-	LogType   string     `json:"log_type"`
-	User      string     `json:"user"`
-	Rules     []string   `json:"rules"`  // the rules that raised it
-	Alerts    []string   `json:"alerts"` // their alert ids
-	FirstSeen time.Time  `json:"first_seen"`
-	LastSeen  time.Time  `json:"last_seen"`
+	Target   netip.Addr `json:"target"` // the router's global address
+	DeviceID string     `json:"device_id"`
+	Hostname string     `json:"hostname"`
+	LocalIP  string     `json:"local_ip"`
+	OS       string     `json:"os"`
+	LogType  string     `json:"log_type"`
+	User     string     `json:"user"`
+	Owner    string     `json:"owner"` // the device's owner, from attribution (the asset inventory)
+	// Identity is the attribution of the newest of its alerts that has one.
+	Identity  *identity.Answer `json:"identity,omitempty"`
+	Rules     []string         `json:"rules"`  // the rules that raised it
+	Alerts    []string         `json:"alerts"` // their alert ids
+	FirstSeen time.Time        `json:"first_seen"`
+	LastSeen  time.Time        `json:"last_seen"`
 }
 
 // key is the endpoint a ticket is about: the device behind the router, or
@@ -109,12 +113,38 @@ func (s *Suspect) merge(a alert.Alert) {
 	set(&s.OS, "os")
 	set(&s.LogType, "log_type")
 	set(&s.User, "user_name")
+	if a.Identity != nil && (newest || s.Identity == nil) {
+		s.Identity = a.Identity
+	}
+	user, owner := Attributed(a.Identity)
+	if user != "" && (newest || s.User == "") {
+		s.User = user
+	}
+	if owner != "" && (newest || s.Owner == "") {
+		s.Owner = owner
+	}
 	if s.FirstSeen.IsZero() || a.FirstSeen.Before(s.FirstSeen) {
 		s.FirstSeen = a.FirstSeen
 	}
 	if newest {
 		s.LastSeen = a.LastSeen
 	}
+}
+
+// Attributed is the user and the device owner an alert's identity
+// resolved to: only a resolved answer names them, and only when its
+// candidates agree; several or ambiguous ones name nobody (never a guess).
+func Attributed(ans *identity.Answer) (user, owner string) {
+	if ans == nil || ans.Status != identity.Resolved {
+		return "", ""
+	}
+	for i, c := range ans.Candidates {
+		if i > 0 && (c.User != user || c.Owner != owner) {
+			return "", ""
+		}
+		user, owner = c.User, c.Owner
+	}
+	return user, owner
 }
 
 func quoteEmpty(s string) string {

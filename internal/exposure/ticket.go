@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/homesoc/homesoc/internal/alert"
+	"github.com/homesoc/homesoc/internal/identity"
 	"github.com/homesoc/homesoc/internal/scan"
 )
 
@@ -29,6 +30,7 @@ type Ticket struct {
 	OpenPorts []Finding  `json:"open_ports"` // exposed: open and not intended
 	DeviceID  string     `json:"device_id"`
 	User      string     `json:"user"`
+	Owner     string     `json:"owner"`   // the device's owner, from attribution
 	Rules     []string   `json:"rules"`   // the suspect rules that raised it
 	ScanID    string     `json:"scan_id"` // the scan it rests on
 	// Intended are open ports the allowlist covers: shown, never ticketed.
@@ -38,6 +40,9 @@ type Ticket struct {
 	Mappings []scan.PortMapping `json:"upnp_mappings"`
 	// Note says why a ticket was resolved without a rescan.
 	Note string `json:"note,omitempty"`
+	// Identity is who was behind the endpoint, as its suspect alerts were
+	// attributed: where User and Owner come from.
+	Identity *identity.Answer `json:"identity,omitempty"`
 }
 
 // TicketDescription and TicketRunbook are what "alerts show" prints for
@@ -146,12 +151,12 @@ func (t *Ticket) Alert(firstSeen time.Time) alert.Alert {
 	return alert.Alert{
 		ID: t.ID, RuleID: TicketRule, Title: title, Severity: severity(t.OpenPorts), Group: group,
 		FirstSeen: firstSeen, LastSeen: t.ScanTime, Events: int64(len(t.OpenPorts)), Status: t.Status,
-		UpdatedAt: t.ScanTime,
+		UpdatedAt: t.ScanTime, Identity: t.Identity,
 		Detail: map[string]string{
 			"global_ip": t.GlobalIP.String(), "local_ip": t.LocalIP, "hostname": t.Hostname,
 			"log_type": t.LogType, "os": t.OS, "scan_time": t.ScanTime.Format(time.RFC3339),
 			"open_ports": strings.Join(ports, ", "), "services": strings.Join(services, "; "),
-			"device_id": t.DeviceID, "user": t.User, "rules": strings.Join(t.Rules, ", "),
+			"device_id": t.DeviceID, "user": t.User, "owner": t.Owner, "rules": strings.Join(t.Rules, ", "),
 			"scan_id": t.ScanID, "intended_ports": strings.Join(intended, ", "), "note": t.Note,
 			"ticket": string(full),
 		},

@@ -54,16 +54,16 @@ func ScanIndicators(rows Rows) ([]event.Indicator, error) {
 // AlertsQuery lists the alerts as Store.Alerts returns them, the most
 // recently seen first; ScanAlerts reads its rows.
 const AlertsQuery = `SELECT alert_id, rule_id, title, severity, group_json, first_seen, last_seen,
-	count, events, detail, status, updated_at FROM alerts ORDER BY last_seen DESC, alert_id`
+	count, events, detail, status, updated_at, identity FROM alerts ORDER BY last_seen DESC, alert_id`
 
 // ScanAlerts reads every row of AlertsQuery.
 func ScanAlerts(rows Rows) ([]alert.Alert, error) {
 	var out []alert.Alert
 	for rows.Next() {
 		var a alert.Alert
-		var group, detail string
+		var group, detail, ident string
 		if err := rows.Scan(&a.ID, &a.RuleID, &a.Title, &a.Severity, &group, &a.FirstSeen, &a.LastSeen,
-			&a.Count, &a.Events, &detail, &a.Status, &a.UpdatedAt); err != nil {
+			&a.Count, &a.Events, &detail, &a.Status, &a.UpdatedAt, &ident); err != nil {
 			return nil, fmt.Errorf("read alerts: %w", err)
 		}
 		a.FirstSeen, a.LastSeen, a.UpdatedAt = a.FirstSeen.UTC(), a.LastSeen.UTC(), a.UpdatedAt.UTC()
@@ -72,6 +72,10 @@ func ScanAlerts(rows Rows) ([]alert.Alert, error) {
 		}
 		if err := json.Unmarshal([]byte(detail), &a.Detail); err != nil {
 			return nil, fmt.Errorf("alert %s: detail: %w", a.ID, err)
+		}
+		var err error
+		if a.Identity, err = ParseIdentity(ident); err != nil {
+			return nil, fmt.Errorf("alert %s: %w", a.ID, err)
 		}
 		out = append(out, a)
 	}

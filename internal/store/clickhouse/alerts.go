@@ -12,7 +12,7 @@ import (
 
 // alertColumns are the columns of an alert version.
 const alertColumns = `alert_id, rule_id, title, severity, group_json, first_seen, last_seen, count, events,
-	detail, status, updated_at, version`
+	detail, status, updated_at, identity, version`
 
 // UpsertAlerts implements store.Store: each finding is merged into the
 // latest stored version of its alert in Go (alert.Alert.Apply), in order;
@@ -33,7 +33,7 @@ func (s *Store) UpsertAlerts(ctx context.Context, as []alert.Alert) (store.Alert
 		return c, fmt.Errorf("read known alerts: %w", err)
 	}
 	rows, err := s.conn.Query(withTables(ctx, batch), `SELECT alert_id, rule_id, title, severity, group_json,
-		first_seen, last_seen, count, events, detail, status, updated_at, version
+		first_seen, last_seen, count, events, detail, status, updated_at, identity, version
 		FROM alert_versions FINAL WHERE alert_id `+s.in()+` _batch`)
 	if err != nil {
 		return c, fmt.Errorf("read known alerts: %w", err)
@@ -48,9 +48,9 @@ func (s *Store) UpsertAlerts(ctx context.Context, as []alert.Alert) (store.Alert
 	for rows.Next() {
 		st := &state{}
 		a := &st.a
-		var group, detail string
+		var group, detail, ident string
 		if err := rows.Scan(&a.ID, &a.RuleID, &a.Title, &a.Severity, &group, &a.FirstSeen, &a.LastSeen,
-			&a.Count, &a.Events, &detail, &a.Status, &a.UpdatedAt, &st.version); err != nil {
+			&a.Count, &a.Events, &detail, &a.Status, &a.UpdatedAt, &ident, &st.version); err != nil {
 			return c, fmt.Errorf("read known alerts: %w", err)
 		}
 		a.FirstSeen, a.LastSeen = a.FirstSeen.UTC(), a.LastSeen.UTC()
@@ -62,6 +62,9 @@ func (s *Store) UpsertAlerts(ctx context.Context, as []alert.Alert) (store.Alert
 			return c, fmt.Errorf("alert %s: detail: %w", a.ID, err)
 		}
 		a.UpdatedAt = a.UpdatedAt.UTC()
+		if a.Identity, err = store.ParseIdentity(ident); err != nil {
+			return c, fmt.Errorf("alert %s: %w", a.ID, err)
+		}
 		known[a.ID] = st
 	}
 	if err := rows.Err(); err != nil {
@@ -98,7 +101,7 @@ func (s *Store) UpsertAlerts(ctx context.Context, as []alert.Alert) (store.Alert
 	n := len(order)
 	var (
 		alertIDs, rules, titles, severities = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		groups, details, statuses           = make([]string, n), make([]string, n), make([]string, n)
+		groups, details, statuses, idents   = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		firstSeen, lastSeen, updatedAt      = make([]int64, n), make([]int64, n), make([]int64, n)
 		counts, events                      = make([]int64, n), make([]int64, n)
 		versions                            = make([]uint64, n)
@@ -108,11 +111,12 @@ func (s *Store) UpsertAlerts(ctx context.Context, as []alert.Alert) (store.Alert
 		detail, _ := json.Marshal(a.Detail) // a map[string]string always marshals
 		alertIDs[i], rules[i], titles[i], severities[i] = a.ID, a.RuleID, a.Title, a.Severity
 		groups[i], details[i], statuses[i] = alert.GroupJSON(a.Group), string(detail), a.Status
+		idents[i] = store.IdentityJSON(a.Identity)
 		firstSeen[i], lastSeen[i], updatedAt[i] = a.FirstSeen.Unix(), a.LastSeen.Unix(), a.UpdatedAt.Unix()
 		counts[i], events[i], versions[i] = a.Count, a.Events, s.nextVersion(st.version)
 	}
 	if err := s.insertColumns(ctx, "alert_versions", alertColumns, alertIDs, rules, titles, severities, groups,
-		firstSeen, lastSeen, counts, events, details, statuses, updatedAt, versions); err != nil {
+		firstSeen, lastSeen, counts, events, details, statuses, updatedAt, idents, versions); err != nil {
 		return store.AlertCounts{}, fmt.Errorf("write alerts: %w", err)
 	}
 	return c, nil

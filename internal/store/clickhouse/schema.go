@@ -287,6 +287,16 @@ var migrations = []migration{
 	vpnIntervalMigration,
 	// 8: the asset inventory (assets.go).
 	assetMigration,
+	// 9: the identity of every alert (issue 10, item 6), and the alerts
+	// view again with it: a view keeps the columns it was created with.
+	// Run again after an interruption, it drops and recreates the view.
+	{columns: []addedColumn{
+		{"alert_versions", "identity", "String", store.AlertIdentityComment},
+	}, stmts: []string{
+		`DROP TABLE IF EXISTS {db}.alerts{on_cluster}`,
+		`CREATE VIEW IF NOT EXISTS {db}.alerts{on_cluster} AS SELECT alert_id, rule_id, title, severity, group_json,
+			first_seen, last_seen, count, events, detail, status, updated_at, identity FROM {db}.alert_versions FINAL`,
+	}},
 }
 
 // endpointComments are the comments of endpoint_states' columns, as columns
@@ -389,12 +399,14 @@ func (l layout) createTable(t table) []string {
 	return stmts
 }
 
-// statements returns the statements of migration m.
-func (l layout) statements(m migration) []string {
-	var stmts []string
+// statements returns the statements of migration m that create its
+// tables, and those that run after its columns are added: its views and
+// statements, which may read the columns.
+func (l layout) statements(m migration) (tables, after []string) {
 	for _, t := range m.tables {
-		stmts = append(stmts, l.createTable(t)...)
+		tables = append(tables, l.createTable(t)...)
 	}
+	stmts := []string{}
 	r := strings.NewReplacer("{db}", l.db, "{on_cluster}", l.onCluster())
 	for _, v := range m.views {
 		stmts = append(stmts, fmt.Sprintf("CREATE VIEW IF NOT EXISTS %s.%s%s AS %s", l.db, v.name, l.onCluster(), r.Replace(v.query)))
@@ -402,7 +414,7 @@ func (l layout) statements(m migration) []string {
 	for _, st := range m.stmts {
 		stmts = append(stmts, r.Replace(st))
 	}
-	return stmts
+	return tables, stmts
 }
 
 // migrate applies the migrations the database lacks. ClickHouse has no
@@ -423,12 +435,14 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("database schema version %d is newer than this homesoc (%d): upgrade homesoc", have, len(migrations))
 	}
 	for v := int(have) + 1; v <= len(migrations); v++ {
-		stmts := l.statements(migrations[v-1])
+		tables, after := l.statements(migrations[v-1])
 		added, err := s.addColumns(ctx, l, migrations[v-1].columns)
 		if err != nil {
 			return fmt.Errorf("migration %d: %w", v, err)
 		}
-		for _, st := range append(stmts, added...) {
+		// Columns before views: a view of a migration may read its columns.
+		stmts := append(append(tables, added...), after...)
+		for _, st := range stmts {
 			if err := s.conn.Exec(ctx, st); err != nil {
 				return fmt.Errorf("migration %d: %w", v, err)
 			}

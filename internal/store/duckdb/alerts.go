@@ -81,7 +81,7 @@ func (s *Store) UpsertAlerts(ctx context.Context, as []alert.Alert) (store.Alert
 		for _, a := range changed {
 			detail, _ := json.Marshal(a.Detail) // a map[string]string always marshals
 			if err := ap.AppendRow(a.ID, a.RuleID, a.Title, a.Severity, alert.GroupJSON(a.Group),
-				a.FirstSeen.UTC(), a.LastSeen.UTC(), a.Count, a.Events, string(detail), a.Status, a.UpdatedAt.UTC()); err != nil {
+				a.FirstSeen.UTC(), a.LastSeen.UTC(), a.Count, a.Events, string(detail), a.Status, a.UpdatedAt.UTC(), store.IdentityJSON(a.Identity)); err != nil {
 				return fmt.Errorf("alert %s: %w", a.ID, err)
 			}
 		}

@@ -296,4 +296,9 @@ var migrations = []string{
 	` + columnComments(store.VPNIntervalComments),
 	// 9: the asset inventory (issue 10, assets.go).
 	assetMigration,
+	// 10: the identity of every alert (issue 10, item 6): who stood behind
+	// its subject address, as JSON text; '' for alerts raised before.
+	`ALTER TABLE alerts ADD COLUMN identity VARCHAR DEFAULT '';
+	ALTER TABLE alerts ALTER COLUMN identity SET NOT NULL;
+	COMMENT ON COLUMN alerts.identity IS ` + quote(store.AlertIdentityComment) + `;`,
 }
