@@ -69,7 +69,7 @@ func (e *env) demoIdentity(ctx context.Context, into **demoIdentity) error {
 		}
 		e.say("\n-- two laptops in two homes held %s at the same time: ambiguous, never a guess (%s whois %s --at %s):",
 			demo.HomeAddr, cmd, demo.HomeAddr, at.Format(time.RFC3339))
-		ans, err := identity.NewResolver(st, identity.ResolverOptions{}).Resolve(ctx,
+		ans, err := identity.NewResolver(st, identity.ResolverOptions{Owners: store.Owners(st)}).Resolve(ctx,
 			[]identity.Query{{Addr: netip.MustParseAddr(demo.HomeAddr), From: at, To: at}})
 		if err != nil {
 			return err

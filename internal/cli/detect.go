@@ -60,7 +60,7 @@ the rules' watermarks.`,
 				return err
 			}
 			defer st.Close()
-			if err := refreshIntervals(cmd.Context(), st); err != nil { // rules see fresh vpn_intervals
+			if err := e.refreshIntervals(cmd.Context(), st); err != nil { // rules see fresh vpn_intervals
 				return err
 			}
 			res, err := detect.Run(cmd.Context(), st, rs, now)

@@ -129,7 +129,7 @@ func (e *env) ingest(ctx context.Context, o ingestOpts, files []string) error {
 		rep.Files = append(rep.Files, fr)
 		rep.Add(s)
 	}
-	if err := refreshIntervals(ctx, st); err != nil { // VPN sessions as intervals (whois.go)
+	if err := e.refreshIntervals(ctx, st); err != nil { // VPN sessions as intervals (whois.go)
 		return interrupted(ctx, rep.Stored, err)
 	}
 	rep.Seconds = time.Since(start).Seconds()

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/homesoc/homesoc/internal/identity"
 	"github.com/homesoc/homesoc/internal/store/engine"
 )
 
@@ -26,10 +27,13 @@ type env struct {
 	wait    time.Duration // --wait: for another process to release the data directory
 	json    bool
 	geoipDB []string // --geoip-db files; empty: HOMESOC_GEOIP_DB, else <data>/geoip/*.mmdb (see geoip.go)
-	stdin   io.Reader
-	stdout  io.Writer
-	stderr  io.Writer
-	log     *slog.Logger
+	// --vpn-max-session: how long a VPN session with no logged end is
+	// taken to last at most (see identity.Options).
+	maxSession time.Duration
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
+	log        *slog.Logger
 }
 
 // Main runs the homesoc command line with args and returns the exit code.
@@ -86,6 +90,8 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 	root.PersistentFlags().BoolVar(&e.json, "json", false, "print the result as one JSON document: snake_case keys, RFC 3339 times, [] for none")
 	root.PersistentFlags().DurationVar(&e.wait, "wait", defaultWait, "how long to wait for another process to release the data directory")
 	root.PersistentFlags().StringArrayVar(&e.geoipDB, "geoip-db", nil, geoipFlagUsage)
+	root.PersistentFlags().DurationVar(&e.maxSession, "vpn-max-session", identity.DefaultMaxSession,
+		"how long a VPN session with no logged end is taken to last at most, unless its address is assigned again first")
 	var cpuProfile string
 	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")

@@ -56,7 +56,7 @@ intervals are rebuilt by ingest and detect.`,
 				return fmt.Errorf("--window: want a positive duration, got %s", window)
 			}
 			return e.readStore(cmd.Context(), func(st store.Store) error {
-				r := identity.NewResolver(st, identity.ResolverOptions{Window: window})
+				r := identity.NewResolver(st, identity.ResolverOptions{Window: window, Owners: store.Owners(st)})
 				as, err := r.Resolve(cmd.Context(), []identity.Query{{Addr: addr.Unmap(), From: t, To: t}})
 				if err != nil {
 					return err
@@ -119,8 +119,18 @@ func who(c identity.Candidate) string {
 }
 
 // refreshIntervals rebuilds the VPN intervals of the session facts
-// ingested since the last time (ingest at its end, detect at its start).
-func refreshIntervals(ctx context.Context, st store.Store) error {
-	_, err := refresh.Update(ctx, st, identity.Options{})
+// ingested since the last time (ingest at its end, detect at its start),
+// locating their public addresses when a GeoIP database is configured.
+func (e *env) refreshIntervals(ctx context.Context, st store.Store) error {
+	o := identity.Options{MaxSession: e.maxSession}
+	db, err := e.openGeoIP()
+	if err != nil {
+		return err
+	}
+	if db != nil {
+		defer db.Close()
+		o.Geo = db.Lookup
+	}
+	_, err = refresh.Update(ctx, st, o)
 	return err
 }

@@ -83,5 +83,5 @@ func resolverOf(st store.Store) Resolver {
 	if r, ok := st.(Resolver); ok {
 		return r
 	}
-	return identity.NewResolver(st, identity.ResolverOptions{})
+	return identity.NewResolver(st, identity.ResolverOptions{Owners: store.Owners(st)})
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -123,4 +124,23 @@ var AssetComments = []ColumnComment{
 	{"assets", "first_seen", "the earliest EDR record (or imported first_seen) of the device; 1970-01-01 when none"},
 	{"assets", "last_seen", "the latest EDR record (or imported last_seen) of the device; 1970-01-01 when none"},
 	{"assets", "updated_at", "when the row last changed (UTC, seconds)"},
+}
+
+// Owners is the asset inventory as identity's Resolver asks it (its
+// ResolverOptions.Owners): the owners of the devices among ids, in one
+// query; a device with no owner on record is absent.
+func Owners(st AssetStore) func(ctx context.Context, ids []string) (map[string]string, error) {
+	return func(ctx context.Context, ids []string) (map[string]string, error) {
+		as, err := st.AssetsByID(ctx, ids)
+		if err != nil {
+			return nil, fmt.Errorf("asset owners: %w", err)
+		}
+		out := make(map[string]string, len(as))
+		for id, a := range as {
+			if a.Owner != "" {
+				out[id] = a.Owner
+			}
+		}
+		return out, nil
+	}
 }
