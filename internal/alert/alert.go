@@ -119,12 +119,10 @@ func (a *Alert) Apply(f Alert) bool {
 	if newer {
 		a.LastSeen, a.Events, a.Detail = f.LastSeen, f.Events, f.Detail
 		a.Title, a.Severity = f.Title, f.Severity
-		if f.Identity != nil {
-			// The newer evidence's attribution; a finding that could not be
-			// attributed (attribution failed) keeps the one the alert has.
-			a.Identity = f.Identity
-		}
 	}
+	// The alert's evidence is all its findings': so is its attribution (a
+	// finding that could not be attributed adds nothing).
+	a.Identity = identity.Merge(a.Identity, f.Identity)
 	if f.Status != "" && f.Status != a.Status {
 		a.Status, changed = f.Status, true // a finding that resolves or reopens (an exposure rescan)
 	}

@@ -11,9 +11,10 @@ import (
 )
 
 // TestImpossibleTravelEndToEnd runs the chain a user runs: Cisco ASA lines
-// ingested with a GeoIP database become located VPN intervals, and detect
-// raises vpn-impossible-travel for the user who logged in from Tokyo and,
-// two hours after that session ended, from New York.
+// become VPN intervals, located once a GeoIP database is configured (here
+// after the ingest), and detect raises vpn-impossible-travel for the user
+// who logged in from Tokyo and, two hours after that session ended, from
+// New York.
 func TestImpossibleTravelEndToEnd(t *testing.T) {
 	t.Setenv("HOMESOC_GEOIP_DB", "")
 	t.Setenv("HOMESOC_STORE", "")
@@ -34,10 +35,14 @@ func TestImpossibleTravelEndToEnd(t *testing.T) {
 	}
 	data := filepath.Join(dir, "data")
 	// The year of a syslog stamp comes from the file's time.
-	if code, _, errOut := runCLI(t, "--data", data, "--geoip-db", city, "ingest", "--format", "cisco-asa", log); code != 0 {
+	if code, _, errOut := runCLI(t, "--data", data, "ingest", "--format", "cisco-asa", log); code != 0 {
 		t.Fatalf("ingest: exit %d, %s", code, errOut)
 	}
-	code, out, errOut := runCLI(t, "--data", data, "--json", "query",
+	code, out, errOut := runCLI(t, "--data", data, "--geoip-db", city, "--json", "detect")
+	if code != 0 {
+		t.Fatalf("detect: exit %d, %s", code, errOut)
+	}
+	code, out, errOut = runCLI(t, "--data", data, "--json", "query",
 		"SELECT user_name, remote_ip, remote_country, remote_located, assigned_ip, end_kind FROM vpn_intervals ORDER BY start_time")
 	if code != 0 {
 		t.Fatalf("query: exit %d, %s", code, errOut)
@@ -53,10 +58,6 @@ func TestImpossibleTravelEndToEnd(t *testing.T) {
 		t.Errorf("vpn_intervals = %s\nwant %s", got, want)
 	}
 
-	code, out, errOut = runCLI(t, "--data", data, "--geoip-db", city, "--json", "detect")
-	if code != 0 {
-		t.Fatalf("detect: exit %d, %s", code, errOut)
-	}
 	code, out, errOut = runCLI(t, "--data", data, "--json", "alerts", "list")
 	if code != 0 {
 		t.Fatalf("alerts: exit %d, %s", code, errOut)

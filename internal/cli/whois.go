@@ -130,6 +130,11 @@ func (e *env) refreshIntervals(ctx context.Context, st store.Store) error {
 	if db != nil {
 		defer db.Close()
 		o.Geo = db.Lookup
+		var src []string
+		for _, s := range db.Sources() {
+			src = append(src, s.Type+" "+s.Built.Format(time.DateOnly))
+		}
+		o.GeoSource = strings.Join(src, ", ") // the same databases wherever they are
 	}
 	_, err = refresh.Update(ctx, st, o)
 	return err

@@ -57,8 +57,9 @@ func NewResolver(src Source, o ResolverOptions) *Resolver {
 //     one user (Resolved), users one after another (Several, each with its
 //     interval clipped to the span), or two users at one moment
 //     (Ambiguous);
-//   - a non-global address with none resolves through EDR records only:
-//     the query's device when it names one, else the devices whose records
+//   - a non-global address with none, or a query that names its device,
+//     resolves through EDR records only: the query's device when it names
+//     one (whatever VPN session held the address), else the devices whose records
 //     report the address within Window of the span: one (Resolved) or
 //     more (Ambiguous, each with its nearest record);
 //   - anything else is Unknown. No answer picks one of several.
@@ -80,7 +81,9 @@ func (r *Resolver) Resolve(ctx context.Context, qs []Query) ([]Answer, error) {
 	for i, q := range qs {
 		a := q.Addr.Unmap()
 		out[i] = Answer{Addr: a, From: q.From, To: q.To, Status: Unknown, Candidates: []Candidate{}}
-		if vpnAnswer(&out[i], byAddr[a]) {
+		// An event that names its device (an EDR's) resolves through that
+		// device alone: a VPN pool may hold the same private address.
+		if (q.DeviceID == "" || ipscope.IsGlobal(a)) && vpnAnswer(&out[i], byAddr[a]) {
 			continue
 		}
 		if a.IsValid() && !ipscope.IsGlobal(a) {

@@ -105,6 +105,9 @@ func TestResolve(t *testing.T) {
 		{q("192.168.1.10", 0, 0, "laptop-z"), "resolved; edr laptop-z 10:00-10:00"},
 		{q("192.168.1.10", 310, 310, ""), "resolved; vpn goto 15:10-15:10"},
 		{q("192.168.1.10", 500, 500, ""), "unknown"},
+		// An EDR's event names its device: a VPN pool's session on the
+		// same private address at that moment is another machine.
+		{q("192.168.1.10", 310, 310, "laptop-d"), "resolved; edr laptop-d 15:10-15:10"},
 		{q("192.168.1.20", 0, 0, ""), "resolved; edr laptop-c 10:20-10:20"},
 		{q("198.51.100.9", 0, 0, ""), "unknown"},
 		{q("::ffff:172.16.1.10", 30, 30, ""), "resolved; vpn kimura 10:30-10:30"},
@@ -131,7 +134,7 @@ func TestResolve(t *testing.T) {
 	if src.vpn != 1 || src.edr != 1 {
 		t.Errorf("%d VPN and %d EDR queries for one batch, want 1 and 1", src.vpn, src.edr)
 	}
-	if want := []string{"laptop-a", "laptop-b", "laptop-c", "laptop-z"}; !reflect.DeepEqual(owned, want) {
+	if want := []string{"laptop-a", "laptop-b", "laptop-c", "laptop-d", "laptop-z"}; !reflect.DeepEqual(owned, want) {
 		t.Errorf("owners asked for %q, want %q", owned, want)
 	}
 	// The evidence of a VPN answer: the session, its facts, its interval.

@@ -23,6 +23,11 @@ type Options struct {
 	MaxSession time.Duration
 	// Geo locates a session's public address; nil for none.
 	Geo func(netip.Addr) (geoip.Info, bool)
+	// GeoSource names what Geo answers from (the databases' types and
+	// build dates; "" for none). Intervals keep the locations of the
+	// databases in effect when they were built: when it changes, the
+	// incremental rebuild (package refresh) rebuilds every interval.
+	GeoSource string
 }
 
 func (o Options) maxSession() time.Duration {
@@ -66,6 +71,35 @@ func tunnelStart(f *event.VPNSession) bool {
 	return f.Format == "cisco-asa" && strings.Contains(f.Raw, "-722022")
 }
 
+// endsLongSession reports whether f, a fact later than the maximum session
+// length after start, is the end of the session that began at start: an
+// end whose logged duration reaches back to it (within a minute). A
+// session longer than the maximum is then one interval, not two.
+func endsLongSession(f *event.VPNSession, start time.Time) bool {
+	if f.Kind != event.VPNEnd || f.DurationS <= 0 {
+		return false
+	}
+	d := f.Time.Add(-time.Duration(f.DurationS) * time.Second).Sub(start)
+	return d.Abs() <= time.Minute
+}
+
+// kindRank orders the facts of one second: an end that logs a duration
+// ends a session that began earlier, so it comes before a start in the
+// same second (a client that reconnects at once: ASA's 113019 and the next
+// 113039); then starts, assignments, and the ends of sessions that may have
+// begun in that very second.
+func kindRank(f *event.VPNSession) int {
+	switch {
+	case f.Kind == event.VPNEnd && f.DurationS > 0:
+		return 0
+	case f.Kind == event.VPNStart:
+		return 1
+	case f.Kind == event.VPNAssign:
+		return 2
+	}
+	return 3
+}
+
 // building is a session being built from its facts.
 type building struct {
 	key        string
@@ -95,10 +129,8 @@ func Sessionize(facts []event.VPNSession, o Options) []Interval {
 	for i := range facts {
 		fs[i] = &facts[i]
 	}
-	kindOrder := map[string]int{event.VPNStart: 0, event.VPNAssign: 1, event.VPNEnd: 2}
 	slices.SortFunc(fs, func(a, b *event.VPNSession) int {
-		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(kindOrder[a.Kind], kindOrder[b.Kind]),
-			slices.Compare(a.ID[:], b.ID[:]))
+		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(kindRank(a), kindRank(b)), slices.Compare(a.ID[:], b.ID[:]))
 	})
 	open := map[string]*building{}
 	var done []*building
@@ -109,7 +141,7 @@ func Sessionize(facts []event.VPNSession, o Options) []Interval {
 	for _, f := range fs {
 		key := sessionKey(f)
 		b := open[key]
-		if b != nil && f.Time.Sub(b.start) > max {
+		if b != nil && f.Time.Sub(b.start) > max && !endsLongSession(f, b.start) {
 			closeB(b)
 			b = nil
 		}

@@ -90,6 +90,23 @@ func TestSessionize(t *testing.T) {
 					Sensor: "gw", Format: "openvpn", Facts: ids("o1", "o1a")},
 				{Start: at(5), End: at(50), EndKind: EndLogged, User: "ueda", RemoteIP: remote, RemotePort: 1195, AssignedIP: pool11,
 					Sensor: "gw", Format: "openvpn", Facts: ids("o2", "o2a", "o2e")}}},
+		{"asa: a client that reconnects in the second its session ended",
+			[]event.VPNSession{asaStart("r1", 0, "kimura"), asaAssign,
+				fact("r1e", event.VPNSession{Time: at(30), Kind: event.VPNEnd, User: "kimura", Group: "staff", RemoteIP: remote,
+					DurationS: 1800, Reason: "Idle Timeout", Sensor: "asa1", Format: "cisco-asa"}),
+				asaStart("r2", 30, "kimura"),
+				fact("r2a", event.VPNSession{Time: at(30), Kind: event.VPNAssign, User: "kimura", Group: "staff", RemoteIP: remote,
+					AssignedIP: pool11, Sensor: "asa1", Format: "cisco-asa"})},
+			[]Interval{
+				{Start: at(0), End: at(30), EndKind: EndLogged, User: "kimura", Group: "staff", RemoteIP: remote, AssignedIP: pool10,
+					Reason: "Idle Timeout", Sensor: "asa1", Format: "cisco-asa", Facts: ids("r1", "a-722051", "r1e")},
+				{Start: at(30), End: at(30).Add(2 * time.Hour), EndKind: EndMax, User: "kimura", Group: "staff", RemoteIP: remote,
+					AssignedIP: pool11, Sensor: "asa1", Format: "cisco-asa", Facts: ids("r2", "r2a")}}},
+		{"fortigate: a session longer than the maximum, ended with its duration, is one interval",
+			[]event.VPNSession{forti("l1", 0, event.VPNStart, "9", netip.Addr{}, 0), forti("l1a", 0, event.VPNAssign, "9", pool10, 0),
+				forti("l1e", 180, event.VPNEnd, "9", netip.Addr{}, 3*3600)},
+			[]Interval{{Start: at(0), End: at(180), EndKind: EndLogged, User: "sato", RemoteIP: remote, RemotePort: 50000, AssignedIP: pool10,
+				SessionID: "9", Sensor: "fgt", Format: "fortigate", Facts: ids("l1", "l1a", "l1e")}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := Sessionize(c.facts, Options{MaxSession: 2 * time.Hour, Geo: geo})

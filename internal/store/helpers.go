@@ -135,6 +135,21 @@ func EachAddr(rows Rows, fn func(netip.Addr) error) error {
 	return rows.Err()
 }
 
+// EachString calls fn with the text of every row of rows, one text column
+// each: the HTTPNames loop of every engine.
+func EachString(rows Rows, fn func(string) error) error {
+	var text string
+	for rows.Next() {
+		if err := rows.Scan(&text); err != nil {
+			return err
+		}
+		if err := fn(text); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // MinTime returns the earlier of a and b.
 func MinTime(a, b time.Time) time.Time {
 	if b.Before(a) {

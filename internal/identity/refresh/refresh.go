@@ -7,6 +7,7 @@ package refresh
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"time"
 
@@ -15,8 +16,12 @@ import (
 )
 
 // WatermarkName is the watermark of how far through the ingest sequence
-// the intervals are built.
-const WatermarkName = "vpn-intervals"
+// the intervals are built; GeoWatermarkName's holds a hash of the
+// Options.GeoSource they were located with.
+const (
+	WatermarkName    = "vpn-intervals"
+	GeoWatermarkName = "vpn-intervals-geoip"
+)
 
 // Result says what Update did.
 type Result struct {
@@ -40,6 +45,12 @@ func Update(ctx context.Context, st store.Store, o identity.Options) (Result, er
 		return res, fmt.Errorf("vpn intervals: %w", err)
 	}
 	from := marks[WatermarkName].Seq
+	geo, located := marks[GeoWatermarkName]
+	regeo := geoHash(o.GeoSource)
+	relocate := located && geo.Seq != regeo || !located && o.GeoSource != ""
+	if relocate {
+		from = 0 // other databases: every interval again
+	}
 	spans, err := st.IngestedSince(ctx, from)
 	if err != nil {
 		return res, fmt.Errorf("vpn intervals: %w", err)
@@ -52,7 +63,7 @@ func Update(ctx context.Context, st store.Store, o identity.Options) (Result, er
 			facts = append(facts, sp)
 		}
 	}
-	if through == from {
+	if through == from && !relocate {
 		return res, nil
 	}
 	maxS := o.MaxSession
@@ -81,10 +92,22 @@ func Update(ctx context.Context, st store.Store, o identity.Options) (Result, er
 		res.Removed += c.Removed
 		res.Unchanged += c.Unchanged
 	}
-	if err := st.SaveWatermark(ctx, store.Watermark{Name: WatermarkName, Seq: through}); err != nil {
-		return res, fmt.Errorf("vpn intervals: %w", err)
+	for _, w := range []store.Watermark{{Name: WatermarkName, Seq: through}, {Name: GeoWatermarkName, Seq: regeo}} {
+		if err := st.SaveWatermark(ctx, w); err != nil {
+			return res, fmt.Errorf("vpn intervals: %w", err)
+		}
 	}
 	return res, nil
+}
+
+// geoHash is the GeoWatermarkName watermark of a GeoSource: 0 for none.
+func geoHash(source string) int64 {
+	if source == "" {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(source))
+	return int64(h.Sum64() >> 1)
 }
 
 // ranges merges the spans into time ranges, two spans closer than gap

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/homesoc/homesoc/internal/event"
+	"github.com/homesoc/homesoc/internal/geoip"
 	"github.com/homesoc/homesoc/internal/identity"
 	"github.com/homesoc/homesoc/internal/store"
 	"github.com/homesoc/homesoc/internal/store/duckdb"
@@ -118,5 +119,47 @@ func TestUpdateReassigned(t *testing.T) {
 	if got := brief(ivs); !reflect.DeepEqual(got, []string{"kimura 10:00-11:02 logged", "sato 13:20-21:20 max"}) ||
 		res != (Result{Ranges: 1, Facts: 5, IntervalCounts: store.IntervalCounts{Written: 1}}) || ivs[0].ID != id {
 		t.Errorf("intervals %q (%+v)", got, res)
+	}
+}
+
+// TestUpdateGeoSource: intervals built before a GeoIP database was
+// configured are located once it is; an update with the same databases
+// rebuilds nothing, and other databases rebuild every interval again.
+func TestUpdateGeoSource(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	if _, err := s.WriteVPNSessions(ctx, []event.VPNSession{kStart, kAssign, kEnd}); err != nil {
+		t.Fatal(err)
+	}
+	update := func(source, country string) (Result, string) {
+		t.Helper()
+		o := identity.Options{MaxSession: 8 * time.Hour, GeoSource: source}
+		if country != "" {
+			o.Geo = func(netip.Addr) (geoip.Info, bool) { return geoip.Info{Country: country}, true }
+		}
+		res, err := Update(ctx, s, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ivs, err := s.VPNIntervals(ctx, []identity.Query{{Addr: pool, From: at(0), To: at(0)}})
+		if err != nil || len(ivs) != 1 {
+			t.Fatalf("intervals %+v, %v", ivs, err)
+		}
+		return res, ivs[0].Remote.Country
+	}
+	for _, step := range []struct {
+		source, country string
+		written         int
+		want            string
+	}{
+		{"", "", 1, ""},
+		{"GeoLite2-City 2026-11-20", "JP", 1, "JP"},
+		{"GeoLite2-City 2026-11-20", "JP", 0, "JP"},
+		{"GeoLite2-City 2026-11-27", "DE", 1, "DE"},
+	} {
+		res, got := update(step.source, step.country)
+		if res.Written != step.written || got != step.want {
+			t.Errorf("with %q: wrote %d, country %q; want %d, %q", step.source, res.Written, got, step.written, step.want)
+		}
 	}
 }

@@ -20,16 +20,10 @@ func (s *Store) HTTPNames(ctx context.Context, fn func(string) error) error {
 		return fmt.Errorf("read proxy names: %w", err)
 	}
 	defer rows.Close()
-	var name string
-	for rows.Next() {
-		if err := rows.Scan(&name); err != nil {
-			return fmt.Errorf("read proxy names: %w", err)
-		}
-		if err := fn(name); err != nil {
-			return err
-		}
+	if err := store.EachString(rows, fn); err != nil {
+		return fmt.Errorf("read proxy names: %w", err)
 	}
-	return rows.Err()
+	return nil
 }
 
 // SightingsFromNames implements store.Store: the matched names are staged
