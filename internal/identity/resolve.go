@@ -117,13 +117,16 @@ func (r *Resolver) Resolve(ctx context.Context, qs []Query) ([]Answer, error) {
 	return out, nil
 }
 
-// covers reports whether iv, as [Start, End) (a point when Start equals
-// End), overlaps the span [from, to].
+// covers reports whether iv overlaps the span [from, to]: iv as [Start,
+// End], the second of its end included (a connection logged as the
+// session's end is logged is the session's), except for an address that
+// passed to the next session in that second, [Start, End). The rules over
+// vpn_intervals count the same seconds (vpn-user-ioc-contact).
 func covers(iv *Interval, from, to time.Time) bool {
-	if iv.Start.Equal(iv.End) {
-		return !iv.Start.Before(from) && !iv.Start.After(to)
+	if iv.Start.After(to) {
+		return false
 	}
-	return !iv.Start.After(to) && iv.End.After(from)
+	return iv.End.After(from) || iv.End.Equal(from) && (iv.EndKind != EndReassigned || iv.Start.Equal(iv.End))
 }
 
 // vpnAnswer answers a from the intervals of its address, and reports

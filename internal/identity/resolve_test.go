@@ -95,7 +95,9 @@ func TestResolve(t *testing.T) {
 		want string
 	}{
 		{q("172.16.1.10", 30, 30, ""), "resolved; vpn kimura 10:30-10:30"},
-		{q("172.16.1.10", 62, 62, ""), "unknown"}, // its end: the session is over
+		{q("172.16.1.10", 62, 62, ""), "resolved; vpn kimura 11:02-11:02"}, // the second its end was logged
+		{q("172.16.1.10", 63, 63, ""), "unknown"},                          // after it
+		{q("172.16.1.12", 60, 60, ""), "resolved; vpn ono 11:00-11:00"},    // the second ueda's address passed to ono
 		{q("172.16.1.10", 0, 240, ""), "several; vpn kimura 10:00-11:02; vpn sato 13:20-14:00"},
 		{q("172.16.1.12", 45, 45, ""), "ambiguous; vpn ueda 10:45-10:45; vpn ono 10:45-10:45"},
 		{q("172.16.1.12", 60, 70, ""), "resolved; vpn ono 11:00-11:10"},
@@ -144,7 +146,7 @@ func TestResolve(t *testing.T) {
 		*c.Interval != (identity.Span{From: at(0), To: at(62)}) {
 		t.Errorf("evidence %+v", c)
 	}
-	if e := as[6].Candidates[0].Evidence; e != "endpoint_states record of laptop-a (defender) holding 192.168.1.10 at 2026-01-10T09:55:00Z" {
+	if e := as[8].Candidates[0].Evidence; e != "endpoint_states record of laptop-a (defender) holding 192.168.1.10 at 2026-01-10T09:55:00Z" {
 		t.Errorf("EDR evidence %q", e)
 	}
 }
