@@ -29,7 +29,7 @@ func Merge(a, b *Answer) *Answer {
 	}
 	seen := map[string]int{}
 	for _, c := range append(slices.Clone(a.Candidates), b.Candidates...) {
-		k := c.Source + "\x00" + cmp.Or(c.IntervalID, c.DeviceID)
+		k := candidateKey(c)
 		if i, ok := seen[k]; ok {
 			m.Candidates[i] = c
 			continue
@@ -53,6 +53,15 @@ func Merge(a, b *Answer) *Answer {
 		m.Status = Several
 	}
 	return m
+}
+
+// candidateKey is what makes two candidates one: a VPN session's interval
+// id (else its user, concentrator and session id), an EDR's device id.
+func candidateKey(c Candidate) string {
+	if c.IntervalID != "" {
+		return c.Source + "\x00" + c.IntervalID
+	}
+	return c.Source + "\x00" + c.DeviceID + "\x00" + c.User + "\x00" + c.Sensor + "\x00" + c.SessionID
 }
 
 // overlapping reports whether two candidates of different users or devices

@@ -136,18 +136,22 @@ func EachAddr(rows Rows, fn func(netip.Addr) error) error {
 }
 
 // EachString calls fn with the text of every row of rows, one text column
-// each: the HTTPNames loop of every engine.
-func EachString(rows Rows, fn func(string) error) error {
+// each, and returns fn's first error as it is: the HTTPNames loop of every
+// engine. A failure to read says it was reading what.
+func EachString(rows Rows, what string, fn func(string) error) error {
 	var text string
 	for rows.Next() {
 		if err := rows.Scan(&text); err != nil {
-			return err
+			return fmt.Errorf("read %s: %w", what, err)
 		}
 		if err := fn(text); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", what, err)
+	}
+	return nil
 }
 
 // MinTime returns the earlier of a and b.

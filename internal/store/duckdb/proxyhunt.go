@@ -20,10 +20,7 @@ func (s *Store) HTTPNames(ctx context.Context, fn func(string) error) error {
 		return fmt.Errorf("read proxy names: %w", err)
 	}
 	defer rows.Close()
-	if err := store.EachString(rows, fn); err != nil {
-		return fmt.Errorf("read proxy names: %w", err)
-	}
-	return nil
+	return store.EachString(rows, "proxy names", fn)
 }
 
 // SightingsFromNames implements store.Store: the matched names are staged

@@ -31,8 +31,8 @@ func identityJSON(t *testing.T, a *identity.Answer) string {
 }
 
 // testAlertIdentity checks that an alert's identity is stored and read
-// back whole, that newer evidence brings its own, and that older evidence
-// or a finding that could not be attributed leaves it as it is.
+// back whole, that evidence older or newer adds its own (identity.Merge),
+// and that a finding that could not be attributed leaves it as it is.
 func testAlertIdentity(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	pool := netip.MustParseAddr("172.16.1.10")
@@ -51,16 +51,19 @@ func testAlertIdentity(t *testing.T, s store.Store) {
 		Group: map[string]string{"host": pool.String()}, Events: 1, Detail: map[string]string{"host": pool.String()}}
 	plain := base
 	plain.ID, plain.FirstSeen, plain.LastSeen, plain.UpdatedAt = "a2", T0, T0, T0
+	// Both answers' evidence: every candidate once, in order of time.
+	merged := &identity.Answer{Addr: pool, From: T0, To: T0.Add(3 * time.Hour), Status: identity.Several,
+		Candidates: []identity.Candidate{several.Candidates[0], resolved.Candidates[0], several.Candidates[1]}}
 	steps := []struct {
 		first, last time.Time
 		id          *identity.Answer
 		want        *identity.Answer
 	}{
-		{T0, T0.Add(2 * time.Hour), several, several},                      // opened with its identity
-		{T0.Add(2 * time.Hour), T0.Add(150 * time.Minute), nil, several},   // newer but not attributed: kept
-		{T0.Add(-2 * time.Hour), T0.Add(-time.Hour), resolved, several},    // older evidence: kept
-		{T0.Add(3 * time.Hour), T0.Add(3 * time.Hour), resolved, resolved}, // newer evidence: its identity
-		{T0.Add(3 * time.Hour), T0.Add(3 * time.Hour), several, resolved},  // the same evidence again: no change
+		{T0, T0.Add(2 * time.Hour), several, several},                    // opened with its identity
+		{T0.Add(2 * time.Hour), T0.Add(150 * time.Minute), nil, several}, // newer but not attributed: kept
+		{T0.Add(-2 * time.Hour), T0.Add(-time.Hour), resolved, merged},   // older evidence: both
+		{T0.Add(3 * time.Hour), T0.Add(3 * time.Hour), resolved, merged}, // newer evidence, the same device
+		{T0.Add(3 * time.Hour), T0.Add(3 * time.Hour), several, merged},  // the same evidence again: no change
 	}
 	for i, st := range steps {
 		f := base
