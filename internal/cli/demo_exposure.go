@@ -18,6 +18,7 @@ import (
 type demoExposure struct {
 	Routers  []netip.Addr    `json:"routers"` // the loopback addresses standing in for the routers
 	Ingest   json.RawMessage `json:"ingest"`
+	Assets   json.RawMessage `json:"assets"`
 	Detect   json.RawMessage `json:"detect"`
 	Allow    json.RawMessage `json:"allow"`
 	UPnP     json.RawMessage `json:"upnp"`
@@ -46,6 +47,14 @@ func (e *env) demoExposure(ctx context.Context, into **demoExposure) error {
 	if err := e.step(&doc.Ingest, func(e *env) error {
 		return e.ingest(ctx, ingestOpts{format: "auto", tz: "UTC"}, []string{edr})
 	}); err != nil {
+		return err
+	}
+	e.say("\n-- assets import: IT's inventory says who owns each laptop (alerts and tickets name the owner)")
+	inv, err := demo.WriteInventory(e.dataDir)
+	if err != nil {
+		return err
+	}
+	if err := e.step(&doc.Assets, func(e *env) error { return e.importAssets(ctx, inv, false) }); err != nil {
 		return err
 	}
 	e.say("\n-- detect: who accepted connections from the internet behind NAT?")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -91,4 +92,15 @@ func fdrEvent(name, aid, host string, router netip.Addr, t time.Time, stamp, loc
 		"timestamp": stamp, "ContextTimeStamp": fmt.Sprintf("%d.000", t.Unix()),
 		"LocalAddressIP4": local, "LocalPort": strconv.Itoa(lport), "RemoteAddressIP4": remote,
 		"RemotePort": strconv.Itoa(rport), "Protocol": "6", "ConnectionDirection": direction}
+}
+
+// WriteInventory writes IT's asset inventory of the two laptops (the CSV
+// `homesoc assets import` reads): who owns each, beside what the EDR
+// reports of them.
+func WriteInventory(dir string) (string, error) {
+	path := filepath.Join(dir, "inventory.csv")
+	csv := "device_id,hostname,owner,tags\n" +
+		AnnaDevice + "," + AnnaHost + ",anna,laptop;remote\n" +
+		BobDevice + "," + BobHost + ",bob,laptop;remote\n"
+	return path, os.WriteFile(path, []byte(csv), 0o600)
 }
