@@ -62,9 +62,11 @@ var jsonCases = map[string]jsonCase{
 	"exposure allow remove": {args: []string{"$ALLOW"}},
 	"exposure upnp":         {args: []string{"--igd", "$IGD"}},
 
-	"assets import": {args: []string{"../assets/testdata/home.csv"}},
-	"assets list":   {},
-	"assets show":   {args: []string{"a11ce0a11ce0a11ce0a11ce0a11ce0a1"}},
+	"config example": {},
+	"config check":   {},
+	"assets import":  {args: []string{"../assets/testdata/home.csv"}},
+	"assets list":    {},
+	"assets show":    {args: []string{"a11ce0a11ce0a11ce0a11ce0a11ce0a1"}},
 
 	"help":                  {notJSON: "prints a command's help"},
 	"completion bash":       {notJSON: "prints a script for the shell to load"},

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/homesoc/homesoc/internal/config"
 	"github.com/homesoc/homesoc/internal/identity"
 	"github.com/homesoc/homesoc/internal/store/engine"
 )
@@ -34,6 +35,8 @@ type env struct {
 	stdout     io.Writer
 	stderr     io.Writer
 	log        *slog.Logger
+	configFile string         // --config
+	cfg        *config.Config // the config file in effect, once the command runs (see config.go)
 }
 
 // Main runs the homesoc command line with args and returns the exit code.
@@ -92,11 +95,17 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 	root.PersistentFlags().StringArrayVar(&e.geoipDB, "geoip-db", nil, geoipFlagUsage)
 	root.PersistentFlags().DurationVar(&e.maxSession, "vpn-max-session", identity.DefaultMaxSession,
 		"how long a VPN session with no logged end is taken to last at most, unless its address is assigned again first")
+	root.PersistentFlags().StringVar(&e.configFile, "config", "", "the config file (default $HOMESOC_CONFIG, else <data>/homesoc.yaml if it exists)")
 	var cpuProfile string
 	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.Flags().BoolVar(&showVersion, "version", false, "print homesoc's version (as homesoc version does)")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if p := cmd.Parent(); p == nil || p.Name() != "config" { // config check reports a broken file itself
+			if err := e.applyConfig(cmd); err != nil {
+				return err
+			}
+		}
 		if cpuProfile == "" {
 			return nil
 		}
@@ -112,6 +121,7 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 	root.AddCommand(ingestCmd(e), intelCmd(e), rulesCmd(e), detectCmd(e), alertsCmd(e), rejectsCmd(e), demoCmd(e),
 		eventsCmd(e), queryCmd(e), schemaCmd(e), scanCmd(e), exposureCmd(e), versionCmd(e), whoisCmd(e))
 	root.AddCommand(assetsCmd(e))
+	root.AddCommand(configCmd(e))
 	finishTree(root)
 	return root
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -40,13 +41,43 @@ func (es Errors) Error() string {
 }
 
 // Load reads and checks the config file at path, expanding ${NAME} from
-// the process's environment.
+// the process's environment. Relative paths in it (rules.dirs,
+// geoip.databases, jsonl_configs[].path) are taken from the file's
+// directory.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return Parse(path, data, os.LookupEnv)
+	c, err := Parse(path, data, os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	c.resolve(filepath.Dir(path))
+	return c, nil
+}
+
+// resolve makes the file's relative paths relative to dir, the file's
+// directory, so that a config file means the same from any working
+// directory.
+func (c *Config) resolve(dir string) {
+	abs := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	for i, d := range c.Rules.Dirs {
+		c.Rules.Dirs[i] = abs(d)
+	}
+	for i, d := range c.GeoIP.Databases {
+		c.GeoIP.Databases[i] = abs(d)
+	}
+	for i := range c.Receivers {
+		for j := range c.Receivers[i].JSONLConfigs {
+			c.Receivers[i].JSONLConfigs[j].Path = abs(c.Receivers[i].JSONLConfigs[j].Path)
+		}
+	}
 }
 
 // Parse reads and checks a config file's data; name is what messages call
@@ -124,7 +155,8 @@ func (p *parser) expand(n *yaml.Node, env func(string) (string, bool)) {
 			return
 		}
 		v, ok := p.expandString(n.Line, n.Value, env)
-		if !ok {
+		if !ok { // reported: decode it as left out, so that it is not reported again
+			n.Tag, n.Value, n.Style = "!!null", "", 0
 			return
 		}
 		n.Value = v
