@@ -101,7 +101,7 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.Flags().BoolVar(&showVersion, "version", false, "print homesoc's version (as homesoc version does)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		if p := cmd.Parent(); p == nil || p.Name() != "config" { // config check reports a broken file itself
+		if p := cmd.Parent(); cmd.Name() != "help" && (p == nil || p.Name() != "config") { // config check reports a broken file itself
 			if err := e.applyConfig(cmd); err != nil {
 				return err
 			}

@@ -2,7 +2,6 @@ package config
 
 import (
 	"net"
-	"net/netip"
 	"reflect"
 	"strconv"
 	"strings"
@@ -11,11 +10,6 @@ import (
 // check adds the meaning errors of c: names that do not resolve, values
 // out of range, receivers that send nowhere.
 func (p *parser) check(c *Config) {
-	for _, a := range c.Scan.Allow {
-		if _, err := netip.ParsePrefix(a); err != nil {
-			p.add(0, "scan.allow: bad range %q: want an address range like 127.0.0.0/8", a)
-		}
-	}
 	if c.Scan.Rate < 0 || c.Scan.Concurrency < 0 || c.Scan.HostConcurrency < 0 {
 		p.add(0, "scan: rate, concurrency and host_concurrency must not be negative")
 	}
@@ -63,6 +57,10 @@ func (p *parser) check(c *Config) {
 		}
 		for _, c := range r.Routes {
 			n++
+			if c == nil {
+				p.add(r.line, "route %d (under %s) is empty", n, what)
+				continue
+			}
 			walk(c, "route "+strconv.Itoa(n))
 		}
 	}

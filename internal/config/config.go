@@ -53,7 +53,7 @@ type VPN struct {
 
 // Scan holds the scanner's defaults (as homesoc scan's flags).
 type Scan struct {
-	Allow           []string `yaml:"allow" json:"allow"` // ranges allowed although not global unicast
+	Allow           []Prefix `yaml:"allow" json:"allow"` // ranges allowed although not global unicast
 	Rate            float64  `yaml:"rate" json:"rate"`   // attempts per second; 0: the built-in default
 	Concurrency     int      `yaml:"concurrency" json:"concurrency"`
 	HostConcurrency int      `yaml:"host_concurrency" json:"host_concurrency"`
@@ -152,3 +152,6 @@ func (r *Route) Line() int { return r.line }
 
 // Line is the line of the receiver's first key.
 func (r *Receiver) Line() int { return r.line }
+
+// Prefix is an address range such as 127.0.0.0/8 or ::1/128.
+type Prefix string

@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"slices"
 	"strings"
@@ -161,5 +162,17 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	st := StoreURL("clickhouse://homesoc:pa55word@127.0.0.1:9000/soc")
 	if got := fmt.Sprint(st); got != "clickhouse://homesoc:<secret>@127.0.0.1:9000/soc" {
 		t.Errorf("store URL prints as %s", got)
+	}
+}
+
+func TestSecretInLogs(t *testing.T) {
+	var b strings.Builder
+	for _, h := range []slog.Handler{slog.NewTextHandler(&b, nil), slog.NewJSONHandler(&b, nil)} {
+		slog.New(h).Info("send", "key", Secret("pd-key-value"), "url", SecretURL{Secret("https://x.example/tok-value")},
+			"store", StoreURL("clickhouse://u:pw-value@127.0.0.1:9000/db"))
+	}
+	out := b.String()
+	if strings.Contains(out, "-value") || strings.Count(out, "<secret>") != 6 {
+		t.Errorf("log:\n%s", out)
 	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -137,3 +138,16 @@ func (m Matcher) MarshalYAML() (any, error) { return m.String(), nil }
 
 // MarshalText writes the matcher as ParseMatcher reads it (JSON too).
 func (m Matcher) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalYAML reads an address range and checks it.
+func (r *Prefix) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	if _, err := netip.ParsePrefix(s); err != nil {
+		return typeErr(n, "bad range %q: want an address range like 127.0.0.0/8", s)
+	}
+	*r = Prefix(s)
+	return nil
+}
