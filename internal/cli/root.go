@@ -112,6 +112,7 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 	root.AddCommand(ingestCmd(e), intelCmd(e), rulesCmd(e), detectCmd(e), alertsCmd(e), rejectsCmd(e), demoCmd(e),
 		eventsCmd(e), queryCmd(e), schemaCmd(e), scanCmd(e), exposureCmd(e), versionCmd(e), whoisCmd(e))
 	root.AddCommand(assetsCmd(e))
+	root.AddCommand(silenceCmd(e))
 	finishTree(root)
 	return root
 }
