@@ -56,7 +56,7 @@ and the --rules directories.`,
 						v.Description, v.Runbook = strings.TrimSpace(r.Description), strings.TrimSpace(r.Runbook)
 					}
 				}
-				return e.printAlert(v, rs)
+				return e.printAlertSilenced(cmd.Context(), st, v, func() error { return e.printAlert(v, rs) })
 			})
 		},
 	}

@@ -17,7 +17,7 @@ import (
 
 // engineScripts are the user sessions that must give the same results on
 // every engine: their expected output is what DuckDB gives.
-var engineScripts = []string{"demo", "detect_old_log", "ingest", "intel_after_events", "rules", "intel_bad_bytes", "rejects_display", "whois", "alerts_identity"}
+var engineScripts = []string{"demo", "detect_old_log", "ingest", "intel_after_events", "rules", "intel_bad_bytes", "rejects_display", "whois", "alerts_identity", "silence"}
 
 // TestScriptsClickHouse runs engineScripts with --store (through
 // $HOMESOC_STORE) naming a new database on the shared ClickHouse server.
@@ -48,6 +48,7 @@ func runOnClickHouse(t *testing.T, base string) {
 	}
 	testscript.Run(t, testscript.Params{
 		Files: files,
+		Cmds:  scriptCmds,
 		Setup: func(env *testscript.Env) error {
 			db := *u
 			db.Path = "/" + prefix + fmt.Sprint(n.Add(1))

@@ -170,7 +170,7 @@ alerts show gives the evidence).`,
 				if err != nil {
 					return err
 				}
-				return e.printAlerts(as)
+				return e.printAlertsSilenced(cmd.Context(), st, as)
 			})
 		},
 	}, alertsShowCmd(e))

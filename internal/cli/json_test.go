@@ -24,7 +24,8 @@ type jsonCase struct {
 	// args come after the command's path; "$DATA" is the prepared data
 	// directory, "$ALERT" the id of one of its alerts, "$SCAN" of one of
 	// its scans and "$TARGET" an address that scan holds, "$ALLOW" the id
-	// of an intended port, "$IGD" the URL of a fake UPnP IGD on loopback.
+	// of an intended port, "$IGD" the URL of a fake UPnP IGD on loopback,
+	// "$SILENCE" the id of an active silence.
 	args      []string
 	freshData bool   // run on a new empty data directory instead of the prepared one
 	ndjson    bool   // the command streams one JSON document per line (its --help says so)
@@ -68,6 +69,10 @@ var jsonCases = map[string]jsonCase{
 	"assets list":    {},
 	"assets show":    {args: []string{"a11ce0a11ce0a11ce0a11ce0a11ce0a1"}},
 
+	"silence add":    {args: []string{`rule=~"port-.*"`, "--comment", "test", "--duration", "2h"}},
+	"silence list":   {args: []string{"--all"}},
+	"silence expire": {args: []string{"$SILENCE"}},
+
 	"help":                  {notJSON: "prints a command's help"},
 	"completion bash":       {notJSON: "prints a script for the shell to load"},
 	"completion fish":       {notJSON: "prints a script for the shell to load"},
@@ -108,10 +113,15 @@ func TestEveryCommandJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out.stdout), &allowed); code != 0 || err != nil || len(allowed) == 0 {
 		t.Fatalf("exposure allow list after the demo: exit %d, %v, want entries:\n%s", code, err, out)
 	}
+	out, code = runMain(t, "--store", "duckdb", "--data", data, "silence", "add", "rule=ioc-contact", "--comment", "json test")
+	silenceID := strings.TrimSpace(out.stdout) // silence add prints the new id
+	if code != 0 {
+		t.Fatalf("silence add after the demo: exit %d\n%s", code, out)
+	}
 	igd := upnptest.NewIGD(t, []scan.PortMapping{{ExternalPort: 8080, Proto: scan.TCP, InternalClient: "192.168.1.2",
 		InternalPort: 80, Enabled: true, Description: "test"}})
 	placeholders := strings.NewReplacer("$DATA", data, "$ALERT", alerts[0].ID, "$SCAN", scans[0].ID,
-		"$TARGET", scans[0].Targets[0], "$ALLOW", allowed[0].ID, "$IGD", igd.URL)
+		"$TARGET", scans[0].Targets[0], "$ALLOW", allowed[0].ID, "$IGD", igd.URL, "$SILENCE", silenceID)
 	leaves := leafCommands(newRoot(&env{}))
 	for name := range jsonCases {
 		if !slices.Contains(leaves, name) {

@@ -122,6 +122,7 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 		eventsCmd(e), queryCmd(e), schemaCmd(e), scanCmd(e), exposureCmd(e), versionCmd(e), whoisCmd(e))
 	root.AddCommand(assetsCmd(e))
 	root.AddCommand(configCmd(e))
+	root.AddCommand(silenceCmd(e))
 	finishTree(root)
 	return root
 }

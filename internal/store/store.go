@@ -120,6 +120,7 @@ type Store interface {
 	ScanStore     // scans, the intended-port allowlist, UPnP mappings (scans.go)
 	IntervalStore // VPN sessions as intervals, attribution's lookups (intervals.go)
 	AssetStore    // the asset inventory (assets.go)
+	SilenceStore  // silences of alerts' delivery (silences.go)
 }
 
 // IndicatorCounts says what WriteIndicators did.

@@ -297,6 +297,8 @@ var migrations = []migration{
 		`CREATE VIEW IF NOT EXISTS {db}.alerts{on_cluster} AS SELECT alert_id, rule_id, title, severity, group_json,
 			first_seen, last_seen, count, events, detail, status, updated_at, identity FROM {db}.alert_versions FINAL`,
 	}},
+	// 10: silences (issue 11, item 3; silences.go).
+	silenceMigration,
 }
 
 // endpointComments are the comments of endpoint_states' columns, as columns

@@ -301,4 +301,6 @@ var migrations = []string{
 	`ALTER TABLE alerts ADD COLUMN identity VARCHAR DEFAULT '';
 	ALTER TABLE alerts ALTER COLUMN identity SET NOT NULL;
 	COMMENT ON COLUMN alerts.identity IS ` + quote(store.AlertIdentityComment) + `;`,
+	// 11: silences (issue 11, item 3; silences.go).
+	silenceMigration,
 }

@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		fn   func(t *testing.T, s store.Store)
 	}{
 		{"WriteNetworkDedup", testWriteNetworkDedup},
+		{"Silences", testSilences},
 		{"WriteNetworkReingest", testWriteNetworkReingest},
 		{"WriteNetworkMixed", testWriteNetworkMixed},
 		{"WriteNetworkOne", testWriteNetworkOne},
