@@ -301,4 +301,10 @@ var migrations = []string{
 	`ALTER TABLE alerts ADD COLUMN identity VARCHAR DEFAULT '';
 	ALTER TABLE alerts ALTER COLUMN identity SET NOT NULL;
 	COMMENT ON COLUMN alerts.identity IS ` + quote(store.AlertIdentityComment) + `;`,
+	// 11: the history of every alert's status (issue 11, item 2): who
+	// acknowledged, resolved or reopened it, when, why and by what, as a
+	// JSON array; '[]' for alerts raised before.
+	`ALTER TABLE alerts ADD COLUMN history VARCHAR DEFAULT '[]';
+	ALTER TABLE alerts ALTER COLUMN history SET NOT NULL;
+	COMMENT ON COLUMN alerts.history IS ` + quote(store.AlertHistoryComment) + `;`,
 }
