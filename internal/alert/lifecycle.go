@@ -35,16 +35,14 @@ func ValidState(s string) bool {
 
 // Move puts the alert into t.State and appends t to its history; it
 // reports false, changing nothing, when the alert is in that state already.
-// An operator may acknowledge only what is open.
+// Any state may follow any other: acknowledging a resolved alert takes it on
+// again as well as reopening it.
 func (a *Alert) Move(t Transition) (bool, error) {
 	if !ValidState(t.State) {
 		return false, fmt.Errorf("unknown alert state %q (want open, acknowledged or resolved)", t.State)
 	}
 	if a.Status == t.State {
 		return false, nil
-	}
-	if t.State == StatusAcknowledged && a.Status == StatusResolved {
-		return false, fmt.Errorf("alert %s is resolved: reopen it before acknowledging", a.ID)
 	}
 	if t.Author == "" {
 		t.Author = DefaultAuthor

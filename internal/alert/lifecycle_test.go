@@ -32,9 +32,6 @@ func TestLifecycle(t *testing.T) {
 	if ok, _ := a.Move(Transition{State: StatusResolved, At: res, By: ByOperator}); !ok {
 		t.Fatal("resolve: no change")
 	}
-	if _, err := a.Move(Transition{State: StatusAcknowledged, At: res, By: ByOperator}); err == nil || err.Error() != "alert a1 is resolved: reopen it before acknowledging" {
-		t.Fatalf("ack of resolved: %v", err)
-	}
 	if _, err := a.Move(Transition{State: "closed"}); err == nil || err.Error() != `unknown alert state "closed" (want open, acknowledged or resolved)` {
 		t.Fatalf("bad state: %v", err)
 	}
