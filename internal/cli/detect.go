@@ -131,6 +131,9 @@ func (e *env) printDetect(res detect.Result) error {
 		if r.IdentityError != "" {
 			fmt.Fprintf(e.stdout, "rule %s: alerts stored without identity: %s\n", r.Rule, r.IdentityError)
 		}
+		if r.Resolved > 0 {
+			fmt.Fprintf(e.stdout, "rule %s: %d alerts resolved (no match for resolve_after)\n", r.Rule, r.Resolved)
+		}
 	}
 	if res.At != nil {
 		fmt.Fprintf(e.stdout, "%d rules at %s: %d alerts opened, %d updated\n", len(res.Rules)-res.Skipped, res.At.Format(time.RFC3339), res.Opened, res.Updated)
