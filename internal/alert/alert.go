@@ -31,12 +31,15 @@ type Alert struct {
 	Count     int64             `json:"count"`      // how many detections found new evidence
 	Events    int64             `json:"events"`     // events behind the latest detection
 	Detail    map[string]string `json:"detail"`     // every column the rule returned
-	Status    string            `json:"status"`     // StatusOpen or StatusResolved
+	Status    string            `json:"status"`     // StatusOpen, StatusAcknowledged or StatusResolved
 	UpdatedAt time.Time         `json:"updated_at"` // when a detection last changed it
 	// Identity is who and which device stood behind the alert's subject
 	// address over its evidence (see detect.Enrich): nil when the alert
 	// was not enriched (no subject address, or attribution failed).
 	Identity *identity.Answer `json:"identity,omitempty"`
+	// History is every change of Status, oldest first ([] for none): who
+	// acknowledged, resolved or reopened the alert, when, why and by what.
+	History []Transition `json:"history"`
 
 	// Detections are, for a finding of one detection pass (not a stored
 	// alert), the last_seen of each of its detections that brought newer
@@ -64,6 +67,7 @@ func (a *Alert) detections() []time.Time {
 func Open(f Alert) Alert {
 	a := f
 	a.Count, a.Detections, a.Step = 1, nil, 0
+	a.History = []Transition{}
 	if a.Status == "" {
 		a.Status = StatusOpen
 	}
@@ -123,8 +127,8 @@ func (a *Alert) Apply(f Alert) bool {
 	// The alert's evidence is all its findings': so is its attribution (a
 	// finding that could not be attributed adds nothing).
 	a.Identity = identity.Merge(a.Identity, f.Identity)
-	if f.Status != "" && f.Status != a.Status {
-		a.Status, changed = f.Status, true // a finding that resolves or reopens (an exposure rescan)
+	if a.applyStatus(f, newer) {
+		changed = true
 	}
 	if changed || newer {
 		a.UpdatedAt = f.UpdatedAt

@@ -110,6 +110,7 @@ func (e *env) printAlert(v alertView, rs []*rules.Rule) error {
 	fmt.Fprintf(tw, "events\t%d (behind the latest detection)\n", a.Events)
 	fmt.Fprintf(tw, "updated\t%s\n", a.UpdatedAt.Format(time.RFC3339))
 	tw.Flush()
+	printHistory(e.stdout, a.History)
 	printIdentity(e.stdout, a.Identity)
 	if t, err := exposure.TicketOf(a); err == nil {
 		fmt.Fprintln(e.stdout)

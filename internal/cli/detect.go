@@ -10,7 +10,6 @@ import (
 
 	"github.com/homesoc/homesoc/internal/alert"
 	"github.com/homesoc/homesoc/internal/detect"
-	"github.com/homesoc/homesoc/internal/store"
 )
 
 func detectCmd(e *env) *cobra.Command {
@@ -132,6 +131,9 @@ func (e *env) printDetect(res detect.Result) error {
 		if r.IdentityError != "" {
 			fmt.Fprintf(e.stdout, "rule %s: alerts stored without identity: %s\n", r.Rule, r.IdentityError)
 		}
+		if r.Resolved > 0 {
+			fmt.Fprintf(e.stdout, "rule %s: %d alerts resolved (no match for resolve_after)\n", r.Rule, r.Resolved)
+		}
 	}
 	if res.At != nil {
 		fmt.Fprintf(e.stdout, "%d rules at %s: %d alerts opened, %d updated\n", len(res.Rules)-res.Skipped, res.At.Format(time.RFC3339), res.Opened, res.Updated)
@@ -153,27 +155,8 @@ func (e *env) printSkipped(res detect.Result) {
 
 func alertsCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "alerts", Short: "Show alerts"}
-	cmd.AddCommand(&cobra.Command{
-		Use:   "list",
-		Short: "List alerts, the most recently seen first",
-		Long: `List alerts with their rule, severity, the values that identify them (the
-rule's group_by columns), first and last seen, how many detections found
-new evidence for them (count), and who was behind the alert's address then
-(user: the user or device owner it resolved to, "several: a, b" when the
-address passed from one to another, "ambiguous" when several held it at once;
-alerts show gives the evidence).`,
-		Example: "  homesoc alerts list\n  homesoc --json alerts list",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return e.readStore(cmd.Context(), func(st store.Store) error {
-				as, err := st.Alerts(cmd.Context())
-				if err != nil {
-					return err
-				}
-				return e.printAlertsSilenced(cmd.Context(), st, as)
-			})
-		},
-	}, alertsShowCmd(e))
+	cmd.AddCommand(alertsListCmd(e), alertsShowCmd(e))
+	cmd.AddCommand(alertMoveCmds(e)...)
 	return cmd
 }
 
@@ -186,13 +169,13 @@ func (e *env) printAlerts(as []alert.Alert) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SEVERITY\tRULE\tGROUP\tFIRST SEEN\tLAST SEEN\tCOUNT\tEVENTS\tUSER\tID")
+	fmt.Fprintln(tw, "SEVERITY\tSTATE\tRULE\tGROUP\tFIRST SEEN\tLAST SEEN\tCOUNT\tEVENTS\tUSER\tID")
 	for _, a := range as {
 		var g []string
 		for _, k := range alert.SortedKeys(a.Group) {
 			g = append(g, k+"="+a.Group[k])
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", a.Severity, a.RuleID, strings.Join(g, " "),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", a.Severity, a.Status, a.RuleID, strings.Join(g, " "),
 			a.FirstSeen.Format(time.DateTime), a.LastSeen.Format(time.DateTime), a.Count, a.Events, identityUser(a.Identity), a.ID[:8])
 	}
 	return tw.Flush()

@@ -27,12 +27,14 @@ type RuleResult struct {
 	DataFrom *time.Time `json:"data_from,omitempty"`
 	DataTo   *time.Time `json:"data_to,omitempty"`
 	// Evaluations is how many windows the rule was evaluated over.
-	Evaluations int     `json:"evaluations"`
-	Rows        int     `json:"rows"`
-	Opened      int     `json:"opened"`
-	Updated     int     `json:"updated"`
-	ElapsedS    float64 `json:"elapsed_s"` // evaluating the rule and upserting its alerts
-	Error       string  `json:"error,omitempty"`
+	Evaluations int `json:"evaluations"`
+	Rows        int `json:"rows"`
+	Opened      int `json:"opened"`
+	Updated     int `json:"updated"`
+	// Resolved is how many of the rule's alerts its resolve_after resolved.
+	Resolved int     `json:"resolved"`
+	ElapsedS float64 `json:"elapsed_s"` // evaluating the rule and upserting its alerts
+	Error    string  `json:"error,omitempty"`
 	// Skipped says why the rule did not run (what it requires that this
 	// run lacks, see Runnable); absent for a rule that ran.
 	Skipped string `json:"skipped,omitempty"`
@@ -54,6 +56,7 @@ type Result struct {
 	Rules         []RuleResult     `json:"rules"`
 	Opened        int              `json:"opened"`
 	Updated       int              `json:"updated"`
+	Resolved      int              `json:"resolved"` // by the rules' resolve_after
 	Failed        int              `json:"failed"`
 	Skipped       int              `json:"skipped"`    // rules not run for want of what they require
 	UpToDate      bool             `json:"up_to_date"` // no rule had new data to evaluate
@@ -148,7 +151,10 @@ func Run(ctx context.Context, st store.Store, rs []*rules.Rule, at time.Time) (R
 			}
 			c, err := st.UpsertAlerts(ctx, fs)
 			rr.Opened, rr.Updated = c.Opened, c.Updated
-			if err != nil || !at.IsZero() {
+			if err != nil {
+				return err
+			}
+			if rr.Resolved, err = resolveStale(ctx, st, r, steps[len(steps)-1].At); err != nil || !at.IsZero() {
 				return err
 			}
 			return st.SaveWatermark(ctx, store.Watermark{Name: WatermarkName(r.ID), Seq: through})
@@ -163,11 +169,29 @@ func Run(ctx context.Context, st store.Store, rs []*rules.Rule, at time.Time) (R
 		}
 		res.Opened += rr.Opened
 		res.Updated += rr.Updated
+		res.Resolved += rr.Resolved
 		res.Rules = append(res.Rules, rr)
 	}
 	res.IngestedSpans = len(newSpans)
 	res.ElapsedS = time.Since(begin).Seconds()
 	return res, nil
+}
+
+// resolveStale resolves, in one read and one write, the open and
+// acknowledged alerts of r whose last evidence is older than r's
+// resolve_after before at, the time r was last evaluated at, and returns how
+// many. A rule without resolve_after resolves nothing.
+func resolveStale(ctx context.Context, st store.Store, r *rules.Rule, at time.Time) (int, error) {
+	if r.ResolveAfter <= 0 {
+		return 0, nil
+	}
+	moved, err := st.MoveAlerts(ctx, store.AlertFilter{Rules: []string{r.ID},
+		States: []string{alert.StatusOpen, alert.StatusAcknowledged}, SeenBefore: at.Add(-r.ResolveAfter)},
+		alert.Transition{State: alert.StatusResolved, At: store.Now(), Comment: alert.ResolveAfterComment, By: alert.ByDetect})
+	if err != nil {
+		return 0, fmt.Errorf("resolve_after: %w", err)
+	}
+	return len(moved), nil
 }
 
 // dataRange returns the earliest and latest event time of spans.

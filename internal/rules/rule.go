@@ -23,15 +23,19 @@ import (
 // Rule is one detection rule: a SELECT whose rows are findings, grouped into
 // alerts by the GroupBy columns.
 type Rule struct {
-	ID          string        // unique across all loaded rules: [a-z0-9-]+
-	Title       string        // one line for an alert
-	Severity    string        // info, low, medium, high or critical
-	Window      time.Duration // how far back the rule looks: {{window_start}} is now minus Window
-	Schedule    time.Duration // how often to run it; 0 leaves it to the engine
-	GroupBy     []string      // result columns whose values identify an alert
-	Tags        []string
-	Description string
-	Runbook     string
+	ID       string        // unique across all loaded rules: [a-z0-9-]+
+	Title    string        // one line for an alert
+	Severity string        // info, low, medium, high or critical
+	Window   time.Duration // how far back the rule looks: {{window_start}} is now minus Window
+	Schedule time.Duration // how often to run it; 0 leaves it to the engine
+	// ResolveAfter resolves the rule's open and acknowledged alerts once
+	// they have had no new evidence for this long before an evaluation;
+	// 0 (the default) never resolves them.
+	ResolveAfter time.Duration
+	GroupBy      []string // result columns whose values identify an alert
+	Tags         []string
+	Description  string
+	Runbook      string
 	// Requires names what the rule needs beyond the store (see
 	// Requirement), e.g. "geoip": detect skips it, saying why, without.
 	Requires []string
@@ -194,16 +198,17 @@ func loadSource(src Source) ([]*Rule, error) {
 
 // meta is the YAML header of a rule file.
 type meta struct {
-	ID          string   `yaml:"id"`
-	Title       string   `yaml:"title"`
-	Severity    string   `yaml:"severity"`
-	Window      string   `yaml:"window"`
-	Schedule    string   `yaml:"schedule"`
-	GroupBy     []string `yaml:"group_by"`
-	Tags        []string `yaml:"tags"`
-	Description string   `yaml:"description"`
-	Runbook     string   `yaml:"runbook"`
-	Requires    []string `yaml:"requires"`
+	ID           string   `yaml:"id"`
+	Title        string   `yaml:"title"`
+	Severity     string   `yaml:"severity"`
+	Window       string   `yaml:"window"`
+	Schedule     string   `yaml:"schedule"`
+	ResolveAfter string   `yaml:"resolve_after"`
+	GroupBy      []string `yaml:"group_by"`
+	Tags         []string `yaml:"tags"`
+	Description  string   `yaml:"description"`
+	Runbook      string   `yaml:"runbook"`
+	Requires     []string `yaml:"requires"`
 }
 
 // parseRule parses a rule file: a leading block of "-- " comment lines holding
@@ -315,6 +320,15 @@ func (r *Rule) parseMeta(text string, offset int) error {
 			bad("schedule", "schedule %q must be positive", m.Schedule)
 		} else {
 			r.Schedule = d
+		}
+	}
+	if m.ResolveAfter != "" {
+		if d, err := parseDuration(m.ResolveAfter); err != nil {
+			bad("resolve_after", "resolve_after: %v", err)
+		} else if d <= 0 {
+			bad("resolve_after", "resolve_after %q must be positive", m.ResolveAfter)
+		} else {
+			r.ResolveAfter = d
 		}
 	}
 	if len(m.GroupBy) == 0 {

@@ -53,31 +53,44 @@ func ScanIndicators(rows Rows) ([]event.Indicator, error) {
 
 // AlertsQuery lists the alerts as Store.Alerts returns them, the most
 // recently seen first; ScanAlerts reads its rows.
-const AlertsQuery = `SELECT alert_id, rule_id, title, severity, group_json, first_seen, last_seen,
-	count, events, detail, status, updated_at, identity FROM alerts ORDER BY last_seen DESC, alert_id`
+const AlertsQuery = `SELECT ` + alertColumnList + ` FROM alerts ORDER BY last_seen DESC, alert_id`
 
 // ScanAlerts reads every row of AlertsQuery.
 func ScanAlerts(rows Rows) ([]alert.Alert, error) {
 	var out []alert.Alert
 	for rows.Next() {
-		var a alert.Alert
-		var group, detail, ident string
-		if err := rows.Scan(&a.ID, &a.RuleID, &a.Title, &a.Severity, &group, &a.FirstSeen, &a.LastSeen,
-			&a.Count, &a.Events, &detail, &a.Status, &a.UpdatedAt, &ident); err != nil {
-			return nil, fmt.Errorf("read alerts: %w", err)
-		}
-		a.FirstSeen, a.LastSeen, a.UpdatedAt = a.FirstSeen.UTC(), a.LastSeen.UTC(), a.UpdatedAt.UTC()
-		if err := json.Unmarshal([]byte(group), &a.Group); err != nil {
-			return nil, fmt.Errorf("alert %s: group: %w", a.ID, err)
-		}
-		if err := json.Unmarshal([]byte(detail), &a.Detail); err != nil {
-			return nil, fmt.Errorf("alert %s: detail: %w", a.ID, err)
-		}
-		var err error
-		if a.Identity, err = ParseIdentity(ident); err != nil {
-			return nil, fmt.Errorf("alert %s: %w", a.ID, err)
+		a, err := ScanAlert(rows)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// ScanAlert reads the current row of AlertsQuery (or AlertsWhere), and
+// into extra the columns after the alert's.
+func ScanAlert(rows Rows, extra ...any) (alert.Alert, error) {
+	var a alert.Alert
+	var group, detail, ident, history string
+	dest := append([]any{&a.ID, &a.RuleID, &a.Title, &a.Severity, &group, &a.FirstSeen, &a.LastSeen,
+		&a.Count, &a.Events, &detail, &a.Status, &a.UpdatedAt, &ident, &history}, extra...)
+	if err := rows.Scan(dest...); err != nil {
+		return a, fmt.Errorf("read alerts: %w", err)
+	}
+	a.FirstSeen, a.LastSeen, a.UpdatedAt = a.FirstSeen.UTC(), a.LastSeen.UTC(), a.UpdatedAt.UTC()
+	if err := json.Unmarshal([]byte(group), &a.Group); err != nil {
+		return a, fmt.Errorf("alert %s: group: %w", a.ID, err)
+	}
+	if err := json.Unmarshal([]byte(detail), &a.Detail); err != nil {
+		return a, fmt.Errorf("alert %s: detail: %w", a.ID, err)
+	}
+	var err error
+	if a.Identity, err = ParseIdentity(ident); err != nil {
+		return a, fmt.Errorf("alert %s: %w", a.ID, err)
+	}
+	if a.History, err = ParseHistory(history); err != nil {
+		return a, fmt.Errorf("alert %s: %w", a.ID, err)
+	}
+	return a, nil
 }

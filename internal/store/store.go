@@ -70,6 +70,12 @@ type Store interface {
 	UpsertAlerts(ctx context.Context, as []alert.Alert) (AlertCounts, error)
 	// Alerts lists alerts, the most recently seen first.
 	Alerts(ctx context.Context) ([]alert.Alert, error)
+	// FindAlerts lists the alerts f selects, the most recently seen first.
+	FindAlerts(ctx context.Context, f AlertFilter) ([]alert.Alert, error)
+	// MoveAlerts moves every alert f selects as alert.Alert.Move does with
+	// t (one read and one write, however many) and returns those that
+	// changed; an alert Move refuses fails the call and changes nothing.
+	MoveAlerts(ctx context.Context, f AlertFilter, t alert.Transition) ([]alert.Alert, error)
 
 	// IngestedSince returns the ingest spans recorded after sequence number
 	// seq, by sequence number then time. WriteNetwork, WriteEndpointStates,

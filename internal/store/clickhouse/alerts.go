@@ -12,7 +12,7 @@ import (
 
 // alertColumns are the columns of an alert version.
 const alertColumns = `alert_id, rule_id, title, severity, group_json, first_seen, last_seen, count, events,
-	detail, status, updated_at, identity, version`
+	detail, status, updated_at, identity, history, version`
 
 // UpsertAlerts implements store.Store: each finding is merged into the
 // latest stored version of its alert in Go (alert.Alert.Apply), in order;
@@ -32,9 +32,8 @@ func (s *Store) UpsertAlerts(ctx context.Context, as []alert.Alert) (store.Alert
 	if err != nil {
 		return c, fmt.Errorf("read known alerts: %w", err)
 	}
-	rows, err := s.conn.Query(withTables(ctx, batch), `SELECT alert_id, rule_id, title, severity, group_json,
-		first_seen, last_seen, count, events, detail, status, updated_at, identity, version
-		FROM alert_versions FINAL WHERE alert_id `+s.in()+` _batch`)
+	q, _ := store.AlertsWhere(store.AlertFilter{}, "alert_versions FINAL WHERE alert_id "+s.in()+" _batch", "version")
+	rows, err := s.conn.Query(withTables(ctx, batch), q)
 	if err != nil {
 		return c, fmt.Errorf("read known alerts: %w", err)
 	}
@@ -47,25 +46,10 @@ func (s *Store) UpsertAlerts(ctx context.Context, as []alert.Alert) (store.Alert
 	known := make(map[string]*state)
 	for rows.Next() {
 		st := &state{}
-		a := &st.a
-		var group, detail, ident string
-		if err := rows.Scan(&a.ID, &a.RuleID, &a.Title, &a.Severity, &group, &a.FirstSeen, &a.LastSeen,
-			&a.Count, &a.Events, &detail, &a.Status, &a.UpdatedAt, &ident, &st.version); err != nil {
+		if st.a, err = store.ScanAlert(rows, &st.version); err != nil {
 			return c, fmt.Errorf("read known alerts: %w", err)
 		}
-		a.FirstSeen, a.LastSeen = a.FirstSeen.UTC(), a.LastSeen.UTC()
-		if err := json.Unmarshal([]byte(group), &a.Group); err != nil {
-			return c, fmt.Errorf("alert %s: group: %w", a.ID, err)
-		}
-		// Evidence older than the alert keeps its detail: read it whole.
-		if err := json.Unmarshal([]byte(detail), &a.Detail); err != nil {
-			return c, fmt.Errorf("alert %s: detail: %w", a.ID, err)
-		}
-		a.UpdatedAt = a.UpdatedAt.UTC()
-		if a.Identity, err = store.ParseIdentity(ident); err != nil {
-			return c, fmt.Errorf("alert %s: %w", a.ID, err)
-		}
-		known[a.ID] = st
+		known[st.a.ID] = st
 	}
 	if err := rows.Err(); err != nil {
 		return c, fmt.Errorf("read known alerts: %w", err)
@@ -98,28 +82,41 @@ func (s *Store) UpsertAlerts(ctx context.Context, as []alert.Alert) (store.Alert
 	if len(order) == 0 {
 		return c, nil
 	}
-	n := len(order)
+	ws, versions := make([]*alert.Alert, len(order)), make([]uint64, len(order))
+	for i, st := range order {
+		ws[i], versions[i] = &st.a, st.version
+	}
+	if err := s.writeAlerts(ctx, ws, versions); err != nil {
+		return store.AlertCounts{}, err
+	}
+	return c, nil
+}
+
+// writeAlerts appends a version of each alert of as, whose stored versions
+// are known (0 for new ones), in one insert.
+func (s *Store) writeAlerts(ctx context.Context, as []*alert.Alert, known []uint64) error {
+	n := len(as)
 	var (
 		alertIDs, rules, titles, severities = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		groups, details, statuses, idents   = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		histories                           = make([]string, n)
 		firstSeen, lastSeen, updatedAt      = make([]int64, n), make([]int64, n), make([]int64, n)
 		counts, events                      = make([]int64, n), make([]int64, n)
 		versions                            = make([]uint64, n)
 	)
-	for i, st := range order {
-		a := &st.a
+	for i, a := range as {
 		detail, _ := json.Marshal(a.Detail) // a map[string]string always marshals
 		alertIDs[i], rules[i], titles[i], severities[i] = a.ID, a.RuleID, a.Title, a.Severity
 		groups[i], details[i], statuses[i] = alert.GroupJSON(a.Group), string(detail), a.Status
-		idents[i] = store.IdentityJSON(a.Identity)
+		idents[i], histories[i] = store.IdentityJSON(a.Identity), store.HistoryJSON(a.History)
 		firstSeen[i], lastSeen[i], updatedAt[i] = a.FirstSeen.Unix(), a.LastSeen.Unix(), a.UpdatedAt.Unix()
-		counts[i], events[i], versions[i] = a.Count, a.Events, s.nextVersion(st.version)
+		counts[i], events[i], versions[i] = a.Count, a.Events, s.nextVersion(known[i])
 	}
 	if err := s.insertColumns(ctx, "alert_versions", alertColumns, alertIDs, rules, titles, severities, groups,
-		firstSeen, lastSeen, counts, events, details, statuses, updatedAt, idents, versions); err != nil {
-		return store.AlertCounts{}, fmt.Errorf("write alerts: %w", err)
+		firstSeen, lastSeen, counts, events, details, statuses, updatedAt, idents, histories, versions); err != nil {
+		return fmt.Errorf("write alerts: %w", err)
 	}
-	return c, nil
+	return nil
 }
 
 // Alerts implements store.Store.
@@ -130,4 +127,59 @@ func (s *Store) Alerts(ctx context.Context) ([]alert.Alert, error) {
 	}
 	defer rows.Close()
 	return store.ScanAlerts(rows)
+}
+
+// FindAlerts implements store.Store.
+func (s *Store) FindAlerts(ctx context.Context, f store.AlertFilter) ([]alert.Alert, error) {
+	q, args := store.AlertsWhere(f, "alerts")
+	rows, err := s.conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read alerts: %w", err)
+	}
+	defer rows.Close()
+	return store.ScanAlerts(rows)
+}
+
+// MoveAlerts implements store.Store: one new version of each alert that
+// changed.
+func (s *Store) MoveAlerts(ctx context.Context, f store.AlertFilter, t alert.Transition) ([]alert.Alert, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t.At = storedTime(t.At)
+	q, args := store.AlertsWhere(f, "alert_versions FINAL", "version")
+	rows, err := s.conn.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read alerts: %w", err)
+	}
+	defer rows.Close()
+	var as []alert.Alert
+	var known []uint64
+	for rows.Next() {
+		var v uint64
+		a, err := store.ScanAlert(rows, &v)
+		if err != nil {
+			return nil, err
+		}
+		as, known = append(as, a), append(known, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read alerts: %w", err)
+	}
+	rows.Close()
+	byID := make(map[string]uint64, len(as))
+	for i, a := range as {
+		byID[a.ID] = known[i]
+	}
+	moved, changed, err := store.MoveEach(as, t)
+	if err != nil || len(moved) == 0 {
+		return moved, err
+	}
+	versions := make([]uint64, len(changed))
+	for i, a := range changed {
+		versions[i] = byID[a.ID]
+	}
+	if err := s.writeAlerts(ctx, changed, versions); err != nil {
+		return nil, err
+	}
+	return moved, nil
 }

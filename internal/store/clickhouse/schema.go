@@ -299,6 +299,16 @@ var migrations = []migration{
 	}},
 	// 10: silences (issue 11, item 3; silences.go).
 	silenceMigration,
+	// 11: the history of every alert's status (issue 11, item 2), as a JSON
+	// array ('[]' for alerts raised before), and the alerts view again with
+	// it. Run again after an interruption, it drops and recreates the view.
+	{columns: []addedColumn{
+		{"alert_versions", "history", "String DEFAULT '[]'", store.AlertHistoryComment},
+	}, stmts: []string{
+		`DROP TABLE IF EXISTS {db}.alerts{on_cluster}`,
+		`CREATE VIEW IF NOT EXISTS {db}.alerts{on_cluster} AS SELECT alert_id, rule_id, title, severity, group_json,
+			first_seen, last_seen, count, events, detail, status, updated_at, identity, history FROM {db}.alert_versions FINAL`,
+	}},
 }
 
 // endpointComments are the comments of endpoint_states' columns, as columns

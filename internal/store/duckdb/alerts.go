@@ -74,22 +74,28 @@ func (s *Store) UpsertAlerts(ctx context.Context, as []alert.Alert) (store.Alert
 	if len(changed) == 0 {
 		return c, nil
 	}
+	return c, s.writeAlerts(ctx, changed)
+}
+
+// writeAlerts replaces the stored alerts by as, in one transaction.
+func (s *Store) writeAlerts(ctx context.Context, as []*alert.Alert) error {
 	if err := s.stage(ctx, "stage_alerts", "alerts"); err != nil {
-		return c, err
+		return err
 	}
 	if err := s.appendRows(ctx, "temp", "stage_alerts", func(ap *duckdb.Appender) error {
-		for _, a := range changed {
+		for _, a := range as {
 			detail, _ := json.Marshal(a.Detail) // a map[string]string always marshals
 			if err := ap.AppendRow(a.ID, a.RuleID, a.Title, a.Severity, alert.GroupJSON(a.Group),
-				a.FirstSeen.UTC(), a.LastSeen.UTC(), a.Count, a.Events, string(detail), a.Status, a.UpdatedAt.UTC(), store.IdentityJSON(a.Identity)); err != nil {
+				a.FirstSeen.UTC(), a.LastSeen.UTC(), a.Count, a.Events, string(detail), a.Status, a.UpdatedAt.UTC(),
+				store.IdentityJSON(a.Identity), store.HistoryJSON(a.History)); err != nil {
 				return fmt.Errorf("alert %s: %w", a.ID, err)
 			}
 		}
 		return nil
 	}); err != nil {
-		return c, fmt.Errorf("stage alerts: %w", err)
+		return fmt.Errorf("stage alerts: %w", err)
 	}
-	return c, s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM alerts WHERE alert_id IN (SELECT alert_id FROM stage_alerts)`); err != nil {
 			return fmt.Errorf("write alerts: %w", err)
 		}
@@ -108,4 +114,39 @@ func (s *Store) Alerts(ctx context.Context) ([]alert.Alert, error) {
 	}
 	defer rows.Close()
 	return store.ScanAlerts(rows)
+}
+
+// FindAlerts implements store.Store.
+func (s *Store) FindAlerts(ctx context.Context, f store.AlertFilter) ([]alert.Alert, error) {
+	q, args := store.AlertsWhere(f, "alerts")
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read alerts: %w", err)
+	}
+	defer rows.Close()
+	return store.ScanAlerts(rows)
+}
+
+// MoveAlerts implements store.Store.
+func (s *Store) MoveAlerts(ctx context.Context, f store.AlertFilter, t alert.Transition) ([]alert.Alert, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q, args := store.AlertsWhere(f, "alerts")
+	rows, err := s.conn.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read alerts: %w", err)
+	}
+	as, err := store.ScanAlerts(rows)
+	rows.Close()
+	if err != nil {
+		return nil, err
+	}
+	moved, changed, err := store.MoveEach(as, t)
+	if err != nil || len(moved) == 0 {
+		return moved, err
+	}
+	if err := s.writeAlerts(ctx, changed); err != nil {
+		return nil, err
+	}
+	return moved, nil
 }

@@ -303,4 +303,10 @@ var migrations = []string{
 	COMMENT ON COLUMN alerts.identity IS ` + quote(store.AlertIdentityComment) + `;`,
 	// 11: silences (issue 11, item 3; silences.go).
 	silenceMigration,
+	// 12: the history of every alert's status (issue 11, item 2): who
+	// acknowledged, resolved or reopened it, when, why and by what, as a
+	// JSON array; '[]' for alerts raised before.
+	`ALTER TABLE alerts ADD COLUMN history VARCHAR DEFAULT '[]';
+	ALTER TABLE alerts ALTER COLUMN history SET NOT NULL;
+	COMMENT ON COLUMN alerts.history IS ` + quote(store.AlertHistoryComment) + `;`,
 }

@@ -26,7 +26,7 @@ func TestIngestSpansOfDataBefore(t *testing.T) {
 		DROP TABLE scans; DROP TABLE scan_hosts; DROP TABLE scan_ports;
 		DROP TABLE allowances; DROP TABLE silences; DROP TABLE upnp_listings; DROP TABLE upnp_mappings;
 		DROP TABLE endpoint_states; ALTER TABLE network_events DROP COLUMN src_scope;
-		ALTER TABLE network_events DROP COLUMN dst_scope; DROP TABLE ingest_spans; DROP TABLE watermarks; ALTER TABLE indicators DROP COLUMN load_seq; ALTER TABLE alerts DROP COLUMN identity;
+		ALTER TABLE network_events DROP COLUMN dst_scope; DROP TABLE ingest_spans; DROP TABLE watermarks; ALTER TABLE indicators DROP COLUMN load_seq; ALTER TABLE alerts DROP COLUMN identity; ALTER TABLE alerts DROP COLUMN history;
 		DELETE FROM schema_migrations WHERE version >= 4`); err != nil {
 		t.Fatal(err)
 	}
