@@ -136,3 +136,29 @@ func ReadSilences(ctx context.Context, qr Querier, id string, which SilenceSelec
 	})
 	return out, err
 }
+
+// ExpireSilenceWith is every engine's ExpireSilence: it reads the silence
+// id through q, expires it at now (ExpiredSilence) and hands the row of the
+// expired silence (SilenceRow's) to write, the engine's own way to store it.
+func ExpireSilenceWith(ctx context.Context, q Querier, id string, write func(row []any) error) (silence.Silence, error) {
+	now := Now()
+	got, err := ReadSilences(ctx, q, id, SilencesAll, now)
+	if err != nil {
+		return silence.Silence{}, fmt.Errorf("expire silence %s: %w", id, err)
+	}
+	if len(got) == 0 {
+		return silence.Silence{}, fmt.Errorf("expire silence %q: %w", id, ErrNotFound)
+	}
+	sl, err := ExpiredSilence(got[0], now)
+	if err != nil {
+		return sl, err
+	}
+	row, err := SilenceRow(sl)
+	if err != nil {
+		return sl, err
+	}
+	if err := write(row); err != nil {
+		return sl, fmt.Errorf("expire silence %s: %w", id, err)
+	}
+	return sl, nil
+}

@@ -84,24 +84,5 @@ func (s *Store) Silences(ctx context.Context, which store.SilenceSelect) ([]sile
 func (s *Store) ExpireSilence(ctx context.Context, id string) (silence.Silence, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := store.Now()
-	got, err := store.ReadSilences(ctx, s.querier(), id, store.SilencesAll, now)
-	if err != nil {
-		return silence.Silence{}, fmt.Errorf("expire silence %s: %w", id, err)
-	}
-	if len(got) == 0 {
-		return silence.Silence{}, fmt.Errorf("expire silence %q: %w", id, store.ErrNotFound)
-	}
-	sl, err := store.ExpiredSilence(got[0], now)
-	if err != nil {
-		return sl, err
-	}
-	row, err := store.SilenceRow(sl)
-	if err != nil {
-		return sl, err
-	}
-	if err := s.writeSilence(ctx, row); err != nil {
-		return sl, fmt.Errorf("expire silence %s: %w", id, err)
-	}
-	return sl, nil
+	return store.ExpireSilenceWith(ctx, s.querier(), id, func(row []any) error { return s.writeSilence(ctx, row) })
 }

@@ -52,25 +52,9 @@ func (s *Store) Silences(ctx context.Context, which store.SilenceSelect) ([]sile
 func (s *Store) ExpireSilence(ctx context.Context, id string) (silence.Silence, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := store.Now()
-	got, err := store.ReadSilences(ctx, s.querier(), id, store.SilencesAll, now)
-	if err != nil {
-		return silence.Silence{}, fmt.Errorf("expire silence %s: %w", id, err)
-	}
-	if len(got) == 0 {
-		return silence.Silence{}, fmt.Errorf("expire silence %q: %w", id, store.ErrNotFound)
-	}
-	sl, err := store.ExpiredSilence(got[0], now)
-	if err != nil {
-		return sl, err
-	}
-	row, err := store.SilenceRow(sl)
-	if err != nil {
-		return sl, err
-	}
-	if _, err := s.conn.ExecContext(ctx, `UPDATE silences SET starts_at = ?, ends_at = ?, expired_at = ? WHERE id = ?`,
-		row[4], row[5], row[7], sl.ID); err != nil {
-		return sl, fmt.Errorf("expire silence %s: %w", id, err)
-	}
-	return sl, nil
+	return store.ExpireSilenceWith(ctx, s.querier(), id, func(row []any) error {
+		_, err := s.conn.ExecContext(ctx, `UPDATE silences SET starts_at = ?, ends_at = ?, expired_at = ? WHERE id = ?`,
+			row[4], row[5], row[7], row[0])
+		return err
+	})
 }
