@@ -127,9 +127,7 @@ var zeekColumns = [zCols]string{
 // lines under a #path other than conn whose #fields lack conn_state. So are records whose ts Zeek's
 // test suite blanked out (XXXXXXXXXX.XXXXXX): they have no time to store.
 type zeekConnParser struct {
-	sep       []byte
-	unset     []byte
-	empty     []byte
+	zeekTSV
 	path      string
 	notConn   error           // why the data lines under the last #fields are not conn records
 	cols      [zCols]int      // column index of each field read, -1 if absent
@@ -146,11 +144,9 @@ type zeekConnParser struct {
 
 func newZeekConnParser() *zeekConnParser {
 	return &zeekConnParser{
-		sep:    []byte{'\t'},
-		unset:  []byte("-"),
-		empty:  []byte("(empty)"),
-		strs:   newInterner(asIs),
-		protos: newInterner(protocol),
+		zeekTSV: newZeekTSV(),
+		strs:    newInterner(asIs),
+		protos:  newInterner(protocol),
 	}
 }
 
@@ -219,31 +215,22 @@ func (p *zeekConnParser) httpLine(line []byte, ev *event.Network) error {
 // one returns ErrSkip; a #fields header without the columns a connection
 // needs is rejected, and so are the data lines after it.
 func (p *zeekConnParser) header(line []byte) error {
-	if v, ok := bytes.CutPrefix(line, []byte("#separator ")); ok {
-		sep, ok := unescapeZeek(trimSpaces(v))
-		if !ok || len(sep) == 0 {
-			return fmt.Errorf("bad zeek #separator %q", quote(v))
-		}
-		p.sep = sep
-		return ErrSkip
-	}
-	name, rest, _ := bytes.Cut(line, p.sep)
-	switch string(name) {
-	case "#unset_field":
-		p.unset = bytes.Clone(rest)
-	case "#empty_field":
-		p.empty = bytes.Clone(rest)
-	case "#path":
+	name, rest, done, err := p.zeekTSV.header(line)
+	switch {
+	case err != nil:
+		return err
+	case done:
+	case name == "#path":
 		p.path = string(rest)
 		p.ncols, p.notConn, p.headerErr = 0, nil, nil // a new log: its #fields follow
 		if p.inHTTP = p.path == "http"; p.inHTTP {
 			if p.http == nil {
 				p.http = newZeekHTTPParser()
 			}
-			p.http.sep, p.http.unset, p.http.empty = p.sep, p.unset, p.empty
+			p.http.zeekTSV = p.zeekTSV
 			return p.http.header(line)
 		}
-	case "#fields":
+	case name == "#fields":
 		return p.fieldsHeader(rest)
 	}
 	return ErrSkip

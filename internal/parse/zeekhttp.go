@@ -98,23 +98,22 @@ type httpFields [hCols][]byte
 // Records of other logs (a #path or _path other than http) are skipped, so
 // are records whose ts Zeek's test suite blanked out.
 type zeekHTTPParser struct {
-	sep, setSep  []byte
-	unset, empty []byte
-	path         string
-	cols         [hCols]int
-	ncols        int
-	headerErr    error
-	notHTTP      error
-	vals         [][]byte
-	rec          httpFields
-	strs         interner
-	extra        event.Extra
+	zeekTSV
+	path      string
+	cols      [hCols]int
+	ncols     int
+	headerErr error
+	notHTTP   error
+	vals      [][]byte
+	rec       httpFields
+	strs      interner
+	extra     event.Extra
 }
 
 func newZeekHTTPParser() *zeekHTTPParser {
 	return &zeekHTTPParser{
-		sep: []byte{'\t'}, setSep: []byte{','}, unset: []byte("-"), empty: []byte("(empty)"),
-		strs: newInterner(asIs),
+		zeekTSV: newZeekTSV(),
+		strs:    newInterner(asIs),
 	}
 }
 
@@ -171,28 +170,15 @@ func (p *zeekHTTPParser) Parse(line []byte, ev *event.Network) error {
 
 // header reads a Zeek header line; headers carry nothing to store.
 func (p *zeekHTTPParser) header(line []byte) error {
-	if v, ok := bytes.CutPrefix(line, []byte("#separator ")); ok {
-		sep, ok := unescapeZeek(trimSpaces(v))
-		if !ok || len(sep) == 0 {
-			return fmt.Errorf("bad zeek #separator %q", quote(v))
-		}
-		p.sep = sep
-		return ErrSkip
-	}
-	name, rest, _ := bytes.Cut(line, p.sep)
-	switch string(name) {
-	case "#set_separator":
-		if len(rest) > 0 {
-			p.setSep = bytes.Clone(rest)
-		}
-	case "#unset_field":
-		p.unset = bytes.Clone(rest)
-	case "#empty_field":
-		p.empty = bytes.Clone(rest)
-	case "#path":
+	name, rest, done, err := p.zeekTSV.header(line)
+	switch {
+	case err != nil:
+		return err
+	case done:
+	case name == "#path":
 		p.path = string(rest)
 		p.ncols, p.notHTTP, p.headerErr = 0, nil, nil
-	case "#fields":
+	case name == "#fields":
 		return p.fieldsHeader(rest)
 	}
 	return ErrSkip
