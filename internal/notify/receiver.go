@@ -81,3 +81,29 @@ func retryAfter(v string, now time.Time) time.Duration {
 	}
 	return 0
 }
+
+// Options are what every receiver's constructor takes beside its config.
+type Options struct {
+	// Client sends HTTP requests; nil: one with a 10 s time-out.
+	Client *http.Client
+	// Now is the clock (Retry-After dates, webhook timestamps); nil: time.Now.
+	Now func() time.Time
+	// Version is homesoc's version, for User-Agent ("homesoc/VERSION").
+	Version string
+}
+
+// HTTPClient is o.Client, or the default one.
+func (o Options) HTTPClient() *http.Client {
+	if o.Client != nil {
+		return o.Client
+	}
+	return &http.Client{Timeout: 10 * time.Second}
+}
+
+// Clock is o.Now, or time.Now.
+func (o Options) Clock() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}

@@ -33,7 +33,7 @@ type NotifyStore interface {
 // the selection (a list matches any of its values); the zero filter selects
 // every notification.
 type NotificationFilter struct {
-	IDs          []string  // whole ids, or (one) unique prefix as the CLI takes them
+	IDs          []string  // whole ids
 	States       []string  // notify.StatePending, StateDelivered, StateDead
 	Integrations []string  // "soc-pager/pagerduty/0"
 	Receivers    []string  // receiver names
