@@ -43,11 +43,18 @@ func (a *Alert) TicketFields() []Field {
 const maxEvidence = 200
 
 // Evidence is the alert's detail (the rule's columns) by column name, each
-// value cut to 200 bytes; the ticket's JSON copy is left out.
+// value cut to 200 bytes; the ticket's JSON copy, and for a ticket the
+// columns TicketFields shows, are left out.
 func (a *Alert) Evidence() []Field {
+	shown := map[string]bool{"ticket": true}
+	if a.Rule == TicketRule {
+		for _, f := range ticketFields {
+			shown[f.Value] = true
+		}
+	}
 	keys := make([]string, 0, len(a.Detail))
 	for k := range a.Detail {
-		if k != "ticket" {
+		if !shown[k] {
 			keys = append(keys, k)
 		}
 	}
