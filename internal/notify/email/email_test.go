@@ -258,7 +258,9 @@ func TestSendFails(t *testing.T) {
 			edit: func(c *config.EmailConfig) { c.TLSConfig.CAFile = "" }, permanent: true,
 			want: []string{"STARTTLS with 127.0.0.1:", "trust the server's CA with tls_config.ca_file"}},
 		{name: "certificate of another name", opts: serverOpts{implicitTLS: true, password: password},
-			edit: func(c *config.EmailConfig) { c.ForceImplicitTLS, c.TLSConfig.ServerName = ptr(true), "mail.example.org" },
+			edit: func(c *config.EmailConfig) {
+				c.ForceImplicitTLS, c.TLSConfig.ServerName = ptr(true), "mail.example.org"
+			},
 			permanent: true, want: []string{"TLS with 127.0.0.1:", "(implicit TLS)", "mail.example.org"}},
 		{name: "connection refused", addr: refused,
 			want: []string{"email anna-mail/email/0: connect to " + refused + ":", "refused"}},

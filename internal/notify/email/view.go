@@ -48,7 +48,7 @@ func newView(n *notify.Notification) view {
 		a := &m.Alerts[i]
 		av := alertView{
 			N: i + 1, Title: a.Title, Rule: a.Rule, Severity: a.Severity, State: a.State, Who: a.Who(),
-			Seen: fmt.Sprintf("%s to %s, %d match(es), %d event(s)", rfc3339(a.FirstSeen), rfc3339(a.LastSeen), a.Count, a.Events),
+			Seen:        fmt.Sprintf("%s to %s, %d match(es), %d event(s)", rfc3339(a.FirstSeen), rfc3339(a.LastSeen), a.Count, a.Events),
 			Description: a.Description, Ticket: a.TicketFields(), Evidence: a.Evidence(),
 			Rescan: a.Rescan, Runbook: strings.TrimSpace(a.Runbook), URL: m.URL(a),
 		}
