@@ -240,6 +240,8 @@ func TestSendFails(t *testing.T) {
 	}{
 		{name: "wrong password", opts: serverOpts{startTLS: true, password: "other"}, permanent: true, authTried: true,
 			want: []string{`email anna-mail/email/0: AUTH as "homesoc": smtp server 127.0.0.1:`, "replied 535 5.7.8 Authentication credentials invalid: authentication failed: check auth_username and auth_password"}},
+		{name: "a reply that quotes the password", opts: serverOpts{startTLS: true, password: "other", echo: true}, permanent: true,
+			authTried: true, want: []string{"replied 535 5.7.8 bad password <secret>: authentication failed"}},
 		{name: "require_tls without STARTTLS", opts: serverOpts{password: password}, permanent: true,
 			want: []string{"does not offer STARTTLS and require_tls is true"}},
 		{name: "only PLAIN in clear", opts: serverOpts{password: password, insecureAuth: true, mechs: []string{sasl.Plain}},

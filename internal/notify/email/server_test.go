@@ -43,6 +43,7 @@ type serverOpts struct {
 	password     string   // the password of user "homesoc"
 	rcptErr      error    // RCPT TO's answer
 	dataErr      error    // the answer after DATA
+	echo         bool     // a failed login's reply quotes the password, as a careless relay might
 }
 
 // backend records every mail and login attempt.
@@ -82,6 +83,9 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 		s.b.auths = append(s.b.auths, received{AuthMech: mech, AuthUser: user, AuthPass: pass})
 		s.b.mu.Unlock()
 		if user != "homesoc" || pass != s.b.opts.password {
+			if s.b.opts.echo {
+				return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "bad password " + pass}
+			}
 			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication credentials invalid"}
 		}
 		s.cur.AuthMech, s.cur.AuthUser, s.cur.AuthPass = mech, user, pass
