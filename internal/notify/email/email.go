@@ -43,13 +43,14 @@ type Receiver struct {
 	implicitTLS bool
 	requireTLS  bool
 	tls         *tls.Config // a template: cloned per connection
-	now         func() time.Time
 }
 
 var _ notify.Receiver = (*Receiver)(nil)
 
 // New checks c and returns its receiver; integration names it in every
-// error ("anna-mail/email/0"), which never holds the password.
+// error ("anna-mail/email/0"), which never holds the password. o is
+// taken for the constructor shape every receiver shares: SMTP needs no HTTP
+// client, and deadlines are the wall clock's.
 func New(c config.EmailConfig, integration string, o notify.Options) (*Receiver, error) {
 	fail := func(format string, args ...any) (*Receiver, error) {
 		return nil, fmt.Errorf("email %s: "+format, append([]any{integration}, args...)...)
@@ -72,16 +73,13 @@ func New(c config.EmailConfig, integration string, o notify.Options) (*Receiver,
 	r := &Receiver{
 		integration: integration, smarthost: c.Smarthost, host: host, hello: c.Hello,
 		from: from, to: to, username: c.AuthUsername, password: c.AuthPassword, identity: c.AuthIdentity,
-		implicitTLS: port == "465", requireTLS: c.RequireTLS == nil || *c.RequireTLS, now: o.Now,
+		implicitTLS: port == "465", requireTLS: c.RequireTLS == nil || *c.RequireTLS,
 	}
 	if r.hello == "" {
 		r.hello = DefaultHello
 	}
 	if c.ForceImplicitTLS != nil {
 		r.implicitTLS = *c.ForceImplicitTLS
-	}
-	if r.now == nil {
-		r.now = time.Now
 	}
 	r.tls = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.TLSConfig.InsecureSkipVerify}
 	if c.TLSConfig.ServerName != "" {

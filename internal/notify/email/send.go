@@ -41,9 +41,13 @@ func (r *Receiver) deliver(ctx context.Context, msg []byte) error {
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
+	// ctx ending closes the connection (above); the deadline is the
+	// backstop, a second later so that Send reports ctx's error.
 	deadline, ok := ctx.Deadline()
-	if !ok {
-		deadline = r.now().Add(DefaultTimeout)
+	if ok {
+		deadline = deadline.Add(time.Second)
+	} else {
+		deadline = time.Now().Add(DefaultTimeout) // the wall clock: sockets know no other
 	}
 	if err := conn.SetDeadline(deadline); err != nil {
 		return r.errorf(err, "connect to %s", r.smarthost)
