@@ -124,14 +124,30 @@ type WebhookConfig struct {
 	Headers    map[string]Secret `yaml:"headers" json:"headers"`
 }
 
-// EmailConfig sends mail over SMTP.
+// EmailConfig sends mail over SMTP, with Alertmanager's email_config keys
+// and meaning: port 465 (or force_implicit_tls: true) is implicit TLS, any
+// other port STARTTLS, which require_tls makes mandatory.
 type EmailConfig struct {
-	To           string `yaml:"to" json:"to"`
+	To           string `yaml:"to" json:"to"` // one address or a comma list
 	From         string `yaml:"from" json:"from"`
 	Smarthost    string `yaml:"smarthost" json:"smarthost"` // host:port
+	Hello        string `yaml:"hello" json:"hello"`         // the EHLO name; default "localhost"
 	AuthUsername string `yaml:"auth_username" json:"auth_username"`
 	AuthPassword Secret `yaml:"auth_password" json:"auth_password"`
-	RequireTLS   *bool  `yaml:"require_tls" json:"require_tls"` // default true
+	AuthIdentity string `yaml:"auth_identity" json:"auth_identity"` // PLAIN's authorization identity; usually empty
+	RequireTLS   *bool  `yaml:"require_tls" json:"require_tls"`     // default true
+	// ForceImplicitTLS: true connects with TLS from the start, false uses
+	// STARTTLS; unset, port 465 is implicit TLS and any other STARTTLS.
+	ForceImplicitTLS *bool          `yaml:"force_implicit_tls" json:"force_implicit_tls"`
+	TLSConfig        EmailTLSConfig `yaml:"tls_config" json:"tls_config"`
+}
+
+// EmailTLSConfig is how the SMTP server's certificate is checked, as
+// Alertmanager's tls_config: home labs run relays with their own CA.
+type EmailTLSConfig struct {
+	CAFile             string `yaml:"ca_file" json:"ca_file"`         // PEM CA certificates to trust instead of the system's
+	ServerName         string `yaml:"server_name" json:"server_name"` // the name the certificate must carry; default the smarthost's host
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify" json:"insecure_skip_verify"`
 }
 
 // JSONLConfig appends one JSON line per notification to a file.
