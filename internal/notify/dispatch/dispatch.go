@@ -213,9 +213,7 @@ func (d *dispatcher) group(g *group, st notify.GroupState, have bool) {
 		return
 	}
 	if due.After(now) {
-		if d.plan.NextDue.IsZero() || due.Before(d.plan.NextDue) {
-			d.plan.NextDue = due
-		}
+		d.due(due)
 		if save {
 			d.plan.Groups = append(d.plan.Groups, st)
 		}
@@ -247,6 +245,16 @@ func (d *dispatcher) group(g *group, st notify.GroupState, have bool) {
 	}
 	st.SentAt, st.MessageID, st.Alerts, st.Labels = now, m.ID, kept, g.labels
 	d.plan.Groups = append(d.plan.Groups, st)
+	if firing {
+		d.due(now.Add(g.node.RepeatInterval))
+	}
+}
+
+// due notes that a group becomes due at t.
+func (d *dispatcher) due(t time.Time) {
+	if d.plan.NextDue.IsZero() || t.Before(d.plan.NextDue) {
+		d.plan.NextDue = t
+	}
 }
 
 // messageAlert is alert i as a message shows it.
