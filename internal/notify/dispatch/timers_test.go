@@ -55,29 +55,23 @@ func TestTimers(t *testing.T) {
 	aRes := with(a2, alert.StatusResolved, 4*time.Hour+11*time.Minute)
 	bRes := with(bAck, alert.StatusResolved, 4*time.Hour+11*time.Minute)
 	aReopen := with(aRes, alert.StatusOpen, 9*time.Hour)
-	both := func(change string) []string {
-		return []string{
-			"soc/jsonl/0 " + keyR1 + " firing: " + change,
-			"soc/webhook/0 " + keyR1 + " firing: " + change,
-		}
-	}
 	run(t, []step{
 		// a new group waits group_wait (30s) from when it is first seen
 		{at: 0, alerts: []alert.Alert{a1}, want: []string{}, nextDue: 30 * time.Second, groups: 1},
 		{at: 10 * time.Second, alerts: []alert.Alert{a1, b1}, want: []string{}, nextDue: 30 * time.Second},
 		// due: both, latest last seen first
-		{at: 30 * time.Second, alerts: []alert.Alert{a1, b1}, want: both("a new, b new"), nextDue: 30*time.Second + 4*time.Hour, groups: 1},
+		{at: 30 * time.Second, alerts: []alert.Alert{a1, b1}, want: both(keyR1, "a new, b new"), nextDue: 30*time.Second + 4*time.Hour, groups: 1},
 		// nothing changed: the repeat is 4h away
 		{at: 40 * time.Second, alerts: []alert.Alert{a1, b1}, want: []string{}, nextDue: 30*time.Second + 4*time.Hour},
 		// a changed: group_interval (5m) after the last message
 		{at: time.Minute, alerts: []alert.Alert{a2, b1}, want: []string{}, nextDue: 5*time.Minute + 30*time.Second},
-		{at: 5*time.Minute + 30*time.Second, alerts: []alert.Alert{a2, b1}, want: both("a updated, b unchanged"),
+		{at: 5*time.Minute + 30*time.Second, alerts: []alert.Alert{a2, b1}, want: both(keyR1, "a updated, b unchanged"),
 			nextDue: 4*time.Hour + 5*time.Minute + 30*time.Second, groups: 1},
 		{at: 6 * time.Minute, alerts: []alert.Alert{a2, bAck}, want: []string{}, nextDue: 10*time.Minute + 30*time.Second},
-		{at: 10*time.Minute + 30*time.Second, alerts: []alert.Alert{a2, bAck}, want: both("a unchanged, b acknowledged"),
+		{at: 10*time.Minute + 30*time.Second, alerts: []alert.Alert{a2, bAck}, want: both(keyR1, "a unchanged, b acknowledged"),
 			nextDue: 4*time.Hour + 10*time.Minute + 30*time.Second, groups: 1},
 		// the repeat: everything unchanged
-		{at: 4*time.Hour + 10*time.Minute + 30*time.Second, alerts: []alert.Alert{a2, bAck}, want: both("a unchanged, b unchanged"),
+		{at: 4*time.Hour + 10*time.Minute + 30*time.Second, alerts: []alert.Alert{a2, bAck}, want: both(keyR1, "a unchanged, b unchanged"),
 			nextDue: 8*time.Hour + 10*time.Minute + 30*time.Second, groups: 1},
 		// both resolve: one resolved message after group_interval
 		{at: 4*time.Hour + 11*time.Minute, alerts: []alert.Alert{aRes, bRes}, want: []string{}, nextDue: 4*time.Hour + 15*time.Minute + 30*time.Second},
@@ -90,7 +84,7 @@ func TestTimers(t *testing.T) {
 		// a fires again: a new round waits group_wait from now
 		{at: 9 * time.Hour, alerts: []alert.Alert{aReopen}, want: []string{}, nextDue: 9*time.Hour + 30*time.Second, groups: 1},
 		{at: 9*time.Hour + 20*time.Second, alerts: []alert.Alert{aReopen}, want: []string{}, nextDue: 9*time.Hour + 30*time.Second},
-		{at: 9*time.Hour + 30*time.Second, alerts: []alert.Alert{aReopen}, want: both("a reopened"),
+		{at: 9*time.Hour + 30*time.Second, alerts: []alert.Alert{aReopen}, want: both(keyR1, "a reopened"),
 			nextDue: 13*time.Hour + 30*time.Second, groups: 1},
 	}, nil)
 }
@@ -141,5 +135,13 @@ func TestChange(t *testing.T) {
 		if got := change(&tc.a, tc.prev, tc.inPrev); got != tc.want {
 			t.Errorf("%s: change %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+// both is a firing message of group key to soc's two integrations.
+func both(key, alerts string) []string {
+	return []string{
+		"soc/jsonl/0 " + key + " firing: " + alerts,
+		"soc/webhook/0 " + key + " firing: " + alerts,
 	}
 }
