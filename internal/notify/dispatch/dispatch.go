@@ -179,14 +179,15 @@ func (d *dispatcher) group(g *group, st notify.GroupState, have bool) {
 			}
 			continue
 		}
-		c := change(a, prev, inPrev)
+		fp := AlertFingerprint(*a)
+		c := change(a, fp, prev, inPrev)
 		if c == "" {
 			continue
 		}
 		changed = changed || c != notify.ChangeNone
 		firing = firing || a.Status != alert.StatusResolved
 		msg = append(msg, d.messageAlert(a, i, c))
-		kept[a.ID] = AlertFingerprint(*a)
+		kept[a.ID] = fp
 	}
 	if len(msg) == 0 {
 		return // nothing to tell: no timer starts, the state stays as it is
@@ -299,10 +300,11 @@ func allResolved(fps map[string]string) bool {
 	return true
 }
 
-// change is what happened to a since the group's last message said prev
-// of it (inPrev: said anything); "" when a is not to be sent: resolved and
-// either reported resolved already or never reported firing.
-func change(a *alert.Alert, prev string, inPrev bool) string {
+// change is what happened to a (whose fingerprint is fp) since the group's
+// last message said prev of it (inPrev: said anything); "" when a is not to
+// be sent: resolved and either reported resolved already or never reported
+// firing.
+func change(a *alert.Alert, fp, prev string, inPrev bool) string {
 	resolved := a.Status == alert.StatusResolved
 	if !inPrev {
 		if resolved {
@@ -322,7 +324,7 @@ func change(a *alert.Alert, prev string, inPrev bool) string {
 		return notify.ChangeAcknowledged
 	case a.Status != was:
 		return notify.ChangeReopened // an operator reopened an acknowledged alert
-	case AlertFingerprint(*a) != prev:
+	case fp != prev:
 		return notify.ChangeUpdated
 	}
 	return notify.ChangeNone

@@ -132,7 +132,7 @@ func TestChange(t *testing.T) {
 		{"acknowledged a resolved one: reopened", ack, AlertFingerprint(res), true, notify.ChangeReopened},
 	}
 	for _, tc := range tests {
-		if got := change(&tc.a, tc.prev, tc.inPrev); got != tc.want {
+		if got := change(&tc.a, AlertFingerprint(tc.a), tc.prev, tc.inPrev); got != tc.want {
 			t.Errorf("%s: change %q, want %q", tc.name, got, tc.want)
 		}
 	}
