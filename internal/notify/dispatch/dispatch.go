@@ -167,7 +167,11 @@ type dispatcher struct {
 // group decides one group: the state it keeps, and its message when due.
 func (d *dispatcher) group(g *group, st notify.GroupState, have bool) {
 	now := d.in.Now
-	var msg []notify.Alert
+	type entry struct {
+		i      int
+		change string
+	}
+	var send []entry
 	kept := map[string]string{} // the state's alerts after a message
 	changed, firing := false, false
 	for _, i := range g.alerts {
@@ -186,10 +190,10 @@ func (d *dispatcher) group(g *group, st notify.GroupState, have bool) {
 		}
 		changed = changed || c != notify.ChangeNone
 		firing = firing || a.Status != alert.StatusResolved
-		msg = append(msg, d.messageAlert(a, i, c))
+		send = append(send, entry{i, c})
 		kept[a.ID] = fp
 	}
-	if len(msg) == 0 {
+	if len(send) == 0 {
 		return // nothing to tell: no timer starts, the state stays as it is
 	}
 	save := false
@@ -219,6 +223,10 @@ func (d *dispatcher) group(g *group, st notify.GroupState, have bool) {
 			d.plan.Groups = append(d.plan.Groups, st)
 		}
 		return
+	}
+	msg := make([]notify.Alert, len(send))
+	for j, e := range send {
+		msg[j] = d.messageAlert(&d.in.Alerts[e.i], e.i, e.change)
 	}
 	sortAlerts(msg)
 	m := notify.Message{

@@ -8,7 +8,8 @@
 // that child says continue: true, tries no further sibling; a child with
 // continue lets the alert go on to the next siblings as well, so one alert
 // may reach several routes. Inside a child the same happens again. Where no
-// child takes the alert, the route itself is where it stops: the routes an
+// child takes the alert, the route itself is where it stops (and only then:
+// a parent whose continue child took the alert is not a stop): the routes an
 // alert stops at name the receivers it is sent to, and it is grouped there
 // by that route's group_by (["..."]: by every label) and timed by its
 // group_wait, group_interval and repeat_interval.
