@@ -25,6 +25,12 @@
 //     alerts and nothing changed. A group whose last message had only
 //     resolved alerts sends nothing more; when one of its alerts fires
 //     again it starts over: it waits group_wait from then, as a new group.
+//   - Two exceptions, for a batch tool: a group with an alert an operator
+//     acknowledged, resolved or reopened since its last message is due at
+//     once, so that the receivers' incidents follow the operator
+//     (PagerDuty's acknowledge) without waiting group_interval; and with
+//     Input.Flush a group's first message is due at once (the demo, whose
+//     alerts are all there: group_wait has nothing to gather).
 //   - A due group makes one notify.Message and one notify.Notification per
 //     integration of its receiver. Resolved alerts are in the message that
 //     tells they resolved, not in later ones; a resolved alert no message
@@ -77,6 +83,9 @@ type Input struct {
 	Integrations map[string][]string
 	Deadline     time.Duration // 0: DefaultDeadline
 	Inhibit      []InhibitRule // nil: DefaultInhibitRules(); empty: none
+	// Flush makes a group's first message due at once, without waiting
+	// group_wait.
+	Flush bool
 }
 
 // Plan is what Dispatch decided.
@@ -173,7 +182,7 @@ func (d *dispatcher) group(g *group, st notify.GroupState, have bool) {
 	}
 	var send []entry
 	kept := map[string]string{} // the state's alerts after a message
-	changed, firing := false, false
+	changed, firing, operator := false, false, false
 	for _, i := range g.alerts {
 		a := &d.in.Alerts[i]
 		prev, inPrev := st.Alerts[a.ID]
@@ -189,6 +198,7 @@ func (d *dispatcher) group(g *group, st notify.GroupState, have bool) {
 			continue
 		}
 		changed = changed || c != notify.ChangeNone
+		operator = operator || c != notify.ChangeNone && c != notify.ChangeNew && byOperatorSince(a, st.SentAt)
 		firing = firing || a.Status != alert.StatusResolved
 		send = append(send, entry{i, c})
 		kept[a.ID] = fp
@@ -203,6 +213,10 @@ func (d *dispatcher) group(g *group, st notify.GroupState, have bool) {
 	}
 	var due time.Time
 	switch {
+	case st.SentAt.IsZero() && d.in.Flush:
+		due = now
+	case operator && !st.SentAt.IsZero():
+		due = now
 	case st.SentAt.IsZero():
 		due = st.CreatedAt.Add(g.node.GroupWait)
 	case allResolved(st.Alerts) && changed:
@@ -257,6 +271,16 @@ func (d *dispatcher) group(g *group, st notify.GroupState, have bool) {
 	if firing {
 		d.due(now.Add(g.node.RepeatInterval))
 	}
+}
+
+// byOperatorSince reports whether an operator changed the alert's state
+// (alerts ack|resolve|reopen) at or after t.
+func byOperatorSince(a *alert.Alert, t time.Time) bool {
+	if len(a.History) == 0 {
+		return false
+	}
+	last := a.History[len(a.History)-1]
+	return last.By == alert.ByOperator && !last.At.Before(t.Truncate(time.Second))
 }
 
 // due notes that a group becomes due at t.

@@ -67,25 +67,23 @@ func TestTimers(t *testing.T) {
 		{at: time.Minute, alerts: []alert.Alert{a2, b1}, want: []string{}, nextDue: 5*time.Minute + 30*time.Second},
 		{at: 5*time.Minute + 30*time.Second, alerts: []alert.Alert{a2, b1}, want: both(keyR1, "a updated, b unchanged"),
 			nextDue: 4*time.Hour + 5*time.Minute + 30*time.Second, groups: 1},
-		{at: 6 * time.Minute, alerts: []alert.Alert{a2, bAck}, want: []string{}, nextDue: 10*time.Minute + 30*time.Second},
-		{at: 10*time.Minute + 30*time.Second, alerts: []alert.Alert{a2, bAck}, want: both(keyR1, "a unchanged, b acknowledged"),
-			nextDue: 4*time.Hour + 10*time.Minute + 30*time.Second, groups: 1},
+		// an operator acknowledged b: sent at once, not after group_interval
+		{at: 6 * time.Minute, alerts: []alert.Alert{a2, bAck}, want: both(keyR1, "a unchanged, b acknowledged"),
+			nextDue: 4*time.Hour + 6*time.Minute, groups: 1},
+		{at: 10*time.Minute + 30*time.Second, alerts: []alert.Alert{a2, bAck}, want: []string{}, nextDue: 4*time.Hour + 6*time.Minute},
 		// the repeat: everything unchanged
-		{at: 4*time.Hour + 10*time.Minute + 30*time.Second, alerts: []alert.Alert{a2, bAck}, want: both(keyR1, "a unchanged, b unchanged"),
-			nextDue: 8*time.Hour + 10*time.Minute + 30*time.Second, groups: 1},
-		// both resolve: one resolved message after group_interval
-		{at: 4*time.Hour + 11*time.Minute, alerts: []alert.Alert{aRes, bRes}, want: []string{}, nextDue: 4*time.Hour + 15*time.Minute + 30*time.Second},
-		{at: 4*time.Hour + 15*time.Minute + 30*time.Second, alerts: []alert.Alert{aRes, bRes}, want: []string{
+		{at: 4*time.Hour + 6*time.Minute, alerts: []alert.Alert{a2, bAck}, want: both(keyR1, "a unchanged, b unchanged"),
+			nextDue: 8*time.Hour + 6*time.Minute, groups: 1},
+		// an operator resolves both: one resolved message at once
+		{at: 4*time.Hour + 11*time.Minute, alerts: []alert.Alert{aRes, bRes}, want: []string{
 			"soc/jsonl/0 " + keyR1 + " resolved: a resolved, b resolved",
 			"soc/webhook/0 " + keyR1 + " resolved: a resolved, b resolved",
 		}, noDue: true, groups: 1},
 		// resolved and told: nothing more, no repeat
 		{at: 8*time.Hour + 20*time.Minute, alerts: []alert.Alert{aRes, bRes}, want: []string{}, noDue: true},
-		// a fires again: a new round waits group_wait from now
-		{at: 9 * time.Hour, alerts: []alert.Alert{aReopen}, want: []string{}, nextDue: 9*time.Hour + 30*time.Second, groups: 1},
-		{at: 9*time.Hour + 20*time.Second, alerts: []alert.Alert{aReopen}, want: []string{}, nextDue: 9*time.Hour + 30*time.Second},
-		{at: 9*time.Hour + 30*time.Second, alerts: []alert.Alert{aReopen}, want: both(keyR1, "a reopened"),
-			nextDue: 13*time.Hour + 30*time.Second, groups: 1},
+		// an operator reopens a: sent at once
+		{at: 9 * time.Hour, alerts: []alert.Alert{aReopen}, want: both(keyR1, "a reopened"),
+			nextDue: 13 * time.Hour, groups: 1},
 	}, nil)
 }
 
