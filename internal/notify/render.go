@@ -23,8 +23,10 @@ const maxAnswer = 4096
 // User-Agent), and classifies the answer with HTTPError. It returns the
 // start of the answer's body on success. A transport error (a refused
 // connection, a time-out) is returned unclassified, so it is retried, with
-// the URL removed: *url.Error quotes the URL, which may hold a token.
-func PostJSON(ctx context.Context, o Options, what, target string, header http.Header, body []byte) ([]byte, error) {
+// the URL removed: *url.Error quotes the URL, which may hold a token. Any
+// of secrets the answer quotes (a server echoing the request) is replaced
+// by "<secret>" before the error quotes it.
+func PostJSON(ctx context.Context, o Options, what, target string, header http.Header, body []byte, secrets ...string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		// NewRequest quotes the URL too: say only that it is bad.
@@ -43,6 +45,7 @@ func PostJSON(ctx context.Context, o Options, what, target string, header http.H
 	}
 	defer resp.Body.Close()
 	answer, rerr := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	answer = redact(answer, secrets)
 	if herr := HTTPError(what, resp, answer, o.Clock()); herr != nil {
 		return answer, herr
 	}
@@ -63,6 +66,39 @@ func stripURL(err error) error {
 		}
 		err = ue.Err
 	}
+}
+
+// URLSecrets are the forms in which a secret URL (Slack's, a webhook's)
+// may come back in an answer: whole, its path and query as a server sees
+// them, its path, and the password of its user info. Pass them to PostJSON.
+func URLSecrets(raw string) []string {
+	out := []string{raw}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return out
+	}
+	if p := u.RequestURI(); len(p) > 1 {
+		out = append(out, p)
+	}
+	if len(u.Path) > 1 {
+		out = append(out, u.Path)
+	}
+	if u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			out = append(out, pw)
+		}
+	}
+	return out
+}
+
+// redact replaces every non-empty secret in b by "<secret>".
+func redact(b []byte, secrets []string) []byte {
+	for _, s := range secrets {
+		if s != "" {
+			b = bytes.ReplaceAll(b, []byte(s), []byte("<secret>"))
+		}
+	}
+	return b
 }
 
 // IdentityDetails are who stood behind the alert, by name, for the

@@ -74,3 +74,23 @@ func TestStateLine(t *testing.T) {
 		t.Errorf("repeat: %q, want %q", got, want)
 	}
 }
+
+func TestURLSecrets(t *testing.T) {
+	got := notify.URLSecrets("https://u:pw-1@hooks.example.org/services/T1/tok?k=v")
+	want := []string{"https://u:pw-1@hooks.example.org/services/T1/tok?k=v", "/services/T1/tok?k=v", "/services/T1/tok", "pw-1"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("URLSecrets = %q, want %q", got, want)
+	}
+	if got := notify.URLSecrets("http://127.0.0.1:9093/"); len(got) != 1 {
+		t.Errorf("URLSecrets of a URL without a path = %q, want the URL alone", got)
+	}
+}
+
+func TestPostJSONRedactsAnswer(t *testing.T) {
+	srv := notifytest.NewServer(t, notifytest.Step{Status: 400, Echo: true})
+	_, err := notify.PostJSON(context.Background(), notifytest.Options(), "x", srv.URL+"/hook/tok-9", nil, []byte(`{"key":"k-123"}`),
+		append(notify.URLSecrets(srv.URL+"/hook/tok-9"), "k-123")...)
+	if want := `x: HTTP 400: "<secret> gzip 15 application/json homesoc/test {\"key\":\"<secret>\"}"`; err == nil || err.Error() != want {
+		t.Errorf("error %v\nwant %s", err, want)
+	}
+}

@@ -31,6 +31,7 @@ const Horizon = 24 * time.Hour
 type Receiver struct {
 	integration string
 	url         string // the full /api/v2/alerts URL
+	password    string // of basic auth in the URL, "" for none: kept out of errors
 	o           notify.Options
 }
 
@@ -46,7 +47,8 @@ func New(c config.AlertmanagerConfig, integration string, o notify.Options) (*Re
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("%s: url must be an http or https URL", what)
 	}
-	return &Receiver{integration: integration, url: u.JoinPath("api", "v2", "alerts").String(), o: o}, nil
+	password, _ := u.User.Password() // nil-safe: "" without user info
+	return &Receiver{integration: integration, url: u.JoinPath("api", "v2", "alerts").String(), password: password, o: o}, nil
 }
 
 // String names the receiver without its URL (which may carry basic auth).
@@ -65,7 +67,7 @@ func (r *Receiver) Send(ctx context.Context, n *notify.Notification) error {
 	if err != nil {
 		return notify.Permanent(fmt.Errorf("%s: encode alerts: %w", what, err))
 	}
-	_, err = notify.PostJSON(ctx, r.o, what, r.url, nil, body)
+	_, err = notify.PostJSON(ctx, r.o, what, r.url, nil, body, r.password)
 	return err
 }
 

@@ -117,6 +117,7 @@ func Conformance(t *testing.T, c Case) {
 		{"503 with Retry-After is retried after it", Times(10, Step{Status: 503, RetryAfter: "7", Body: "busy"}), false, 7 * time.Second, 503, false},
 		{"429 with Retry-After is retried after it", Times(10, Step{Status: 429, RetryAfter: "7", Body: "rate limited"}), false, 7 * time.Second, 429, false},
 		{"400 is permanent", Times(10, Step{Status: 400, Body: `{"status":"invalid event","message":"Event object is invalid"}`}), true, 0, 400, false},
+		{"400 quoting the request is permanent", Times(10, Step{Status: 400, Body: "bad request: ", Echo: true}), true, 0, 400, false},
 		{"dropped connection is retried", Times(10, Step{Refuse: true}), false, 0, 0, false},
 		{"500 after a success is retried", append([]Step{c.OK}, Times(10, Step{Status: 500})...), false, 0, 500, true},
 	}

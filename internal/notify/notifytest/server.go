@@ -2,10 +2,13 @@ package notifytest
 
 import (
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -30,6 +33,10 @@ type Step struct {
 	// the client, a transport error as a refused connection is. RefusedURL
 	// gives a true refusal.
 	Refuse bool
+	// Echo answers with the request itself (its path, header values and
+	// body) after Body, as some servers quote a bad request: a receiver
+	// must keep the secrets in it out of its errors.
+	Echo bool
 }
 
 // Times repeats s n times, for scripts such as "three 500s, then 202".
@@ -107,6 +114,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		drop(w)
 		return
 	}
+	if step.Echo {
+		step.Body += echo(r, body)
+	}
 	if step.RetryAfter != "" {
 		w.Header().Set("Retry-After", step.RetryAfter)
 	}
@@ -116,6 +126,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(step.Body)))
 	w.WriteHeader(step.Status)
 	_, _ = io.WriteString(w, step.Body)
+}
+
+// echo is the request's path, its header values (by name) and its body.
+func echo(r *http.Request, body []byte) string {
+	names := slices.Sorted(maps.Keys(r.Header))
+	var b strings.Builder
+	b.WriteString(r.URL.RequestURI())
+	for _, k := range names {
+		b.WriteString(" " + strings.Join(r.Header[k], ","))
+	}
+	b.WriteString(" ")
+	b.Write(body)
+	return b.String()
 }
 
 // drop closes the request's connection at once, with a reset.

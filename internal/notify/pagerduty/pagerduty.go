@@ -60,7 +60,7 @@ func (r *Receiver) Send(ctx context.Context, n *notify.Notification) error {
 			if err != nil {
 				return notify.Permanent(fmt.Errorf("%s: encode event: %w", what, err))
 			}
-			if _, err := notify.PostJSON(ctx, r.o, what, string(r.url), nil, body); err != nil {
+			if _, err := notify.PostJSON(ctx, r.o, what, string(r.url), nil, body, r.key.Reveal()); err != nil {
 				return err
 			}
 		}

@@ -52,7 +52,7 @@ func (r *Receiver) Send(ctx context.Context, n *notify.Notification) error {
 	if err != nil {
 		return notify.Permanent(fmt.Errorf("%s: encode message: %w", what, err))
 	}
-	_, err = notify.PostJSON(ctx, r.o, what, r.url.Reveal(), nil, body)
+	_, err = notify.PostJSON(ctx, r.o, what, r.url.Reveal(), nil, body, notify.URLSecrets(r.url.Reveal())...)
 	return err
 }
 

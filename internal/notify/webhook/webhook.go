@@ -142,6 +142,12 @@ func (r *Receiver) Send(ctx context.Context, n *notify.Notification) error {
 	if r.secret != "" {
 		h.Set(HeaderSignature, Sign([]byte(r.secret.Reveal()), ts, body))
 	}
-	_, err = notify.PostJSON(ctx, r.o, what, r.url.Reveal(), h, body)
+	// The answer must not get a secret into an error: the URL, the HMAC
+	// secret, the header values (and the signature, made of the secret).
+	secrets := append(notify.URLSecrets(r.url.Reveal()), r.secret.Reveal(), h.Get(HeaderSignature))
+	for _, v := range r.headers {
+		secrets = append(secrets, v.Reveal())
+	}
+	_, err = notify.PostJSON(ctx, r.o, what, r.url.Reveal(), h, body, secrets...)
 	return err
 }

@@ -23,7 +23,7 @@ const (
 func newReceiver(t *testing.T, base string, o notify.Options) (notify.Receiver, error) {
 	return New(config.WebhookConfig{
 		URL: config.SecretURL{Secret: config.Secret(base)}, HMACSecret: hmacSecret,
-		Headers: map[string]config.Secret{"Authorization": headerVal, "X-Team": "soc"},
+		Headers: map[string]config.Secret{"Authorization": headerVal, "X-Team": "blue-team"},
 	}, "soc/webhook/0", o)
 }
 
@@ -47,7 +47,7 @@ func TestConformance(t *testing.T) {
 			if err := Verify([]byte(hmacSecret), ts, q.Header.Get(HeaderSignature), q.Body, notifytest.Now, DefaultTolerance); err != nil {
 				t.Errorf("signature: %v", err)
 			}
-			if q.Header.Get("Authorization") != headerVal || q.Header.Get("X-Team") != "soc" {
+			if q.Header.Get("Authorization") != headerVal || q.Header.Get("X-Team") != "blue-team" {
 				t.Errorf("configured headers: %q", q.Header)
 			}
 			if b.Version != "1" || b.Integration != "soc/webhook/0" || b.Title != n.Message.Title() || len(b.Alerts) != len(n.Message.Alerts) {
