@@ -43,8 +43,8 @@ func (a *Alert) TicketFields() []Field {
 const maxEvidence = 200
 
 // Evidence is the alert's detail (the rule's columns) by column name, each
-// value cut to 200 bytes; the ticket's JSON copy, and for a ticket the
-// columns TicketFields shows, are left out.
+// value cut to 200 bytes; empty values, the ticket's JSON copy, and for a
+// ticket the columns TicketFields shows, are left out.
 func (a *Alert) Evidence() []Field {
 	shown := map[string]bool{"ticket": true}
 	if a.Rule == TicketRule {
@@ -53,8 +53,8 @@ func (a *Alert) Evidence() []Field {
 		}
 	}
 	keys := make([]string, 0, len(a.Detail))
-	for k := range a.Detail {
-		if !shown[k] {
+	for k, v := range a.Detail {
+		if !shown[k] && v != "" {
 			keys = append(keys, k)
 		}
 	}
