@@ -43,6 +43,13 @@ type Ticket struct {
 	// Identity is who was behind the endpoint, as its suspect alerts were
 	// attributed: where User and Owner come from.
 	Identity *identity.Answer `json:"identity,omitempty"`
+	// DetectedScanID is the scan that opened the ticket, which every
+	// rescan is compared with ("" in tickets opened before it was kept:
+	// DetectionScan falls back to ScanID).
+	DetectedScanID string `json:"detected_scan_id,omitempty"`
+	// Rescans are the ticket's rescans ("exposure rescan"), oldest first,
+	// each with what changed since detection.
+	Rescans []Rescan `json:"rescans"`
 }
 
 // TicketDescription and TicketRunbook are what "alerts show" prints for
@@ -173,6 +180,7 @@ func TicketOf(a alert.Alert) (Ticket, error) {
 		return t, fmt.Errorf("alert %s: ticket detail: %w", a.ID, err)
 	}
 	t.Status = a.Status
+	t.Rescans = nonNil(t.Rescans)
 	return t, nil
 }
 
