@@ -67,9 +67,9 @@ nothing exposed.`
    and remote administration on the router, update its firmware.
 3. A port opened on purpose: "homesoc exposure allow add" with the reason,
    and it stops counting.
-4. Rescan ("homesoc exposure run") and compare ("homesoc scan diff
-   --target" with the global IP): the ticket resolves when nothing is
-   exposed.`
+4. Rescan ("homesoc exposure rescan" with this ticket's id): it shows what
+   changed since detection, keeps it on the ticket, and resolves the
+   ticket when nothing is exposed.`
 )
 
 // Finding is one open port in a ticket.
