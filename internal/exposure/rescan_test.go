@@ -193,3 +193,45 @@ func TestRescanRefusesBeforeScanning(t *testing.T) {
 		t.Fatalf("rescan of another rule's alert: %v", err)
 	}
 }
+
+// TestRescanUnreachable: an address where nothing answered says nothing
+// about its ports: the scan is stored, the ticket is unchanged.
+func TestRescanUnreachable(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	addr := netip.MustParseAddr("127.0.0.7")
+	at := time.Now().UTC().Truncate(time.Second).Add(-time.Minute)
+	sc := scan.Scan{Source: scan.SourceHomesoc, Started: at, Finished: at, TCPPorts: "22,80", Hosts: []scan.Host{
+		{Addr: addr, Status: "up", Ports: []scan.Port{{Port: 22, Proto: scan.TCP, State: scan.Open}}}}}
+	id, err := st.WriteScan(ctx, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := Ticket{ID: "t1", Status: alert.StatusOpen, GlobalIP: addr, ScanID: id, ScanTime: at,
+		OpenPorts: []Finding{{Port: 22, Proto: scan.TCP, State: scan.Open}}}
+	if _, err := st.UpsertAlerts(ctx, []alert.Alert{tk.Alert(at)}); err != nil {
+		t.Fatal(err)
+	}
+	as, err := st.Alerts(ctx)
+	if err != nil || len(as) != 1 {
+		t.Fatalf("alerts %+v, %v", as, err)
+	}
+	var tried []uint16
+	res, err := RescanTicket(ctx, st, as[0], RescanOptions{Allow: loopback,
+		Scan: func(_ context.Context, target netip.Addr, tcp, _ []uint16) (scan.Scan, error) {
+			tried = tcp
+			now := time.Now().UTC()
+			return scan.Scan{Source: scan.SourceHomesoc, Started: now, Finished: now, TCPPorts: scan.FormatPorts(tcp),
+				Hosts: []scan.Host{{Addr: target, Status: "down", Ports: []scan.Port{}}}}, nil
+		}})
+	if err != nil || res.Outcome != RescanUnreachable || res.Scan.ID == "" || !reflect.DeepEqual(tried, []uint16{22, 80}) {
+		t.Fatalf("res %+v, err %v, tried %v: want unreachable after a stored scan of 22 and 80", res, err, tried)
+	}
+	after, err := st.Alerts(ctx)
+	if err != nil || !reflect.DeepEqual(after, as) {
+		t.Fatalf("alerts after an unreachable rescan:\n%+v\nwant unchanged:\n%+v", after, as)
+	}
+	if _, err := st.Scan(ctx, res.Scan.ID); err != nil {
+		t.Fatalf("the unreachable rescan's scan is not stored: %v", err)
+	}
+}
