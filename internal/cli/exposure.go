@@ -39,6 +39,7 @@ expired entry stops hiding its port.`,
 	}
 	allow.AddCommand(allowAddCmd(e), allowListCmd(e), allowRemoveCmd(e))
 	cmd.AddCommand(exposureRunCmd(e), allow, exposureUPnPCmd(e))
+	cmd.AddCommand(exposureRescanCmd(e))
 	return cmd
 }
 
@@ -442,6 +443,7 @@ func printTicket(e *env, t exposure.Ticket) {
 	for _, m := range t.Mappings {
 		fmt.Fprintf(e.stdout, "  UPnP mapping %d/%s -> %s:%d %q\n", m.ExternalPort, m.Proto, m.InternalClient, m.InternalPort, m.Description)
 	}
+	printRescans(e.stdout, t.Rescans)
 	if t.Note != "" {
 		fmt.Fprintf(e.stdout, "  note: %s\n", t.Note)
 	}

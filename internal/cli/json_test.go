@@ -25,7 +25,7 @@ type jsonCase struct {
 	// directory, "$ALERT" the id of one of its alerts, "$SCAN" of one of
 	// its scans and "$TARGET" an address that scan holds, "$ALLOW" the id
 	// of an intended port, "$IGD" the URL of a fake UPnP IGD on loopback,
-	// "$SILENCE" the id of an active silence.
+	// "$SILENCE" the id of an active silence, "$TICKET" of an exposure ticket.
 	args      []string
 	freshData bool   // run on a new empty data directory instead of the prepared one
 	ndjson    bool   // the command streams one JSON document per line (its --help says so)
@@ -65,6 +65,7 @@ var jsonCases = map[string]jsonCase{
 	"exposure allow list":   {args: []string{"--all"}},
 	"exposure allow remove": {args: []string{"$ALLOW"}},
 	"exposure upnp":         {args: []string{"--igd", "$IGD"}},
+	"exposure rescan":       {args: []string{"$TICKET", "--allow", "127.0.0.0/8", "--retries", "0"}},
 
 	"config example": {},
 	"config check":   {},
@@ -96,7 +97,8 @@ func TestEveryCommandJSON(t *testing.T) {
 	}
 	out, code := runMain(t, "--store", "duckdb", "--data", data, "--json", "alerts", "list")
 	var alerts []struct {
-		ID string `json:"id"`
+		ID     string `json:"id"`
+		RuleID string `json:"rule"`
 	}
 	if err := json.Unmarshal([]byte(out.stdout), &alerts); code != 0 || err != nil || len(alerts) == 0 {
 		t.Fatalf("alerts list after the demo: exit %d, %v, want alerts:\n%s", code, err, out)
@@ -123,8 +125,14 @@ func TestEveryCommandJSON(t *testing.T) {
 	}
 	igd := upnptest.NewIGD(t, []scan.PortMapping{{ExternalPort: 8080, Proto: scan.TCP, InternalClient: "192.168.1.2",
 		InternalPort: 80, Enabled: true, Description: "test"}})
+	ticket := "" // the demo's exposure ticket
+	for _, a := range alerts {
+		if a.RuleID == "exposure" && ticket == "" {
+			ticket = a.ID
+		}
+	}
 	placeholders := strings.NewReplacer("$DATA", data, "$ALERT", alerts[0].ID, "$SCAN", scans[0].ID,
-		"$TARGET", scans[0].Targets[0], "$ALLOW", allowed[0].ID, "$IGD", igd.URL, "$SILENCE", silenceID)
+		"$TARGET", scans[0].Targets[0], "$ALLOW", allowed[0].ID, "$IGD", igd.URL, "$SILENCE", silenceID, "$TICKET", ticket)
 	leaves := leafCommands(newRoot(&env{}))
 	for name := range jsonCases {
 		if !slices.Contains(leaves, name) {

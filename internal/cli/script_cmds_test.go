@@ -28,6 +28,7 @@ import (
 //	                           in $NAME; sends BANNER (Go-quoted escapes such
 //	                           as \r\n allowed) to each connection
 //	unlisten NAME              stop it: its port refuses from now on
+//	relisten NAME              listen again where NAME did, after unlisten
 //	conns NAME N               exactly N connections were accepted (! : not N)
 //	stamp FILE                 replace @ms(-6h), @s(-6h) and @rfc3339(-6h) in
 //	                           FILE with that time before now, and ${NAME}
@@ -50,6 +51,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"httpserve": cmdHTTPServe,
 	"grab":      cmdGrab,
 	"sleep":     cmdSleep,
+	"relisten":  cmdRelisten,
 }
 
 // scriptStateKey holds a script's *scriptState in testscript.Env.Values.

@@ -224,6 +224,7 @@ func Run(ctx context.Context, st Store, o Options) (Result, error) {
 // carryOver keeps in t the ports prev found open that scan sc did not try
 // (a rescan without --udp, or of fewer ports): nothing says they closed.
 func carryOver(t *Ticket, prev Ticket, sc scan.Scan) {
+	t.DetectedScanID, t.Rescans = prev.DetectionScan(), nonNil(prev.Rescans) // kept across updates
 	cov, err := sc.Coverage()
 	for _, f := range prev.OpenPorts {
 		if err == nil && cov.Covers(f.Proto, f.Port) {
@@ -250,7 +251,7 @@ func ticketFor(s Suspect, h *scan.Host, allow []intended.Allowance, listings []s
 	t := Ticket{Status: alert.StatusOpen, GlobalIP: s.Target, LocalIP: s.LocalIP, Hostname: s.Hostname,
 		LogType: s.LogType, OS: s.OS, ScanTime: sc.Finished.UTC().Truncate(time.Second), DeviceID: s.DeviceID,
 		User: s.User, Owner: s.Owner, Identity: s.Identity, Rules: nonNil(s.Rules), ScanID: scanID, OpenPorts: []Finding{}, Intended: []Finding{},
-		Mappings: []scan.PortMapping{}}
+		Mappings: []scan.PortMapping{}, DetectedScanID: scanID, Rescans: []Rescan{}}
 	if t.ScanTime.IsZero() {
 		t.ScanTime = now
 	}

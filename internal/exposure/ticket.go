@@ -43,6 +43,13 @@ type Ticket struct {
 	// Identity is who was behind the endpoint, as its suspect alerts were
 	// attributed: where User and Owner come from.
 	Identity *identity.Answer `json:"identity,omitempty"`
+	// DetectedScanID is the scan that opened the ticket, which every
+	// rescan is compared with ("" in tickets opened before it was kept:
+	// DetectionScan falls back to ScanID).
+	DetectedScanID string `json:"detected_scan_id,omitempty"`
+	// Rescans are the ticket's rescans ("exposure rescan"), oldest first,
+	// each with what changed since detection.
+	Rescans []Rescan `json:"rescans"`
 }
 
 // TicketDescription and TicketRunbook are what "alerts show" prints for
@@ -60,9 +67,9 @@ nothing exposed.`
    and remote administration on the router, update its firmware.
 3. A port opened on purpose: "homesoc exposure allow add" with the reason,
    and it stops counting.
-4. Rescan ("homesoc exposure run") and compare ("homesoc scan diff
-   --target" with the global IP): the ticket resolves when nothing is
-   exposed.`
+4. Rescan ("homesoc exposure rescan" with this ticket's id): it shows what
+   changed since detection, keeps it on the ticket, and resolves the
+   ticket when nothing is exposed.`
 )
 
 // Finding is one open port in a ticket.
@@ -173,6 +180,7 @@ func TicketOf(a alert.Alert) (Ticket, error) {
 		return t, fmt.Errorf("alert %s: ticket detail: %w", a.ID, err)
 	}
 	t.Status = a.Status
+	t.Rescans = nonNil(t.Rescans)
 	return t, nil
 }
 
