@@ -56,9 +56,10 @@ func OutboxTime(t time.Time) time.Time {
 	return t.UTC().Truncate(time.Second)
 }
 
-// DueTime is a NextAttempt as the outbox keeps it: OutboxTime, rounded up
-// to the next whole second, so a stored retry is never due before the time
-// its back-off or Retry-After asked for.
+// DueTime is t rounded up to the outbox's whole seconds: the sender makes
+// a retry's NextAttempt with it, so the stored retry is never due before
+// the time its back-off or Retry-After asked for (OutboxTime, which the
+// store applies to every time, rounds down).
 func DueTime(t time.Time) time.Time {
 	if s := OutboxTime(t); s.Before(t) {
 		return s.Add(time.Second)
@@ -81,13 +82,13 @@ func NotificationRow(n notify.Notification) ([]any, error) {
 		return nil, fmt.Errorf("notification %s: message: %w", n.ID, err)
 	}
 	return []any{n.ID, n.Integration, n.Receiver, n.GroupKey, string(a), string(m), n.Seq, n.State, int64(n.Attempts),
-		DueTime(n.NextAttempt), OutboxTime(n.Deadline), n.LastError, OutboxTime(n.CreatedAt), OutboxTime(n.UpdatedAt),
+		OutboxTime(n.NextAttempt), OutboxTime(n.Deadline), n.LastError, OutboxTime(n.CreatedAt), OutboxTime(n.UpdatedAt),
 		OutboxTime(n.DeliveredAt)}, nil
 }
 
 // PrepareEnqueue fills what Enqueue fills in a new notification: State
 // pending when unset, CreatedAt, UpdatedAt and NextAttempt now when zero,
-// times as the outbox keeps them (OutboxTime; DueTime for NextAttempt). It refuses one without an ID or
+// times as the outbox keeps them (OutboxTime). It refuses one without an ID or
 // Integration, or of an unknown state.
 func PrepareEnqueue(n notify.Notification, now time.Time) (notify.Notification, error) {
 	if n.ID == "" || n.Integration == "" {
@@ -106,10 +107,9 @@ func PrepareEnqueue(n notify.Notification, now time.Time) (notify.Notification, 
 			*t = now
 		}
 	}
-	for _, t := range []*time.Time{&n.CreatedAt, &n.UpdatedAt, &n.Deadline, &n.DeliveredAt} {
+	for _, t := range []*time.Time{&n.CreatedAt, &n.UpdatedAt, &n.NextAttempt, &n.Deadline, &n.DeliveredAt} {
 		*t = outboxRead(OutboxTime(*t))
 	}
-	n.NextAttempt = outboxRead(DueTime(n.NextAttempt))
 	if n.AlertIDs == nil {
 		n.AlertIDs = []string{}
 	}

@@ -18,8 +18,9 @@ type Report struct {
 	Retried   int `json:"retried"` // failed attempts to be tried again
 	Dead      int `json:"dead"`
 	Pending   int `json:"pending"` // still pending when Deliver returned
-	// NextAttempt is the earliest NextAttempt of those still pending; zero
-	// when none is.
+	// NextAttempt is when the next send of those still pending is due:
+	// the earliest NextAttempt of the first pending notification of each
+	// integration; zero when none is pending.
 	NextAttempt time.Time `json:"next_attempt"`
 }
 
@@ -97,11 +98,18 @@ func (s *Sender) pendingIntegrations(ctx context.Context) ([]string, error) {
 	return out, err
 }
 
-// pending counts the pending notifications and finds the earliest due.
+// pending counts the pending notifications and finds when the next send
+// is due: the earliest NextAttempt of an integration's head (the
+// notifications behind a head wait for it).
 func (s *Sender) pending(ctx context.Context) (int, time.Time, error) {
 	count, next := 0, time.Time{}
+	head := map[string]bool{}
 	err := s.eachPending(ctx, func(n *notify.Notification) {
 		count++
+		if head[n.Integration] {
+			return
+		}
+		head[n.Integration] = true
 		if next.IsZero() || n.NextAttempt.Before(next) {
 			next = n.NextAttempt
 		}

@@ -35,7 +35,7 @@ func (s *Sender) Retry(ctx context.Context, ids []string) ([]notify.Notification
 		if !n.Deadline.IsZero() {
 			n.Deadline = store.OutboxTime(now.Add(n.Deadline.Sub(n.CreatedAt)))
 		}
-		n.State, n.NextAttempt, n.UpdatedAt = notify.StatePending, store.DueTime(now), store.OutboxTime(now)
+		n.State, n.NextAttempt, n.UpdatedAt = notify.StatePending, store.OutboxTime(now), store.OutboxTime(now)
 		out = append(out, n)
 	}
 	if err := s.st.UpdateNotifications(ctx, out); err != nil {

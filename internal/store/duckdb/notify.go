@@ -155,7 +155,7 @@ func (s *Store) UpdateNotifications(ctx context.Context, ns []notify.Notificatio
 			}
 			res, err := tx.ExecContext(ctx, `UPDATE notifications SET state = ?, attempts = ?, next_attempt = ?,
 				deadline = ?, last_error = ?, updated_at = ?, delivered_at = ? WHERE id = ?`,
-				n.State, int64(n.Attempts), store.DueTime(n.NextAttempt), store.OutboxTime(n.Deadline), n.LastError,
+				n.State, int64(n.Attempts), store.OutboxTime(n.NextAttempt), store.OutboxTime(n.Deadline), n.LastError,
 				store.OutboxTime(n.UpdatedAt), store.OutboxTime(n.DeliveredAt), n.ID)
 			if err != nil {
 				return fmt.Errorf("update notification %s: %w", n.ID, err)

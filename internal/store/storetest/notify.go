@@ -99,9 +99,9 @@ func testNotifyEnqueueOrder(t *testing.T, s store.Store) {
 	if got[0].NextAttempt.Location() != time.UTC || !got[0].DeliveredAt.IsZero() {
 		t.Errorf("next attempt %s, delivered %s: want UTC, zero", got[0].NextAttempt, got[0].DeliveredAt)
 	}
-	// Whole seconds, a due time rounded up: never due before it was asked.
+	// Whole seconds, as the rest of the store.
 	odd := outboxNote("odd", a, 7)
-	odd.CreatedAt, odd.NextAttempt = T0.Add(1500*time.Millisecond), T0.Add(time.Millisecond)
+	odd.CreatedAt, odd.NextAttempt = T0.Add(1500*time.Millisecond), T0.Add(1999*time.Millisecond)
 	enqueue(t, s, 1, odd)
 	if g := outbox(t, s, store.NotificationFilter{IDs: []string{odd.ID}}); !g[0].CreatedAt.Equal(T0.Add(time.Second)) ||
 		!g[0].NextAttempt.Equal(T0.Add(time.Second)) {
@@ -175,7 +175,7 @@ func testNotifyUpdate(t *testing.T, s store.Store) {
 	}
 	got := outbox(t, s, store.NotificationFilter{})
 	r.Receiver, r.Message.ID = was[1].Receiver, was[1].Message.ID
-	d.DeliveredAt, d.UpdatedAt, r.NextAttempt = T0.Add(time.Second), T0.Add(time.Second), T0.Add(5*time.Second)
+	d.DeliveredAt, d.UpdatedAt, r.NextAttempt = T0.Add(time.Second), T0.Add(time.Second), T0.Add(4*time.Second)
 	for i, want := range []notify.Notification{d, r, was[2]} {
 		wj, _ := json.Marshal(want)
 		gj, _ := json.Marshal(got[i])
