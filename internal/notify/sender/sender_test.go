@@ -40,9 +40,9 @@ func TestKind(t *testing.T) {
 func TestScrub(t *testing.T) {
 	for in, want := range map[string]string{
 		`Post "https://hooks.slack.com/services/T0/B0/XXXX": dial tcp: connection refused`: `Post "https://hooks.slack.com": dial tcp: connection refused`,
-		`get http://user:pw@127.0.0.1:8080/x?routing_key=abc#f failed`:                      `get http://127.0.0.1:8080 failed`,
-		`smtp 127.0.0.1:25: 535 auth failed`:                                                 `smtp 127.0.0.1:25: 535 auth failed`,
-		`webhook a/webhook/0: HTTP 500: "busy"`:                                              `webhook a/webhook/0: HTTP 500: "busy"`,
+		`get http://user:pw@127.0.0.1:8080/x?routing_key=abc#f failed`:                     `get http://127.0.0.1:8080 failed`,
+		`smtp 127.0.0.1:25: 535 auth failed`:                                               `smtp 127.0.0.1:25: 535 auth failed`,
+		`webhook a/webhook/0: HTTP 500: "busy"`:                                            `webhook a/webhook/0: HTTP 500: "busy"`,
 	} {
 		if got := sender.Scrub(in); got != want {
 			t.Errorf("Scrub(%q) = %q, want %q", in, got, want)

@@ -31,7 +31,7 @@ var notifyMigration = `CREATE TABLE notifications (
 		delivered_at TIMESTAMP NOT NULL
 	);
 	CREATE TABLE notify_groups (
-		key        VARCHAR   NOT NULL PRIMARY KEY,
+		key        VARCHAR   NOT NULL,
 		receiver   VARCHAR   NOT NULL DEFAULT '',
 		labels     VARCHAR   NOT NULL DEFAULT '{}',
 		created_at TIMESTAMP NOT NULL,
@@ -60,12 +60,7 @@ func (s *Store) Enqueue(ctx context.Context, ns []notify.Notification) (int, err
 		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM notifications`).Scan(&seq); err != nil {
 			return err
 		}
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO notifications (`+store.NotificationColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
+		var rows []any
 		for _, n := range ns {
 			if stored[n.ID] {
 				continue
@@ -80,18 +75,38 @@ func (s *Store) Enqueue(ctx context.Context, ns []notify.Notification) (int, err
 			if err != nil {
 				return err
 			}
-			if _, err := ins.ExecContext(ctx, row...); err != nil {
-				return fmt.Errorf("notification %s: %w", n.ID, err)
-			}
+			rows = append(rows, row...)
 			stored[n.ID] = true
 			added++
 		}
-		return nil
+		return insertNotifications(ctx, tx, rows)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("enqueue %d notifications: %w", len(ns), err)
 	}
 	return added, nil
+}
+
+// notificationRowsPerInsert is how many rows one INSERT carries: one
+// statement per row costs DuckDB kilobytes each until the transaction
+// commits, more than an in-memory store's memory limit for 10,000.
+const notificationRowsPerInsert = 256
+
+// insertNotifications inserts rows, the values of store.NotificationRow
+// one after the other, a few hundred rows a statement.
+func insertNotifications(ctx context.Context, tx *sql.Tx, rows []any) error {
+	width := len(strings.Split(store.NotificationColumns, ", "))
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
+	for len(rows) > 0 {
+		k := min(len(rows)/width, notificationRowsPerInsert)
+		q := `INSERT INTO notifications (` + store.NotificationColumns + `) VALUES ` +
+			strings.TrimSuffix(strings.Repeat(tuple+", ", k), ", ")
+		if _, err := tx.ExecContext(ctx, q, rows[:k*width]...); err != nil {
+			return err
+		}
+		rows = rows[k*width:]
+	}
+	return nil
 }
 
 // storedIDs reports which of ids notifications holds, asking in chunks.
