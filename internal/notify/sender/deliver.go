@@ -41,6 +41,8 @@ const recordTimeout = 10 * time.Second
 // returns at once with ctx's error; an outcome already known is still
 // written.
 func (s *Sender) Deliver(ctx context.Context, wait time.Duration) (Report, error) {
+	s.delivering.Lock()
+	defer s.delivering.Unlock()
 	until := s.o.Now().Add(wait)
 	integrations, err := s.pendingIntegrations(ctx)
 	if err != nil {

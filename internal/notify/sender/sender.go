@@ -104,8 +104,10 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Sender delivers the outbox. Its methods are safe for concurrent use; its
-// rate limits hold across Deliver calls.
+// Sender delivers the outbox. Its methods are safe for concurrent use
+// (Deliver calls run one at a time); its rate limits hold across Deliver
+// calls. One process at a time should deliver a store's outbox: a second
+// one would send the same heads.
 type Sender struct {
 	st        Store
 	receivers map[string]notify.Receiver
@@ -113,6 +115,10 @@ type Sender struct {
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
+
+	// delivering serialises Deliver: two loops over one outbox would
+	// send an integration's head twice.
+	delivering sync.Mutex
 }
 
 // New returns a Sender delivering the notifications of st through
