@@ -154,33 +154,47 @@ func (s *Store) Notifications(ctx context.Context, f store.NotificationFilter) (
 }
 
 // UpdateNotifications implements store.Store: the rows are updated in place,
-// all or none.
+// all or none; one alone (the sender's case) without a transaction around
+// its one statement, which costs DuckDB more than the update.
 func (s *Store) UpdateNotifications(ctx context.Context, ns []notify.Notification) error {
 	if len(ns) == 0 {
 		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(ns) == 1 {
+		return updateNotification(ctx, s.conn, ns[0])
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, n := range ns {
-			switch n.State {
-			case notify.StatePending, notify.StateDelivered, notify.StateDead:
-			default:
-				return fmt.Errorf("update notification %s: unknown state %q", n.ID, n.State)
-			}
-			res, err := tx.ExecContext(ctx, `UPDATE notifications SET state = ?, attempts = ?, next_attempt = ?,
-				deadline = ?, last_error = ?, updated_at = ?, delivered_at = ? WHERE id = ?`,
-				n.State, int64(n.Attempts), store.OutboxTime(n.NextAttempt), store.OutboxTime(n.Deadline), n.LastError,
-				store.OutboxTime(n.UpdatedAt), store.OutboxTime(n.DeliveredAt), n.ID)
-			if err != nil {
-				return fmt.Errorf("update notification %s: %w", n.ID, err)
-			}
-			if k, err := res.RowsAffected(); err != nil || k == 0 {
-				return fmt.Errorf("update notification %q: %w", n.ID, store.ErrNotFound)
+			if err := updateNotification(ctx, tx, n); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
+}
+
+// updateNotification saves the delivery state of n.
+func updateNotification(ctx context.Context, db interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}, n notify.Notification) error {
+	switch n.State {
+	case notify.StatePending, notify.StateDelivered, notify.StateDead:
+	default:
+		return fmt.Errorf("update notification %s: unknown state %q", n.ID, n.State)
+	}
+	res, err := db.ExecContext(ctx, `UPDATE notifications SET state = ?, attempts = ?, next_attempt = ?,
+		deadline = ?, last_error = ?, updated_at = ?, delivered_at = ? WHERE id = ?`,
+		n.State, int64(n.Attempts), store.OutboxTime(n.NextAttempt), store.OutboxTime(n.Deadline), n.LastError,
+		store.OutboxTime(n.UpdatedAt), store.OutboxTime(n.DeliveredAt), n.ID)
+	if err != nil {
+		return fmt.Errorf("update notification %s: %w", n.ID, err)
+	}
+	if k, err := res.RowsAffected(); err != nil || k == 0 {
+		return fmt.Errorf("update notification %q: %w", n.ID, store.ErrNotFound)
+	}
+	return nil
 }
 
 // NotifyGroups implements store.Store.
