@@ -241,3 +241,43 @@ func TestDeliverCancel(t *testing.T) {
 		t.Errorf("a2 after a cancelled send: %s, %d, %q", n.State, n.Attempts, n.LastError)
 	}
 }
+
+// pagedStore is the real store, recording the largest page it was asked
+// for and returned.
+type pagedStore struct {
+	sender.Store
+	unbounded, largest int
+}
+
+func (p *pagedStore) Notifications(ctx context.Context, f store.NotificationFilter) ([]notify.Notification, error) {
+	got, err := p.Store.Notifications(ctx, f)
+	if f.Limit == 0 {
+		p.unbounded++
+	}
+	p.largest = max(p.largest, len(got))
+	return got, err
+}
+
+// TestDeliverReadsInPages: the outbox is read a page at a time, never
+// whole, and every notification is still delivered once, in order.
+func TestDeliverReadsInPages(t *testing.T) {
+	st := openStore(t)
+	var want []string
+	for i := range 11 {
+		m := string(rune('a'+i)) + "1"
+		want = append(want, m)
+		enqueue(t, st, note(m, "a/jsonl/0"))
+	}
+	var sent []string
+	rcv := receiverFunc(func(_ context.Context, n *notify.Notification) error { sent = append(sent, n.Message.ID); return nil })
+	p := &pagedStore{Store: st}
+	o := fast
+	o.PageSize = 4
+	rep, err := sender.New(p, map[string]notify.Receiver{"a/jsonl/0": rcv}, o).Deliver(context.Background(), 0)
+	if err != nil || rep != (sender.Report{Delivered: 11}) {
+		t.Fatalf("%+v, %v", rep, err)
+	}
+	if !slices.Equal(sent, want) || p.unbounded != 0 || p.largest != 4 {
+		t.Errorf("sent %v, %d reads without a limit, largest page %d; want %v, 0, 4", sent, p.unbounded, p.largest, want)
+	}
+}
