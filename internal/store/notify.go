@@ -38,5 +38,6 @@ type NotificationFilter struct {
 	Integrations []string  // "soc-pager/pagerduty/0"
 	Receivers    []string  // receiver names
 	DueBy        time.Time // pending and NextAttempt at or before
+	AfterSeq     int64     // Seq above this (paging by Seq); 0: any
 	Limit        int       // at most this many, lowest Seq first; 0: all
 }

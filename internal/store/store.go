@@ -127,6 +127,7 @@ type Store interface {
 	IntervalStore // VPN sessions as intervals, attribution's lookups (intervals.go)
 	AssetStore    // the asset inventory (assets.go)
 	SilenceStore  // silences of alerts' delivery (silences.go)
+	NotifyStore   // the notification outbox and log (notify.go)
 }
 
 // IndicatorCounts says what WriteIndicators did.

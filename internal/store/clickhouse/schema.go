@@ -309,6 +309,9 @@ var migrations = []migration{
 		`CREATE VIEW IF NOT EXISTS {db}.alerts{on_cluster} AS SELECT alert_id, rule_id, title, severity, group_json,
 			first_seen, last_seen, count, events, detail, status, updated_at, identity, history FROM {db}.alert_versions FINAL`,
 	}},
+	// 12: the notification outbox and log (issue 11, items 4 and 6;
+	// notify.go).
+	notifyMigration,
 }
 
 // endpointComments are the comments of endpoint_states' columns, as columns

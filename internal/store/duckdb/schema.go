@@ -309,4 +309,7 @@ var migrations = []string{
 	`ALTER TABLE alerts ADD COLUMN history VARCHAR DEFAULT '[]';
 	ALTER TABLE alerts ALTER COLUMN history SET NOT NULL;
 	COMMENT ON COLUMN alerts.history IS ` + quote(store.AlertHistoryComment) + `;`,
+	// 13: the notification outbox and log (issue 11, items 4 and 6;
+	// notify.go).
+	notifyMigration,
 }

@@ -24,7 +24,7 @@ func TestIngestSpansOfDataBefore(t *testing.T) {
 	// Back to the schema before ingest tracking (migration 4), data kept.
 	if _, err := s.conn.ExecContext(ctx, `DROP TABLE assets; DROP TABLE vpn_sessions; DROP TABLE http_events; DROP TABLE vpn_intervals;
 		DROP TABLE scans; DROP TABLE scan_hosts; DROP TABLE scan_ports;
-		DROP TABLE allowances; DROP TABLE silences; DROP TABLE upnp_listings; DROP TABLE upnp_mappings;
+		DROP TABLE allowances; DROP TABLE silences; DROP TABLE notifications; DROP TABLE notify_groups; DROP TABLE upnp_listings; DROP TABLE upnp_mappings;
 		DROP TABLE endpoint_states; ALTER TABLE network_events DROP COLUMN src_scope;
 		ALTER TABLE network_events DROP COLUMN dst_scope; DROP TABLE ingest_spans; DROP TABLE watermarks; ALTER TABLE indicators DROP COLUMN load_seq; ALTER TABLE alerts DROP COLUMN identity; ALTER TABLE alerts DROP COLUMN history;
 		DELETE FROM schema_migrations WHERE version >= 4`); err != nil {

@@ -71,6 +71,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, assetTests...)
 	tests = append(tests, alertIdentityTests...)
 	tests = append(tests, alertLifecycleTests...)
+	tests = append(tests, notifyTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel() // stores are independent; a cluster's DDL is slow to wait for
