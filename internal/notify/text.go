@@ -114,22 +114,30 @@ func candidate(c identity.Candidate) string {
 	return strings.Join(parts, " ")
 }
 
-// Title is the message's one-line title, as Alertmanager's default one:
-// "[FIRING] <the alert's title>" for one alert, "[FIRING:3] <group label
-// values>" for more; "[RESOLVED]" when all are resolved; "[TEST]" for a test.
+// Title is the message's one-line title, after Alertmanager's default one:
+// "[FIRING] <the alert's title>" for one alert; for more, "[FIRING:3]
+// <group labels>: <the first alert's title> (+2 more)"; "[RESOLVED]" when
+// all are resolved; "[TEST]" for a test.
 func (m *Message) Title() string {
 	status := strings.ToUpper(m.Status)
 	if m.Test {
 		status = "TEST"
 	}
-	if len(m.Alerts) == 1 {
+	switch len(m.Alerts) {
+	case 0:
+		return fmt.Sprintf("[%s]", status)
+	case 1:
 		return fmt.Sprintf("[%s] %s", status, m.Alerts[0].Title)
 	}
 	var vals []string
 	for _, k := range sortedKeys(m.GroupLabels) {
 		vals = append(vals, k+"="+m.GroupLabels[k])
 	}
-	return fmt.Sprintf("[%s:%d] %s", status, len(m.Alerts), strings.Join(vals, " "))
+	labels := ""
+	if len(vals) > 0 {
+		labels = strings.Join(vals, " ") + ": "
+	}
+	return fmt.Sprintf("[%s:%d] %s%s (+%d more)", status, len(m.Alerts), labels, m.Alerts[0].Title, len(m.Alerts)-1)
 }
 
 // Severity is the highest severity among the message's alerts.

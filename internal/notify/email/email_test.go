@@ -168,7 +168,7 @@ func TestRenderGolden(t *testing.T) {
 	golden(t, "html.golden.html", []byte(ps["text/html; charset=utf-8"]))
 	for k, want := range map[string]string{
 		"From": `"homesoc" <homesoc@example.org>`, "To": `<anna@example.org>, "Bob Ito" <bob@example.org>`,
-		"Subject": "[FIRING:2] user=anna", "Date": "Sat, 28 Nov 2026 02:10:00 +0000",
+		"Subject": "[FIRING:2] user=anna: Router of NAS-ANNA exposes 2 port(s) to the internet (+1 more)", "Date": "Sat, 28 Nov 2026 02:10:00 +0000",
 		"Message-Id": "<" + n.ID + "@example.org>", "X-Homesoc-Delivery": n.ID,
 	} {
 		if got := h.Get(k); got != want {

@@ -73,7 +73,7 @@ func TestSendGoldenLineAndModes(t *testing.T) {
 	if l.ID != n.ID || l.ID != notify.NotificationID("msg-0001", integration) {
 		t.Errorf("line id = %q, want the notification's %q", l.ID, n.ID)
 	}
-	if l.Title != "[FIRING:2] user=anna" || l.Status != "firing" || l.GroupKey != `route 1/soc/{user="anna"}` ||
+	if l.Title != "[FIRING:2] user=anna: Router of NAS-ANNA exposes 2 port(s) to the internet (+1 more)" || l.Status != "firing" || l.GroupKey != `route 1/soc/{user="anna"}` ||
 		l.Receiver != "soc" || l.Integration != integration || !l.SentAt.Equal(notifytest.T0.Add(3*time.Second)) {
 		t.Errorf("line = %+v", l)
 	}
@@ -109,7 +109,7 @@ func TestEncodeEmptyMessageHasNoNulls(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(b)
-	for _, want := range []string{`"alerts":[]`, `"group_labels":{}`, `"sent_at":"2026-11-28T02:10:00Z"`, `"title":"[TEST:0] "`} {
+	for _, want := range []string{`"alerts":[]`, `"group_labels":{}`, `"sent_at":"2026-11-28T02:10:00Z"`, `"title":"[TEST]"`} {
 		if !strings.Contains(s, want) {
 			t.Errorf("line lacks %s: %s", want, s)
 		}

@@ -24,7 +24,8 @@ type Report struct {
 	NextAttempt time.Time `json:"next_attempt"`
 }
 
-func (r *Report) add(o Report) {
+// Add counts o's deliveries, retries and deaths into r.
+func (r *Report) Add(o Report) {
 	r.Delivered += o.Delivered
 	r.Retried += o.Retried
 	r.Dead += o.Dead
@@ -69,7 +70,7 @@ func (s *Sender) Deliver(ctx context.Context, wait time.Duration) (Report, error
 			r, err := s.deliverIntegration(ctx, in, until)
 			mu.Lock()
 			defer mu.Unlock()
-			rep.add(r)
+			rep.Add(r)
 			if err != nil {
 				errs = append(errs, err)
 			}
