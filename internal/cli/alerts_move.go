@@ -67,6 +67,9 @@ says so and exits 0.`,
 				res := alertMove{Changed: len(moved) > 0, Alert: a}
 				if res.Changed {
 					res.Alert = moved[0]
+					if err := e.notifyChanged(ctx, st); err != nil {
+						return fmt.Errorf("alert %s %s, but not routed to receivers: %w", a.ID[:8], done, err)
+					}
 				}
 				if e.json {
 					return e.printJSON(res)

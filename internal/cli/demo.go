@@ -36,6 +36,10 @@ address 172.16.1.10 to kimura, then to sato; its traffic to the C2, logged by
 the ASA and a Squid proxy, raises an alert attributed to kimura; two Defender
 laptops holding 192.168.1.10 at once make whois answer "ambiguous".
 
+Last, the alerts are routed and delivered as the config says (--config;
+without one, as JSON lines to <data>/notifications.jsonl), each new group at
+once rather than after its group_wait.
+
 Without --data the demo makes a new temporary directory and prints its path,
 so you can go on exploring it with the other commands.`,
 		Example: `  homesoc demo
@@ -99,6 +103,9 @@ so you can go on exploring it with the other commands.`,
 					return err
 				}
 			}
+			if err := e.demoNotify(ctx, &doc.Notify); err != nil {
+				return err
+			}
 			explore := "homesoc --data " + e.dataDir
 			if e.store != "duckdb" {
 				explore += " --store " + engine.Redacted(e.store)
@@ -129,6 +136,7 @@ type demoReport struct {
 	Alerts    json.RawMessage `json:"alerts"`     // as homesoc --json alerts list
 	Identity  *demoIdentity   `json:"identity"`
 	Exposure  *demoExposure   `json:"exposure,omitempty"`
+	Notify    json.RawMessage `json:"notify"`    // as homesoc --json alerts notify
 	ElapsedS  float64         `json:"elapsed_s"` // seconds the whole demo took
 }
 

@@ -67,8 +67,12 @@ the rules' watermarks.`,
 				return err
 			}
 			res.AddSkipped(skipped)
+			routeErr := e.notifyChanged(cmd.Context(), st) // the alerts are stored whatever routing says
 			if err := e.printDetect(res); err != nil {
 				return err
+			}
+			if routeErr != nil {
+				return fmt.Errorf("alerts stored, but not routed to receivers: %w", routeErr)
 			}
 			if res.Failed > 0 {
 				return exitError{code: 1, msg: fmt.Sprintf("%d rules failed", res.Failed)}
@@ -155,7 +159,7 @@ func (e *env) printSkipped(res detect.Result) {
 
 func alertsCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{Use: "alerts", Short: "Show alerts"}
-	cmd.AddCommand(alertsListCmd(e), alertsShowCmd(e))
+	cmd.AddCommand(alertsListCmd(e), alertsShowCmd(e), alertsNotifyCmd(e))
 	cmd.AddCommand(alertMoveCmds(e)...)
 	return cmd
 }

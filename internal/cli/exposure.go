@@ -374,12 +374,19 @@ func (e *env) exposureRun(ctx context.Context, st store.Store, o scan.Options, s
 		return exposure.Result{}, err
 	}
 	defer tf.Close()
-	return exposure.Run(ctx, st, exposure.Options{
+	res, err := exposure.Run(ctx, st, exposure.Options{
 		Since: time.Now().Add(-since), Allow: o.Allow, Tickets: tf,
 		Scan: func(ctx context.Context, targets []netip.Addr) (scan.Scan, error) {
 			return e.runScan(ctx, targets, o)
 		},
 	})
+	if err != nil {
+		return res, err
+	}
+	if err := e.notifyChanged(ctx, st); err != nil {
+		return res, fmt.Errorf("tickets stored, but not routed to receivers: %w", err)
+	}
+	return res, nil
 }
 
 func (e *env) printExposureRun(res exposure.Result) error {

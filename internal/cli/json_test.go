@@ -25,7 +25,8 @@ type jsonCase struct {
 	// directory, "$ALERT" the id of one of its alerts, "$SCAN" of one of
 	// its scans and "$TARGET" an address that scan holds, "$ALLOW" the id
 	// of an intended port, "$IGD" the URL of a fake UPnP IGD on loopback,
-	// "$SILENCE" the id of an active silence, "$TICKET" of an exposure ticket.
+	// "$SILENCE" the id of an active silence, "$TICKET" of an exposure ticket,
+	// "$DEAD" of a dead notification.
 	args      []string
 	freshData bool   // run on a new empty data directory instead of the prepared one
 	ndjson    bool   // the command streams one JSON document per line (its --help says so)
@@ -76,6 +77,10 @@ var jsonCases = map[string]jsonCase{
 	"silence add":    {args: []string{`rule=~"port-.*"`, "--comment", "test", "--duration", "2h"}},
 	"silence list":   {args: []string{"--all"}},
 	"silence expire": {args: []string{"$SILENCE"}},
+	"alerts notify":  {args: []string{"--wait", "0s"}},
+	"notify list":    {args: []string{"--failed"}},
+	"notify retry":   {args: []string{"$DEAD"}},
+	"notify test":    {args: []string{"jsonl"}},
 
 	"help":                  {notJSON: "prints a command's help"},
 	"completion bash":       {notJSON: "prints a script for the shell to load"},
@@ -123,6 +128,7 @@ func TestEveryCommandJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("silence add after the demo: exit %d\n%s", code, out)
 	}
+	dead := deadNotification(t, data)
 	igd := upnptest.NewIGD(t, []scan.PortMapping{{ExternalPort: 8080, Proto: scan.TCP, InternalClient: "192.168.1.2",
 		InternalPort: 80, Enabled: true, Description: "test"}})
 	ticket := "" // the demo's exposure ticket
@@ -132,7 +138,7 @@ func TestEveryCommandJSON(t *testing.T) {
 		}
 	}
 	placeholders := strings.NewReplacer("$DATA", data, "$ALERT", alerts[0].ID, "$SCAN", scans[0].ID,
-		"$TARGET", scans[0].Targets[0], "$ALLOW", allowed[0].ID, "$IGD", igd.URL, "$SILENCE", silenceID, "$TICKET", ticket)
+		"$TARGET", scans[0].Targets[0], "$ALLOW", allowed[0].ID, "$IGD", igd.URL, "$SILENCE", silenceID, "$TICKET", ticket, "$DEAD", dead)
 	leaves := leafCommands(newRoot(&env{}))
 	for name := range jsonCases {
 		if !slices.Contains(leaves, name) {

@@ -2,14 +2,126 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"time"
 
+	"github.com/homesoc/homesoc/internal/alert"
+	"github.com/homesoc/homesoc/internal/config"
+	"github.com/homesoc/homesoc/internal/exposure"
+	"github.com/homesoc/homesoc/internal/notify"
+	"github.com/homesoc/homesoc/internal/notify/dispatch"
+	"github.com/homesoc/homesoc/internal/notify/receivers"
+	"github.com/homesoc/homesoc/internal/notify/route"
 	"github.com/homesoc/homesoc/internal/store"
 )
 
-// notifyChanged hands alerts that changed to the router: it routes every
-// alert as the config says and writes the notifications that are due to
-// the outbox (issue 11). Commands that change alerts (detect, alerts
-// ack|resolve|reopen, exposure run and rescan) call it after their write.
+// defaultReceiver is the receiver of a config with neither route nor
+// receivers: every notification as a JSON line in the data directory, so a
+// fresh install loses nothing; the default route groups by rule.
+func (e *env) defaultReceiver() config.Receiver {
+	return config.Receiver{Name: "jsonl", JSONLConfigs: []config.JSONLConfig{{Path: filepath.Join(e.dataDir, "notifications.jsonl")}}}
+}
+
+// notifier is what delivery needs from the config: the route tree and the
+// receivers' integrations.
+type notifier struct {
+	tree *route.Tree
+	set  receivers.Set
+}
+
+// notifier builds the route tree and the integrations of the config in
+// effect (the default JSONL receiver when it has neither).
+func (e *env) notifier() (*notifier, error) {
+	top, rs := e.cfg.Route, e.cfg.Receivers
+	if top == nil && len(rs) == 0 {
+		rs = []config.Receiver{e.defaultReceiver()}
+		top = &config.Route{Receiver: rs[0].Name, GroupBy: []string{"rule"}}
+	}
+	tree, err := route.New(top, rs)
+	if err != nil {
+		return nil, fmt.Errorf("config route: %w", err)
+	}
+	set, err := receivers.Build(rs, notify.Options{Version: readVersion(context.Background()).Version})
+	if err != nil {
+		return nil, fmt.Errorf("config receivers: %w", err)
+	}
+	return &notifier{tree: tree, set: set}, nil
+}
+
+// notifyChanged hands the alerts to the router: every alert is routed as
+// the config says, and the messages of the groups that are due are written
+// to the outbox, to be sent by "alerts notify" (or the service). Commands
+// that change alerts (detect, alerts ack|resolve|reopen, exposure run and
+// rescan) call it after their write.
 func (e *env) notifyChanged(ctx context.Context, st store.Store) error {
-	return nil // the router lands next
+	_, err := e.routeAlerts(ctx, st, store.Now(), false)
+	return err
+}
+
+// routeAlerts routes every alert at now (flush: new groups without waiting
+// group_wait, for the demo) and writes what is due: the outbox first, then
+// the notification log, so that a crash between them routes the same
+// messages again, whose ids the outbox has already.
+func (e *env) routeAlerts(ctx context.Context, st store.Store, now time.Time, flush bool) (dispatch.Plan, error) {
+	n, err := e.notifier()
+	if err != nil {
+		return dispatch.Plan{}, err
+	}
+	in, err := e.dispatchInput(ctx, st, n, now)
+	if err != nil {
+		return dispatch.Plan{}, err
+	}
+	in.Flush = flush
+	plan := dispatch.Dispatch(n.tree, in)
+	if _, err := st.Enqueue(ctx, plan.Notifications); err != nil {
+		return plan, fmt.Errorf("outbox: %w", err)
+	}
+	if err := st.SaveNotifyGroups(ctx, plan.Groups); err != nil {
+		return plan, fmt.Errorf("notification log: %w", err)
+	}
+	return plan, nil
+}
+
+// dispatchInput reads what routing needs: the open and acknowledged alerts
+// and the resolved ones the notification log still holds, the current
+// silences, the log, and what the rules say about themselves.
+func (e *env) dispatchInput(ctx context.Context, st store.Store, n *notifier, now time.Time) (dispatch.Input, error) {
+	in := dispatch.Input{Now: now, ConsoleURL: string(e.cfg.Console.URL), Integrations: n.set.ByReceiver, Rules: map[string]dispatch.RuleInfo{}}
+	var err error
+	if in.Groups, err = st.NotifyGroups(ctx); err != nil {
+		return in, fmt.Errorf("notification log: %w", err)
+	}
+	if in.Alerts, err = st.FindAlerts(ctx, store.AlertFilter{States: []string{alert.StatusOpen, alert.StatusAcknowledged}}); err != nil {
+		return in, err
+	}
+	logged := map[string]bool{}
+	for _, g := range in.Groups {
+		for id := range g.Alerts {
+			logged[id] = true
+		}
+	}
+	if len(logged) > 0 {
+		resolved, err := st.FindAlerts(ctx, store.AlertFilter{States: []string{alert.StatusResolved}})
+		if err != nil {
+			return in, err
+		}
+		in.Alerts = slices.AppendSeq(in.Alerts, func(yield func(alert.Alert) bool) {
+			for _, a := range resolved {
+				if logged[a.ID] && !yield(a) {
+					return
+				}
+			}
+		})
+	}
+	if in.Silences, err = st.Silences(ctx, store.SilencesCurrent); err != nil {
+		return in, err
+	}
+	rs, _ := loadRules(e.cfg.Rules.Dirs) // a broken rule file costs its rules' runbooks here; detect reports it
+	for _, r := range rs {
+		in.Rules[r.ID] = dispatch.RuleInfo{Description: r.Description, Runbook: r.Runbook}
+	}
+	in.Rules[exposure.TicketRule] = dispatch.RuleInfo{Description: exposure.TicketDescription, Runbook: exposure.TicketRunbook}
+	return in, nil
 }

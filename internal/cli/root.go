@@ -123,6 +123,7 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 	root.AddCommand(assetsCmd(e))
 	root.AddCommand(configCmd(e))
 	root.AddCommand(silenceCmd(e))
+	root.AddCommand(notifyCmd(e))
 	finishTree(root)
 	return root
 }

@@ -145,13 +145,13 @@ func (r *Route) inherit(parent *Route) {
 	if r.GroupBy == nil {
 		r.GroupBy = parent.GroupBy
 	}
-	if r.GroupWait == 0 {
+	if r.GroupWait == 0 && !r.Sets("group_wait") {
 		r.GroupWait = parent.GroupWait
 	}
-	if r.GroupInterval == 0 {
+	if r.GroupInterval == 0 && !r.Sets("group_interval") {
 		r.GroupInterval = parent.GroupInterval
 	}
-	if r.RepeatInterval == 0 {
+	if r.RepeatInterval == 0 && !r.Sets("repeat_interval") {
 		r.RepeatInterval = parent.RepeatInterval
 	}
 	for _, c := range r.Routes {

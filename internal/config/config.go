@@ -86,7 +86,8 @@ type Route struct {
 	Continue       bool      `yaml:"continue" json:"continue"`
 	Routes         []*Route  `yaml:"routes" json:"routes"`
 
-	line int // of the route's first key, for messages
+	line int             // of the route's first key, for messages
+	keys map[string]bool // the keys the file gave it (Sets)
 }
 
 // Receiver is a named set of destinations, as Alertmanager's; jsonl_configs

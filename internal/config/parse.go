@@ -246,13 +246,21 @@ func (p *parser) known(n *yaml.Node, t reflect.Type, where string) {
 	}
 }
 
-// UnmarshalYAML reads a route and remembers its line.
+// UnmarshalYAML reads a route and remembers its line and its keys.
 func (r *Route) UnmarshalYAML(n *yaml.Node) error {
 	type plain Route
 	err := n.Decode((*plain)(r))
 	r.line = n.Line
+	r.keys = map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		r.keys[n.Content[i].Value] = true
+	}
 	return err
 }
+
+// Sets reports whether the file gave the route the key (e.g.
+// "group_wait"), so that an explicit 0s is told from a key left out.
+func (r *Route) Sets(key string) bool { return r.keys[key] }
 
 // UnmarshalYAML reads a receiver and remembers its line.
 func (r *Receiver) UnmarshalYAML(n *yaml.Node) error {

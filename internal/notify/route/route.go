@@ -88,7 +88,7 @@ func New(top *config.Route, receivers []config.Receiver) (*Tree, error) {
 	build = func(r *config.Route, name string, parent *Node) (*Node, error) {
 		node := &Node{Name: name, Line: r.Line(), Receiver: r.Receiver, Matchers: slices.Clone(r.Matchers), Continue: r.Continue,
 			GroupWait: time.Duration(r.GroupWait), GroupInterval: time.Duration(r.GroupInterval), RepeatInterval: time.Duration(r.RepeatInterval)}
-		inherit(node, r.GroupBy, parent)
+		inherit(node, r, parent)
 		if !names[node.Receiver] {
 			return nil, fmt.Errorf("undefined receiver %q used in %s", node.Receiver, name)
 		}
@@ -115,9 +115,10 @@ func New(top *config.Route, receivers []config.Receiver) (*Tree, error) {
 	return t, nil
 }
 
-// inherit fills what node leaves out from parent; groupBy is the route's
-// own group_by (nil: the parent's).
-func inherit(node *Node, groupBy []string, parent *Node) {
+// inherit fills what node, built from r, leaves out from parent: a
+// group_by that is nil, timers that are 0 and not given as 0s.
+func inherit(node *Node, r *config.Route, parent *Node) {
+	groupBy := r.GroupBy
 	if node.Receiver == "" {
 		node.Receiver = parent.Receiver
 	}
@@ -128,13 +129,13 @@ func inherit(node *Node, groupBy []string, parent *Node) {
 	} else {
 		node.GroupBy = slices.Compact(slices.Sorted(slices.Values(groupBy)))
 	}
-	if node.GroupWait == 0 {
+	if node.GroupWait == 0 && !r.Sets("group_wait") {
 		node.GroupWait = parent.GroupWait
 	}
-	if node.GroupInterval == 0 {
+	if node.GroupInterval == 0 && !r.Sets("group_interval") {
 		node.GroupInterval = parent.GroupInterval
 	}
-	if node.RepeatInterval == 0 {
+	if node.RepeatInterval == 0 && !r.Sets("repeat_interval") {
 		node.RepeatInterval = parent.RepeatInterval
 	}
 }

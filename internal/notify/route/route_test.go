@@ -49,8 +49,8 @@ func TestInheritanceAndNumbering(t *testing.T) {
 	}
 	want := []string{
 		"top route default [rule] 10s 5m0s 4h0m0s",
-		"route 1 pager [rule] 10s 5m0s 4h0m0s", // group_wait 0s is "left out": Alertmanager's config does the same
-		"route 2 tickets [device_id,target] 10s 5m0s 24h0m0s",
+		"route 1 pager [rule] 0s 5m0s 4h0m0s", // group_wait: 0s is kept, not taken as left out
+		"route 2 tickets [device_id,target] 0s 5m0s 24h0m0s",
 		"route 3 team-chat [...] 10s 5m0s 4h0m0s",
 		"route 4 team-chat [...] 10s 1m0s 4h0m0s",
 		"route 5 team-chat [rule] 10s 5m0s 4h0m0s",
