@@ -116,7 +116,7 @@ type server struct {
 type stats struct {
 	Requests map[string]int `json:"requests"`
 	Accepted map[string]int `json:"accepted"`
-	Limited  map[string]int `json:"limited"` // answered 429
+	Limited  map[string]int `json:"limited"`  // answered 429
 	Rejected map[string]int `json:"rejected"` // answered 400 or 404
 	// FirstAccepted and LastAccepted are the seconds since start of the
 	// first and last accepted request of each service.
