@@ -84,7 +84,7 @@ run_case() {
 	write_config "$dir/homesoc.yaml" "$url" "$group"
 	local h=("$out/homesoc" --data "$dir/data" --config "$dir/homesoc.yaml")
 	"${h[@]}" --json ingest --format netfilter "$log" > "$dir/ingest.json"
-	/usr/bin/time -f '%e %M' -o "$dir/detect.time" "${h[@]}" --json detect > "$dir/detect.json"
+	/usr/bin/time -f '%e %M' -o "$dir/detect.time" "${h[@]}" --json detect > "$dir/detect.json" 2> "$dir/detect.err" || true
 	"${h[@]}" --json notify list > "$dir/outbox-detect.json"
 	local t0 t1
 	t0=$(date +%s.%N)
@@ -96,11 +96,13 @@ run_case() {
 	"${h[@]}" --json notify list > "$dir/outbox.json"
 	local alerts
 	alerts=$(jq '.opened' "$dir/detect.json")
-	read -r dwall drss < "$dir/detect.time"
+	read -r dwall drss < <(grep -E '^[0-9.]+ [0-9]+$' "$dir/detect.time")
 	read -r nwall nrss < <(grep -E '^[0-9.]+ [0-9]+$' "$dir/notify.time")
 	echo "$name: $alerts alerts, group_by [$group]"
 	echo "  detect: $dwall s, peak RSS $((drss / 1024)) MB; outbox after detect: $(jq -r 'length' "$dir/outbox-detect.json") notifications ($(jq '[.[].alert_ids | length] | add // 0' "$dir/outbox-detect.json") alert ids), detect's own elapsed_s $(jq '.elapsed_s * 100 | round / 100' "$dir/detect.json")"
 	echo "  notify: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s (stopped at ${WINDOW} s), peak RSS $((nrss / 1024)) MB"
+	[ -s "$dir/detect.err" ] && echo "  detect failed: $(head -c 300 "$dir/detect.err" | head -1)"
+	[ -s "$dir/notify.err" ] && echo "  notify: $(head -c 300 "$dir/notify.err" | head -1)"
 	jq -rs '
 		def span: if length > 1 then .[-1].t - .[0].t else 0 end;
 		def rate: span as $s | if $s > 0 then (length - 1) / $s else 0 end;
