@@ -14,6 +14,9 @@ import (
 type alertMove struct {
 	Changed bool        `json:"changed"` // false: the alert was in that state already
 	Alert   alert.Alert `json:"alert"`   // as it is now, with its history
+	// Notify is what routing and delivering the change did (absent when
+	// nothing changed).
+	Notify *notifyRun `json:"notify,omitempty"`
 }
 
 // alertMoveCmds are alerts ack, resolve and reopen.
@@ -42,7 +45,8 @@ ID is the alert's id or a prefix of it that only it has, as alerts show takes
 it. The change is kept in the alert's history (alerts show) with who
 (--author, default $USER, else "homesoc"), when, the comment, and "by
 operator". An alert in that state already is left as it is: the command
-says so and exits 0.`,
+says so and exits 0. A change is routed and delivered at once (as alerts
+notify --wait 0s does): PagerDuty's incident is acknowledged or resolved.`,
 		Example: fmt.Sprintf("  homesoc alerts %s 1021f5b0 --comment \"checked with the owner\"\n  homesoc --json alerts %s 1021f5b0 --author anna", verb, verb),
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -67,9 +71,11 @@ says so and exits 0.`,
 				res := alertMove{Changed: len(moved) > 0, Alert: a}
 				if res.Changed {
 					res.Alert = moved[0]
-					if err := e.notifyChanged(ctx, st); err != nil {
-						return fmt.Errorf("alert %s %s, but not routed to receivers: %w", a.ID[:8], done, err)
+					run, err := e.deliver(ctx, st, 0, false) // the receivers follow the operator at once
+					if err != nil {
+						return fmt.Errorf("alert %s %s, but not notified: %w", a.ID[:8], done, err)
 					}
+					res.Notify = &run
 				}
 				if e.json {
 					return e.printJSON(res)
@@ -79,6 +85,10 @@ says so and exits 0.`,
 					return nil
 				}
 				fmt.Fprintf(e.stdout, "alert %s %s by %s (was %s)\n", a.ID[:8], done, author, a.Status)
+				if d := res.Notify.Delivery; res.Notify.Enqueued > 0 {
+					fmt.Fprintf(e.stdout, "notified: %d %s delivered, %d to retry, %d dead (homesoc notify list)\n",
+						d.Delivered, plural(d.Delivered, "notification", "notifications"), d.Pending, d.Dead)
+				}
 				return nil
 			})
 		},

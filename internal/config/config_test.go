@@ -110,10 +110,10 @@ func TestExampleParses(t *testing.T) {
 		r3.RepeatInterval != DefaultRepeatInterval || !slices.Equal(r3.GroupBy, []string{"rule", "device"}) || r3.Receiver != "anna-mail" {
 		t.Errorf("inherited timers: route 2 %+v, route 3 %+v", r2, r3)
 	}
-	if got := r2.Matchers[0].String(); got != `rule=~"port-.*|inbound-.*"` {
+	if got := r2.Matchers[0].String(); got != `rule=~"exposure|port-.*|inbound-.*"` {
 		t.Errorf("matcher %s", got)
 	}
-	if !r2.Matchers[0].Matches("port-open") || r2.Matchers[0].Matches("xport-open") || !r2.Matchers[1].Matches("d1") || r2.Matchers[1].Matches("") {
+	if !r2.Matchers[0].Matches("port-open") || r2.Matchers[0].Matches("xport-open") || !r3.Matchers[1].Matches("d1") || r3.Matchers[1].Matches("") {
 		t.Error("matchers match wrongly")
 	}
 	if got := c.Receivers[1].PagerDutyConfigs[0].RoutingKey.Reveal(); got != "R0UT1NGKEY0123456789" {
@@ -122,7 +122,7 @@ func TestExampleParses(t *testing.T) {
 	if got := c.Receivers[2].WebhookConfigs[0].Headers["Authorization"].Reveal(); got != "Bearer bearer-token-value" {
 		t.Errorf("header %q", got)
 	}
-	if c.Route.Routes[0].Line() != 73 || c.Receivers[1].Line() != 94 {
+	if c.Route.Routes[0].Line() != 73 || c.Receivers[1].Line() != 98 {
 		t.Errorf("lines: route 1 at %d, receiver 2 at %d", c.Route.Routes[0].Line(), c.Receivers[1].Line())
 	}
 }
