@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 )
 
 // masked is what every output prints in place of a secret.
@@ -118,3 +119,24 @@ func jsonString(s string) ([]byte, error) {
 	}
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
+
+// String is the URL with the password of its user information (as
+// http://admin:PASSWORD@host/) printed as <secret>: an Alertmanager behind
+// basic auth takes it so.
+func (u URL) String() string {
+	p, err := url.Parse(string(u))
+	if err != nil || p.User == nil {
+		return string(u)
+	}
+	if _, ok := p.User.Password(); !ok {
+		return string(u)
+	}
+	p.User = url.UserPassword(p.User.Username(), "PASSWORD")
+	return strings.Replace(p.String(), ":PASSWORD@", ":"+masked+"@", 1)
+}
+
+// MarshalJSON writes the URL as String does.
+func (u URL) MarshalJSON() ([]byte, error) { return jsonString(u.String()) }
+
+// MarshalYAML writes the URL as String does.
+func (u URL) MarshalYAML() (any, error) { return u.String(), nil }

@@ -62,6 +62,9 @@ func HTTPError(what string, resp *http.Response, body []byte, now time.Time) err
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusRequestTimeout, resp.StatusCode >= 500:
 		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), now)
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		e.Permanent = true
+		e.Err = fmt.Errorf("%s: HTTP %d: the URL redirects elsewhere; configure the URL it redirects to", what, resp.StatusCode)
 	default:
 		e.Permanent = true
 	}
@@ -92,12 +95,16 @@ type Options struct {
 	Version string
 }
 
-// HTTPClient is o.Client, or the default one.
+// HTTPClient is o.Client, or the default one, which follows no redirect:
+// a redirect would forward the body and secret headers to another host, or
+// turn the POST into a GET that "succeeds" with nothing delivered, so a 3xx
+// is an answer (a permanent error: configure the final URL).
 func (o Options) HTTPClient() *http.Client {
 	if o.Client != nil {
 		return o.Client
 	}
-	return &http.Client{Timeout: 10 * time.Second}
+	return &http.Client{Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 // Clock is o.Now, or time.Now.

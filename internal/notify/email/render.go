@@ -14,8 +14,15 @@ import (
 	"github.com/homesoc/homesoc/internal/notify"
 )
 
-// maxSubject bounds the Subject header: RFC 5322 lines stop at 998 bytes.
+// maxSubject bounds the Subject header's text.
 const maxSubject = 400
+
+// subject is the Subject header's value: the title Q-encoded when it is not
+// plain ASCII, its encoded words (at most 75 bytes each) folded one per
+// line, so that no line passes RFC 5322's 998 bytes.
+func subject(title string) string {
+	return strings.ReplaceAll(mime.QEncoding.Encode("utf-8", notify.Cut(title, maxSubject)), "?= =?", "?=\r\n =?")
+}
 
 // Render is n as an RFC 5322 message with CRLF line ends: headers, then a
 // multipart/alternative body of a text/plain and a text/html part, both
@@ -42,7 +49,7 @@ func Render(n *notify.Notification, from *mail.Address, to []*mail.Address) ([]b
 	h := [][2]string{
 		{"From", from.String()},
 		{"To", strings.Join(tos, ", ")},
-		{"Subject", mime.QEncoding.Encode("utf-8", notify.Cut(v.Title, maxSubject))},
+		{"Subject", subject(v.Title)},
 		{"Date", n.Message.CreatedAt.UTC().Format(time.RFC1123Z)},
 		{"Message-ID", "<" + n.ID + "@" + domain(from.Address) + ">"},
 		{"X-Homesoc-Delivery", n.ID},
