@@ -75,7 +75,7 @@ func (e *env) deliver(ctx context.Context, st store.Store, wait time.Duration, f
 	snd := sender.New(st, n.set.ByName, sender.Options{Logger: e.log})
 	until := time.Now().Add(wait)
 	for {
-		plan, err := e.routeAlerts(ctx, st, store.Now(), flush)
+		plan, err := n.route(ctx, st, store.Now(), flush, e.cfg.Console.URL)
 		if err != nil {
 			return run, err
 		}
@@ -310,20 +310,21 @@ what each answered. It exits 1 when any failed.`,
 				return fmt.Errorf("no receiver %q in the config (homesoc config check lists them)", args[0])
 			}
 			now := store.Now()
-			m := notify.Message{ID: "test-" + now.Format("20060102T150405Z"), Receiver: args[0], Route: "test",
+			id := "test-" + now.Format("20060102T150405Z") // a new PagerDuty incident per test, which the receiver resolves at once
+			m := notify.Message{ID: id, Receiver: args[0], Route: "test",
 				GroupKey: "test/" + args[0], GroupLabels: map[string]string{"test": "true"}, Status: notify.StatusFiring,
 				ConsoleURL: string(e.cfg.Console.URL), CreatedAt: now, Test: true,
-				Alerts: []notify.Alert{{ID: "test", Rule: "test", Title: "homesoc test notification", Severity: "info",
+				Alerts: []notify.Alert{{ID: id, Rule: "test", Title: "homesoc test notification", Severity: "info",
 					State: alert.StatusOpen, Change: notify.ChangeNew, Labels: map[string]string{"rule": "test", "severity": "info"},
 					FirstSeen: now, LastSeen: now, Count: 1, Detail: map[string]string{"note": "sent by homesoc notify test " + args[0]}}}}
 			res := []testResult{}
 			failed := 0
 			for _, name := range names {
 				nt := notify.Notification{ID: notify.NotificationID(m.ID, name), Integration: name, Receiver: args[0],
-					GroupKey: m.GroupKey, AlertIDs: []string{"test"}, Message: m, State: notify.StatePending, CreatedAt: now}
+					GroupKey: m.GroupKey, AlertIDs: []string{id}, Message: m, State: notify.StatePending, CreatedAt: now}
 				r := testResult{Integration: name, OK: true}
 				if err := n.set.ByName[name].Send(cmd.Context(), &nt); err != nil {
-					r.OK, r.Error = false, err.Error()
+					r.OK, r.Error = false, sender.Scrub(err.Error())
 					failed++
 				}
 				res = append(res, r)

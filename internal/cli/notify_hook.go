@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/homesoc/homesoc/internal/alert"
@@ -24,11 +23,13 @@ func (e *env) defaultReceiver() config.Receiver {
 	return config.Receiver{Name: "jsonl", JSONLConfigs: []config.JSONLConfig{{Path: filepath.Join(e.dataDir, "notifications.jsonl")}}}
 }
 
-// notifier is what delivery needs from the config: the route tree and the
-// receivers' integrations.
+// notifier is what routing and delivery need from the config and the
+// rules: the route tree, the receivers' integrations and what each rule
+// says about itself. A command builds it once.
 type notifier struct {
-	tree *route.Tree
-	set  receivers.Set
+	tree  *route.Tree
+	set   receivers.Set
+	rules map[string]dispatch.RuleInfo
 }
 
 // notifier builds the route tree and the integrations of the config in
@@ -47,7 +48,13 @@ func (e *env) notifier() (*notifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config receivers: %w", err)
 	}
-	return &notifier{tree: tree, set: set}, nil
+	n := &notifier{tree: tree, set: set, rules: map[string]dispatch.RuleInfo{}}
+	rules, _ := loadRules(e.cfg.Rules.Dirs) // a broken rule file costs its rules' runbooks here; detect reports it
+	for _, r := range rules {
+		n.rules[r.ID] = dispatch.RuleInfo{Description: r.Description, Runbook: r.Runbook}
+	}
+	n.rules[exposure.TicketRule] = dispatch.RuleInfo{Description: exposure.TicketDescription, Runbook: exposure.TicketRunbook}
+	return n, nil
 }
 
 // notifyChanged hands the alerts to the router: every alert is routed as
@@ -56,24 +63,24 @@ func (e *env) notifier() (*notifier, error) {
 // that change alerts (detect, alerts ack|resolve|reopen, exposure run and
 // rescan) call it after their write.
 func (e *env) notifyChanged(ctx context.Context, st store.Store) error {
-	_, err := e.routeAlerts(ctx, st, store.Now(), false)
+	n, err := e.notifier()
+	if err != nil {
+		return err
+	}
+	_, err = n.route(ctx, st, store.Now(), false, e.cfg.Console.URL)
 	return err
 }
 
-// routeAlerts routes every alert at now (flush: new groups without waiting
+// route routes every alert at now (flush: new groups without waiting
 // group_wait, for the demo) and writes what is due: the outbox first, then
 // the notification log, so that a crash between them routes the same
 // messages again, whose ids the outbox has already.
-func (e *env) routeAlerts(ctx context.Context, st store.Store, now time.Time, flush bool) (dispatch.Plan, error) {
-	n, err := e.notifier()
+func (n *notifier) route(ctx context.Context, st store.Store, now time.Time, flush bool, console config.URL) (dispatch.Plan, error) {
+	in, err := n.dispatchInput(ctx, st, now)
 	if err != nil {
 		return dispatch.Plan{}, err
 	}
-	in, err := e.dispatchInput(ctx, st, n, now)
-	if err != nil {
-		return dispatch.Plan{}, err
-	}
-	in.Flush = flush
+	in.Flush, in.ConsoleURL = flush, string(console)
 	plan := dispatch.Dispatch(n.tree, in)
 	if _, err := st.Enqueue(ctx, plan.Notifications); err != nil {
 		return plan, fmt.Errorf("outbox: %w", err)
@@ -86,9 +93,9 @@ func (e *env) routeAlerts(ctx context.Context, st store.Store, now time.Time, fl
 
 // dispatchInput reads what routing needs: the open and acknowledged alerts
 // and the resolved ones the notification log still holds, the current
-// silences, the log, and what the rules say about themselves.
-func (e *env) dispatchInput(ctx context.Context, st store.Store, n *notifier, now time.Time) (dispatch.Input, error) {
-	in := dispatch.Input{Now: now, ConsoleURL: string(e.cfg.Console.URL), Integrations: n.set.ByReceiver, Rules: map[string]dispatch.RuleInfo{}}
+// silences and the log.
+func (n *notifier) dispatchInput(ctx context.Context, st store.Store, now time.Time) (dispatch.Input, error) {
+	in := dispatch.Input{Now: now, Integrations: n.set.ByReceiver, Rules: n.rules}
 	var err error
 	if in.Groups, err = st.NotifyGroups(ctx); err != nil {
 		return in, fmt.Errorf("notification log: %w", err)
@@ -96,32 +103,27 @@ func (e *env) dispatchInput(ctx context.Context, st store.Store, n *notifier, no
 	if in.Alerts, err = st.FindAlerts(ctx, store.AlertFilter{States: []string{alert.StatusOpen, alert.StatusAcknowledged}}); err != nil {
 		return in, err
 	}
-	logged := map[string]bool{}
+	var logged []string
+	seen := map[string]bool{}
 	for _, g := range in.Groups {
 		for id := range g.Alerts {
-			logged[id] = true
+			if !seen[id] {
+				seen[id] = true
+				logged = append(logged, id)
+			}
 		}
 	}
-	if len(logged) > 0 {
-		resolved, err := st.FindAlerts(ctx, store.AlertFilter{States: []string{alert.StatusResolved}})
+	for len(logged) > 0 { // the resolved alerts the log holds, a few hundred ids a query
+		k := min(len(logged), 500)
+		resolved, err := st.FindAlerts(ctx, store.AlertFilter{IDs: logged[:k], States: []string{alert.StatusResolved}})
 		if err != nil {
 			return in, err
 		}
-		in.Alerts = slices.AppendSeq(in.Alerts, func(yield func(alert.Alert) bool) {
-			for _, a := range resolved {
-				if logged[a.ID] && !yield(a) {
-					return
-				}
-			}
-		})
+		in.Alerts = append(in.Alerts, resolved...)
+		logged = logged[k:]
 	}
 	if in.Silences, err = st.Silences(ctx, store.SilencesCurrent); err != nil {
 		return in, err
 	}
-	rs, _ := loadRules(e.cfg.Rules.Dirs) // a broken rule file costs its rules' runbooks here; detect reports it
-	for _, r := range rs {
-		in.Rules[r.ID] = dispatch.RuleInfo{Description: r.Description, Runbook: r.Runbook}
-	}
-	in.Rules[exposure.TicketRule] = dispatch.RuleInfo{Description: exposure.TicketDescription, Runbook: exposure.TicketRunbook}
 	return in, nil
 }
