@@ -251,21 +251,7 @@ func (d *dispatcher) group(g *group, st notify.GroupState, have bool) {
 	if firing {
 		m.Status = notify.StatusFiring
 	}
-	ids := make([]string, len(msg))
-	for i := range msg {
-		ids[i] = msg[i].ID
-	}
-	deadline := d.in.Deadline
-	if deadline <= 0 {
-		deadline = DefaultDeadline
-	}
-	for _, integ := range d.in.Integrations[g.node.Receiver] {
-		d.plan.Notifications = append(d.plan.Notifications, notify.Notification{
-			ID: notify.NotificationID(m.ID, integ), Integration: integ, Receiver: m.Receiver, GroupKey: g.key,
-			AlertIDs: ids, Message: m, State: notify.StatePending, NextAttempt: now, Deadline: now.Add(deadline),
-			CreatedAt: m.CreatedAt, UpdatedAt: m.CreatedAt,
-		})
-	}
+	d.notifications(&m)
 	st.SentAt, st.MessageID, st.Alerts, st.Labels = now, m.ID, kept, g.labels
 	d.plan.Groups = append(d.plan.Groups, st)
 	if firing {
