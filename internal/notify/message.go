@@ -55,6 +55,14 @@ type Message struct {
 	CreatedAt  time.Time `json:"created_at"` // when the router made it (UTC, whole seconds)
 	// Test marks the message of "homesoc notify test RECEIVER".
 	Test bool `json:"test,omitempty"`
+	// Part and Parts number a message among those a due group was split
+	// into, 1-based: a group of more alerts than a message carries
+	// (dispatch.MaxAlertsPerMessage) is sent as Parts messages, each
+	// alert in exactly one, in the order Alerts says. Parts is 1 for a
+	// group sent whole; both are 0 (left out of the JSON) for a message
+	// the router did not make, such as a test.
+	Part  int `json:"part,omitempty"`
+	Parts int `json:"parts,omitempty"`
 }
 
 // Alert is one alert in a message: the alert as stored when the message was

@@ -117,8 +117,17 @@ func candidate(c identity.Candidate) string {
 // Title is the message's one-line title, after Alertmanager's default one:
 // "[FIRING] <the alert's title>" for one alert; for more, "[FIRING:3]
 // <group labels>: <the first alert's title> (+2 more)"; "[RESOLVED]" when
-// all are resolved; "[TEST]" for a test.
+// all are resolved; "[TEST]" for a test. A part of a group split into
+// several messages ends in " (part 2/3)".
 func (m *Message) Title() string {
+	if m.Parts > 1 {
+		return m.title() + fmt.Sprintf(" (part %d/%d)", m.Part, m.Parts)
+	}
+	return m.title()
+}
+
+// title is Title without the part.
+func (m *Message) title() string {
 	status := strings.ToUpper(m.Status)
 	if m.Test {
 		status = "TEST"

@@ -60,7 +60,8 @@ func (r *Receiver) GoString() string { return r.String() }
 // Send posts the message's alerts in one request. Alertmanager answers 200;
 // 400 (an alert it cannot take) is permanent, 5xx retried. Posting the same
 // alerts again only refreshes them: Alertmanager identifies an alert by its
-// labels, which homesoc_id makes unique.
+// labels (Labels), which homesoc_id makes unique and which stay the same
+// while the alert lasts.
 func (r *Receiver) Send(ctx context.Context, n *notify.Notification) error {
 	what := "alertmanager " + r.integration
 	body, err := json.Marshal(Alerts(&n.Message))
@@ -85,17 +86,7 @@ func Alerts(m *notify.Message) []PostableAlert {
 	out := make([]PostableAlert, 0, len(m.Alerts))
 	for i := range m.Alerts {
 		a := &m.Alerts[i]
-		labels := map[string]string{}
-		for k, v := range a.Labels {
-			// Alertmanager derives status from endsAt; an empty value is
-			// no label at all in Prometheus' model.
-			if k == "status" || v == "" {
-				continue
-			}
-			labels[LabelName(k)] = v
-		}
-		labels["alertname"] = a.Rule
-		labels["homesoc_id"] = a.ID
+		labels := Labels(a)
 		summary := a.Title
 		if m.Test {
 			summary = "[TEST] " + summary
@@ -112,6 +103,11 @@ func Alerts(m *notify.Message) []PostableAlert {
 		put("runbook", a.Runbook)
 		put("rescan", a.Rescan)
 		put("console_url", m.URL(a))
+		for _, k := range identityLabels {
+			if _, isLabel := labels[LabelName(k)]; !isLabel {
+				put(k, a.Labels[k])
+			}
+		}
 		out = append(out, PostableAlert{
 			Labels: labels, Annotations: ann,
 			StartsAt:     a.FirstSeen.UTC().Format(time.RFC3339),
@@ -120,6 +116,34 @@ func Alerts(m *notify.Message) []PostableAlert {
 		})
 	}
 	return out
+}
+
+// identityLabels are the labels enrichment gives an alert
+// (alert.Alert.Labels): they may change while the alert stays the same, so
+// they are annotations unless a group column of the rule.
+var identityLabels = []string{"host", "user", "device", "hostname"}
+
+// Labels are the labels an alert is posted with: alertname (the rule),
+// homesoc_id, rule, severity and the rule's group columns
+// (notify.Alert.Group), names made valid (LabelName). Alertmanager
+// identifies an alert by its labels, so they hold only what cannot change
+// while the alert lasts: an identity label that enrichment fills later
+// (host, user, device, hostname) is an annotation, or Alertmanager would
+// see a new alert and keep the old one firing until its endsAt. The
+// alert's status is not a label either: Alertmanager derives it from
+// endsAt. An empty value is no label at all in Prometheus' model.
+func Labels(a *notify.Alert) map[string]string {
+	labels := make(map[string]string, len(a.Group)+4)
+	for k, v := range a.Group {
+		if v != "" {
+			labels[LabelName(k)] = v
+		}
+	}
+	labels["rule"] = a.Rule
+	labels["severity"] = a.Severity
+	labels["alertname"] = a.Rule
+	labels["homesoc_id"] = a.ID
+	return labels
 }
 
 // endsAt is when a resolved alert resolved (its latest transition, else the

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -48,6 +49,26 @@ func TestConformance(t *testing.T) {
 				}
 				if _, ok := a.Labels["status"]; ok {
 					t.Errorf("alert %d: a status label", i)
+				}
+				// Only what cannot change while the alert lasts.
+				ma := &n.Message.Alerts[i]
+				want := map[string]bool{"alertname": true, "homesoc_id": true, "rule": true, "severity": true}
+				for k := range ma.Group {
+					want[k] = true
+				}
+				for k := range a.Labels {
+					if !want[k] {
+						t.Errorf("alert %d: label %s is not alertname, homesoc_id, rule, severity or a group column", i, k)
+					}
+					delete(want, k)
+				}
+				if len(want) > 0 {
+					t.Errorf("alert %d: labels %v lack %v", i, a.Labels, want)
+				}
+				for _, k := range []string{"host", "user", "device", "hostname"} {
+					if _, isGroup := ma.Group[k]; !isGroup && ma.Labels[k] != "" && a.Annotations[k] != ma.Labels[k] {
+						t.Errorf("alert %d: annotation %s %q, want %q", i, k, a.Annotations[k], ma.Labels[k])
+					}
 				}
 			}
 		},
@@ -134,5 +155,40 @@ func TestLabelName(t *testing.T) {
 		if got := LabelName(in); got != want || !labelName.MatchString(got) {
 			t.Errorf("LabelName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestLabelsStable: enrichment that attributes an alert later (host, user,
+// device, hostname filled in) leaves its labels, Alertmanager's identity of
+// it, as they were; the identity shows in the annotations.
+func TestLabelsStable(t *testing.T) {
+	a := notifytest.Contact()
+	before := a
+	before.Labels = map[string]string{"rule": "ioc-contact", "severity": "high", "status": "open", "host": "172.16.1.10"}
+	before.Identity = nil
+	m := notifytest.Notification("soc/alertmanager/0", before).Message
+	first := Alerts(&m)[0]
+	m = notifytest.Notification("soc/alertmanager/0", a).Message
+	later := Alerts(&m)[0]
+	want := map[string]string{"alertname": "ioc-contact", "homesoc_id": "9d8c7b6a-5f4e-5d3c-9b2a-1f0e9d8c7b6a",
+		"rule": "ioc-contact", "severity": "high", "host": "172.16.1.10"} // host is the rule's group column
+	if !reflect.DeepEqual(first.Labels, want) || !reflect.DeepEqual(later.Labels, want) {
+		t.Errorf("labels before %v, after enrichment %v; want both %v", first.Labels, later.Labels, want)
+	}
+	if first.Annotations["user"] != "" || later.Annotations["user"] != "kimura" {
+		t.Errorf("user annotation before %q, after %q; want none, then kimura", first.Annotations["user"], later.Annotations["user"])
+	}
+	// A group column keeps its label, named as Prometheus allows; an
+	// identity label outside the group is an annotation.
+	b := notifytest.Contact()
+	b.Group = map[string]string{"src.ip": "172.16.1.10", "empty": ""}
+	got := Labels(&b)
+	want = map[string]string{"alertname": "ioc-contact", "homesoc_id": b.ID, "rule": "ioc-contact", "severity": "high", "src_ip": "172.16.1.10"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Labels = %v, want %v", got, want)
+	}
+	m = notifytest.Notification("soc/alertmanager/0", b).Message
+	if ann := Alerts(&m)[0].Annotations; ann["host"] != "172.16.1.10" || ann["user"] != "kimura" {
+		t.Errorf("annotations %v, want host and user", ann)
 	}
 }

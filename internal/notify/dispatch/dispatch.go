@@ -31,10 +31,21 @@
 //     (PagerDuty's acknowledge) without waiting group_interval; and with
 //     Input.Flush a group's first message is due at once (the demo, whose
 //     alerts are all there: group_wait has nothing to gather).
-//   - A due group makes one notify.Message and one notify.Notification per
-//     integration of its receiver. Resolved alerts are in the message that
-//     tells they resolved, not in later ones; a resolved alert no message
-//     of the group showed firing is never sent.
+//   - A due group makes one notify.Message and, for each integration of
+//     its receiver, one notify.Notification per part of it: a message of
+//     more than MaxAlertsPerMessage alerts is split into parts of at most
+//     that many (Message.Part, Parts), in message order, every alert in
+//     exactly one, so no message grows with the group. Resolved alerts
+//     are in the message that tells they resolved, not in later ones; a
+//     resolved alert no message of the group showed firing is never sent.
+//   - A PagerDuty integration (kind "pagerduty") instead gets one
+//     notification per alert that needs an event, whose message is the
+//     group's with that alert alone and an id of its own: the alerts whose
+//     Change is not "unchanged" or, when the whole message is a repeat,
+//     each firing alert (a trigger keeps its incident). So the sender's
+//     rate limit takes a token per event, and a failure retries that
+//     alert's event alone, not every alert before it. Within each
+//     integration the notifications follow the message's alert order.
 package dispatch
 
 import (
@@ -251,21 +262,7 @@ func (d *dispatcher) group(g *group, st notify.GroupState, have bool) {
 	if firing {
 		m.Status = notify.StatusFiring
 	}
-	ids := make([]string, len(msg))
-	for i := range msg {
-		ids[i] = msg[i].ID
-	}
-	deadline := d.in.Deadline
-	if deadline <= 0 {
-		deadline = DefaultDeadline
-	}
-	for _, integ := range d.in.Integrations[g.node.Receiver] {
-		d.plan.Notifications = append(d.plan.Notifications, notify.Notification{
-			ID: notify.NotificationID(m.ID, integ), Integration: integ, Receiver: m.Receiver, GroupKey: g.key,
-			AlertIDs: ids, Message: m, State: notify.StatePending, NextAttempt: now, Deadline: now.Add(deadline),
-			CreatedAt: m.CreatedAt, UpdatedAt: m.CreatedAt,
-		})
-	}
+	d.notifications(&m)
 	st.SentAt, st.MessageID, st.Alerts, st.Labels = now, m.ID, kept, g.labels
 	d.plan.Groups = append(d.plan.Groups, st)
 	if firing {

@@ -54,7 +54,7 @@ func TestMessage(t *testing.T) {
 		ID: n.ID, Integration: "soc/jsonl/0", Receiver: "soc", GroupKey: key, AlertIDs: []string{"ioc", "low"},
 		Message: notify.Message{ID: n.Message.ID, Receiver: "soc", Route: "top route", GroupKey: key,
 			GroupLabels: map[string]string{"rule": "ioc-contact"}, Status: "firing", Alerts: []notify.Alert{iocMsg, lowMsg},
-			ConsoleURL: "http://127.0.0.1:8080/", CreatedAt: created},
+			ConsoleURL: "http://127.0.0.1:8080/", CreatedAt: created, Part: 1, Parts: 1},
 		State: "pending", NextAttempt: in.Now, Deadline: in.Now.Add(2 * time.Hour), CreatedAt: created, UpdatedAt: created,
 	}
 	if !reflect.DeepEqual(n, want) {

@@ -46,11 +46,17 @@ func New(c config.PagerDutyConfig, integration string, o notify.Options) (*Recei
 	return &Receiver{integration: integration, key: c.RoutingKey, url: c.URL, severity: c.Severity, o: o}, nil
 }
 
-// Send posts one event per alert of the message, in message order. It stops
-// at the first failure and the outbox retries the whole message: the events
-// already accepted are sent again, which PagerDuty deduplicates by
-// dedup_key (a trigger of an open incident adds to it, an acknowledge or
-// resolve of one in that state changes nothing), so a retry is harmless.
+// Send posts the events of the message's alerts, in message order. The
+// router (notify/dispatch) gives a PagerDuty integration one notification
+// per alert that needs an event, so a Send posts one alert's event (two
+// for an alert first told already acknowledged, or for a test): the
+// sender's rate limit takes a token per alert and a failure retries that
+// alert alone. A message of several alerts (one made by hand) still works:
+// Send stops at the first failure and the retry sends every event again,
+// which PagerDuty deduplicates by dedup_key (a trigger of an open incident
+// adds to it, an acknowledge or resolve of one in that state changes
+// nothing). A test message (Message.Test) is followed by a resolve of the
+// same dedup_key, so "homesoc notify test" leaves no incident open.
 func (r *Receiver) Send(ctx context.Context, n *notify.Notification) error {
 	what := "pagerduty " + r.integration
 	m := &n.Message
@@ -121,23 +127,29 @@ type Details struct {
 const maxDedupKey = 255
 
 // events are the events that bring PagerDuty's incident of a to a's
-// state: an acknowledge or resolve of an alert PagerDuty never heard of
-// (new in this message) is preceded by its trigger, so the incident exists
-// with its details.
+// state: an acknowledge of an alert PagerDuty never heard of (new in this
+// message) is preceded by its trigger, so the incident exists with its
+// details; a test's firing alert is resolved after its trigger.
 func (r *Receiver) events(m *notify.Message, a *notify.Alert) []Event {
 	key := notify.Cut(a.ID, maxDedupKey)
 	short := func(action string) Event {
 		return Event{RoutingKey: r.key.Reveal(), EventAction: action, DedupKey: key}
 	}
+	var evs []Event
 	switch {
 	case a.State == alert.StatusAcknowledged && a.Change == notify.ChangeNew:
-		return []Event{r.trigger(m, a), short("acknowledge")}
+		evs = []Event{r.trigger(m, a), short("acknowledge")}
 	case a.State == alert.StatusAcknowledged:
-		return []Event{short("acknowledge")}
+		evs = []Event{short("acknowledge")}
 	case a.State == alert.StatusResolved:
 		return []Event{short("resolve")}
+	default:
+		evs = []Event{r.trigger(m, a)}
 	}
-	return []Event{r.trigger(m, a)}
+	if m.Test { // the test's incident is resolved at once
+		evs = append(evs, short("resolve"))
+	}
+	return evs
 }
 
 // maxSummary is PagerDuty's limit on a summary.

@@ -76,7 +76,8 @@ func checkEvents(t *testing.T, name string, n *notify.Notification, reqs []notif
 		// Contact changed to acknowledged: PagerDuty already has its incident.
 		"acknowledged": {"acknowledge 9d8c7b6a-5f4e-5d3c-9b2a-1f0e9d8c7b6a"},
 		"resolved":     {"resolve 3f1c2a9e-7b4d-5e60-8a1f-0c2d3e4f5a6b"},
-		"test":         {"trigger 00000000-0000-5000-8000-000000000001"},
+		// A test leaves no incident open.
+		"test": {"trigger 00000000-0000-5000-8000-000000000001", "resolve 00000000-0000-5000-8000-000000000001"},
 	}[name]
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("%s: events %q, want %q", name, got, want)

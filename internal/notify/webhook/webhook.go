@@ -104,6 +104,10 @@ type Body struct {
 	ConsoleURL  string            `json:"console_url"` // "" without a console
 	CreatedAt   time.Time         `json:"created_at"`
 	Test        bool              `json:"test"`
+	// Part and Parts number this message among those its group was split
+	// into (notify.Message.Part): 1 and 1 for a group sent whole.
+	Part  int `json:"part"`
+	Parts int `json:"parts"`
 }
 
 // NewBody is n's body.
@@ -112,7 +116,7 @@ func NewBody(n *notify.Notification) Body {
 	b := Body{
 		Version: Version, ID: n.ID, Integration: n.Integration, Receiver: m.Receiver, GroupKey: m.GroupKey,
 		GroupLabels: m.GroupLabels, Status: m.Status, Title: m.Title(), Alerts: m.Alerts,
-		ConsoleURL: m.ConsoleURL, CreatedAt: m.CreatedAt.UTC(), Test: m.Test,
+		ConsoleURL: m.ConsoleURL, CreatedAt: m.CreatedAt.UTC(), Test: m.Test, Part: max(m.Part, 1), Parts: max(m.Parts, 1),
 	}
 	if b.GroupLabels == nil {
 		b.GroupLabels = map[string]string{}
