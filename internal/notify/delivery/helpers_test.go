@@ -18,9 +18,9 @@ import (
 	"github.com/homesoc/homesoc/internal/notify/notifytest"
 	"github.com/homesoc/homesoc/internal/notify/receivers"
 	"github.com/homesoc/homesoc/internal/notify/route"
+	"github.com/homesoc/homesoc/internal/notify/webhook"
 	"github.com/homesoc/homesoc/internal/store"
 	"github.com/homesoc/homesoc/internal/store/duckdb"
-	"github.com/homesoc/homesoc/internal/notify/webhook"
 )
 
 // openStore is a fresh in-memory DuckDB store.
