@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,8 +134,7 @@ func TestOutage(t *testing.T) {
 	// PagerDuty: every state change once, in order per dedup_key.
 	perKey := map[string][]string{}
 	for _, req := range accepted(pd) {
-		ev := pdEvent(t, req.Body)
-		key, action := ev[:len(ev)-len(lastWord(ev))-1], lastWord(ev)
+		key, action, _ := strings.Cut(pdEvent(t, req.Body), " ")
 		perKey[key] = append(perKey[key], action)
 	}
 	want := []string{"trigger", "acknowledge", "resolve"}
@@ -165,14 +165,4 @@ func TestOutage(t *testing.T) {
 	if fmt.Sprint(statuses) != "[0 0 500 500 429 429 200]" {
 		t.Errorf("webhook answers: %v, want the outage then OK", statuses)
 	}
-}
-
-// lastWord is s after its last space.
-func lastWord(s string) string {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == ' ' {
-			return s[i+1:]
-		}
-	}
-	return s
 }
