@@ -22,7 +22,6 @@ import (
 	"github.com/homesoc/homesoc/internal/notify/receivers"
 	"github.com/homesoc/homesoc/internal/notify/sender"
 	"github.com/homesoc/homesoc/internal/store"
-	"github.com/homesoc/homesoc/internal/store/duckdb"
 )
 
 // fake answers like PagerDuty's Events API v2 (/v2/enqueue: 202) and a
@@ -124,16 +123,6 @@ func notifications(as []notify.Alert, integrations ...string) []notify.Notificat
 		}
 	}
 	return ns
-}
-
-func openStore(t testing.TB) *duckdb.Store {
-	t.Helper()
-	st, err := duckdb.Open(context.Background(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
 }
 
 // TestDrainAtRateLimit10k: 10,000 groups of one alert each for a PagerDuty

@@ -72,32 +72,33 @@ func TestOutage(t *testing.T) {
 		}
 	}
 
-	// Round 1: three new alerts, two groups: two messages, each for both
-	// integrations. The servers refuse: one attempt each, nothing accepted.
-	if added := r.route(t, st); added != 4 {
-		t.Fatalf("round 1: %d notifications enqueued, want 4", added)
+	// Round 1: three new alerts, two groups: two messages for the webhook,
+	// one notification per alert for PagerDuty. The servers refuse: one
+	// attempt each, nothing accepted.
+	if added := r.route(t, st); added != 5 {
+		t.Fatalf("round 1: %d notifications enqueued, want 5", added)
 	}
 	rep, err := snd.Deliver(ctx, 0)
-	if err != nil || rep.Delivered != 0 || rep.Retried != 2 || rep.Pending != 4 {
-		t.Fatalf("round 1 (refused): %+v, %v; want 2 retried, 4 pending", rep, err)
+	if err != nil || rep.Delivered != 0 || rep.Retried != 2 || rep.Pending != 5 {
+		t.Fatalf("round 1 (refused): %+v, %v; want 2 retried, 5 pending", rep, err)
 	}
 
 	// Round 2: an operator acknowledges all three; the receivers are still
 	// down (refused, then 500s): the acknowledgements queue behind the
 	// triggers.
 	move(alert.StatusAcknowledged)
-	if added := r.route(t, st); added != 4 {
-		t.Fatalf("round 2: %d notifications enqueued, want 4", added)
+	if added := r.route(t, st); added != 5 {
+		t.Fatalf("round 2: %d notifications enqueued, want 5", added)
 	}
 	rep, err = snd.Deliver(ctx, 1500*time.Millisecond)
-	if err != nil || rep.Delivered != 0 || rep.Pending != 8 {
-		t.Fatalf("round 2 (down): %+v, %v; want nothing delivered, 8 pending", rep, err)
+	if err != nil || rep.Delivered != 0 || rep.Pending != 10 {
+		t.Fatalf("round 2 (down): %+v, %v; want nothing delivered, 10 pending", rep, err)
 	}
 
 	// Round 3: resolved; the receivers come back through 429s.
 	move(alert.StatusResolved)
-	if added := r.route(t, st); added != 4 {
-		t.Fatalf("round 3: %d notifications enqueued, want 4", added)
+	if added := r.route(t, st); added != 5 {
+		t.Fatalf("round 3: %d notifications enqueued, want 5", added)
 	}
 	rep, err = snd.Deliver(ctx, 30*time.Second)
 	if err != nil || rep.Pending != 0 || rep.Dead != 0 {
@@ -111,7 +112,7 @@ func TestOutage(t *testing.T) {
 		t.Errorf("a fourth delivery: %+v, %v; want nothing", rep, err)
 	}
 
-	// The outbox: 12 notifications, all delivered; the first of each
+	// The outbox: 15 notifications, all delivered; the first of each
 	// integration failed six times (2 refused, 2 x 500, 2 x 429).
 	ns := outbox(t, st)
 	var hookIDs []string
@@ -127,8 +128,8 @@ func TestOutage(t *testing.T) {
 			hookIDs = append(hookIDs, n.ID)
 		}
 	}
-	if len(ns) != 12 || first[pdIntegration] != 6 || first[hookIntegration] != 6 {
-		t.Errorf("outbox: %d notifications, first attempts %v; want 12 and 6 failed attempts of each first", len(ns), first)
+	if len(ns) != 15 || first[pdIntegration] != 6 || first[hookIntegration] != 6 {
+		t.Errorf("outbox: %d notifications, first attempts %v; want 15 and 6 failed attempts of each first", len(ns), first)
 	}
 
 	// PagerDuty: every state change once, in order per dedup_key.
