@@ -16,7 +16,7 @@ import (
 
 // notifyRun is what alerts notify prints with --json.
 type notifyRun struct {
-	Messages  int           `json:"messages"`  // messages routed (one per due group and receiver)
+	Messages  int           `json:"messages"`  // group messages routed (one per due group, receiver and part)
 	Enqueued  int           `json:"enqueued"`  // notifications written to the outbox (one per integration)
 	Silenced  int           `json:"silenced"`  // alerts a silence mutes now
 	Inhibited int           `json:"inhibited"` // alerts an inhibit rule mutes now
@@ -105,11 +105,13 @@ func (e *env) deliver(ctx context.Context, st store.Store, wait time.Duration, f
 	}
 }
 
-// countMessages counts the messages of notifications (one per integration).
+// countMessages counts the group messages notifications carry: one per
+// group and part, however many integrations (and PagerDuty's one
+// notification per alert) carry it.
 func countMessages(ns []notify.Notification) int {
 	seen := map[string]bool{}
 	for _, n := range ns {
-		seen[n.Message.ID] = true
+		seen[fmt.Sprintf("%s\x00%d", n.GroupKey, n.Message.Part)] = true
 	}
 	return len(seen)
 }

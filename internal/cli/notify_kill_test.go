@@ -23,8 +23,8 @@ func TestKillBeforeSend(t *testing.T) {
 	kill9(t, cmd)
 
 	ns := outboxOf(t, data, cfg)
-	if len(ns) != 6 {
-		t.Fatalf("outbox after the kill: %d notifications, want 6 (3 groups x 2 integrations): %+v", len(ns), ns)
+	if len(ns) != 7 {
+		t.Fatalf("outbox after the kill: %d notifications, want 7 (the webhook's 3 groups, PagerDuty's 4 alerts): %+v", len(ns), ns)
 	}
 	for _, n := range ns {
 		if n.State != "pending" {
