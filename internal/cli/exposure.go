@@ -342,6 +342,7 @@ Targets outside global unicast space stop the run before any packet unless
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			e.scanDefaults(cmd, &f) // the config's scan section, where no flag says otherwise
 			o, err := f.options("homesoc " + strings.Join(os.Args[1:], " "))
 			if err != nil {
 				return err

@@ -191,6 +191,7 @@ limits, not to the sum of timeouts. The scan is stored (see "scan list",
 			if err != nil {
 				return err
 			}
+			e.scanDefaults(cmd, &f) // the config's scan section, where no flag says otherwise
 			o, err := f.options("homesoc " + strings.Join(os.Args[1:], " "))
 			if err != nil {
 				return err
