@@ -179,10 +179,8 @@ func (s *Store) UpdateNotifications(ctx context.Context, ns []notify.Notificatio
 func updateNotification(ctx context.Context, db interface {
 	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
 }, n notify.Notification) error {
-	switch n.State {
-	case notify.StatePending, notify.StateDelivered, notify.StateDead:
-	default:
-		return fmt.Errorf("update notification %s: unknown state %q", n.ID, n.State)
+	if err := store.CheckNotificationUpdate(n); err != nil {
+		return err
 	}
 	res, err := db.ExecContext(ctx, `UPDATE notifications SET state = ?, attempts = ?, next_attempt = ?,
 		deadline = ?, last_error = ?, updated_at = ?, delivered_at = ? WHERE id = ?`,
