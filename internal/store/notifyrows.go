@@ -97,10 +97,8 @@ func PrepareEnqueue(n notify.Notification, now time.Time) (notify.Notification, 
 	if n.State == "" {
 		n.State = notify.StatePending
 	}
-	switch n.State {
-	case notify.StatePending, notify.StateDelivered, notify.StateDead:
-	default:
-		return n, fmt.Errorf("enqueue notification %s: unknown state %q", n.ID, n.State)
+	if err := checkState("enqueue", n); err != nil {
+		return n, err
 	}
 	for _, t := range []*time.Time{&n.CreatedAt, &n.UpdatedAt, &n.NextAttempt} {
 		if t.IsZero() {
@@ -198,6 +196,23 @@ func NotificationIDs(ns []notify.Notification) []string {
 	return out
 }
 
+// CheckNotificationUpdate refuses an update of a notification to a state
+// that is none of notify's states; every engine's UpdateNotifications
+// calls it before writing.
+func CheckNotificationUpdate(n notify.Notification) error {
+	return checkState("update", n)
+}
+
+// checkState is an error naming verb unless n.State is one of notify's
+// states.
+func checkState(verb string, n notify.Notification) error {
+	switch n.State {
+	case notify.StatePending, notify.StateDelivered, notify.StateDead:
+		return nil
+	}
+	return fmt.Errorf("%s notification %s: unknown state %q", verb, n.ID, n.State)
+}
+
 // UpdatedNotifications applies the delivery state of updates (State,
 // Attempts, NextAttempt, Deadline, LastError, UpdatedAt, DeliveredAt) to
 // the stored notifications of their ids, and returns them in the order of
@@ -213,10 +228,8 @@ func UpdatedNotifications(stored, updates []notify.Notification) ([]notify.Notif
 		if !ok {
 			return nil, fmt.Errorf("update notification %q: %w", u.ID, ErrNotFound)
 		}
-		switch u.State {
-		case notify.StatePending, notify.StateDelivered, notify.StateDead:
-		default:
-			return nil, fmt.Errorf("update notification %s: unknown state %q", u.ID, u.State)
+		if err := CheckNotificationUpdate(u); err != nil {
+			return nil, err
 		}
 		n.State, n.Attempts, n.NextAttempt, n.Deadline = u.State, u.Attempts, u.NextAttempt, u.Deadline
 		n.LastError, n.UpdatedAt, n.DeliveredAt = u.LastError, u.UpdatedAt, u.DeliveredAt

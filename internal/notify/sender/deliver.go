@@ -10,6 +10,7 @@ import (
 
 	"github.com/homesoc/homesoc/internal/notify"
 	"github.com/homesoc/homesoc/internal/store"
+	"golang.org/x/time/rate"
 )
 
 // Report says what Deliver did.
@@ -38,13 +39,19 @@ const recordTimeout = 10 * time.Second
 // integration in Seq order, and keeps going until nothing more is due
 // within wait from now: a retry due within it is waited for, one due later
 // ends its integration's turn (and holds back the notifications after it).
-// Each outcome is written as soon as it is known. When ctx is cancelled it
-// returns at once with ctx's error; an outcome already known is still
-// written.
+// It starts no send once max(wait, Options.MinDeliverTime) has passed since
+// the call, rate limits' waits included: a rate-limited backlog is left
+// pending (Report.Pending), due, for the next call; a send in flight then
+// is finished and recorded, never cut (a cut send may have arrived: it
+// would be sent again). Each outcome is written as soon as it is known.
+// When ctx is cancelled or its deadline passes it returns at once with
+// ctx's error; an outcome already known is still written.
 func (s *Sender) Deliver(ctx context.Context, wait time.Duration) (Report, error) {
 	s.delivering.Lock()
 	defer s.delivering.Unlock()
-	until := s.o.Now().Add(wait)
+	start := s.o.Now()
+	until := start.Add(wait)
+	stopBy := start.Add(max(wait, s.o.MinDeliverTime))
 	integrations, err := s.pendingIntegrations(ctx)
 	if err != nil {
 		return Report{}, err
@@ -67,7 +74,7 @@ func (s *Sender) Deliver(ctx context.Context, wait time.Duration) (Report, error
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			r, err := s.deliverIntegration(ctx, in, until)
+			r, err := s.deliverIntegration(ctx, in, until, stopBy)
 			mu.Lock()
 			defer mu.Unlock()
 			rep.Add(r)
@@ -140,8 +147,9 @@ func (s *Sender) eachPending(ctx context.Context, fn func(*notify.Notification))
 }
 
 // deliverIntegration delivers the pending notifications of integration in
-// Seq order until its head is not due by until.
-func (s *Sender) deliverIntegration(ctx context.Context, integration string, until time.Time) (Report, error) {
+// Seq order until its head is not due by until, or its next send could
+// not start by stopBy.
+func (s *Sender) deliverIntegration(ctx context.Context, integration string, until, stopBy time.Time) (Report, error) {
 	var rep Report
 	rcv, known := s.receivers[integration]
 	lim := s.limiter(integration)
@@ -171,11 +179,15 @@ func (s *Sender) deliverIntegration(ctx context.Context, integration string, unt
 					}
 					continue
 				} else {
-					if err := lim.Wait(ctx); err != nil {
+					ok, err := s.take(ctx, lim, stopBy)
+					if err != nil {
 						return rep, err
 					}
+					if !ok {
+						return rep, nil // out of time: the rest stays pending, due
+					}
 					sent := n
-					err := rcv.Send(ctx, &sent)
+					err = rcv.Send(ctx, &sent)
 					if err != nil && ctx.Err() != nil {
 						// Cut short by us, not refused by the receiver: it
 						// stays pending and due.
@@ -197,6 +209,30 @@ func (s *Sender) deliverIntegration(ctx context.Context, integration string, unt
 			}
 		}
 	}
+}
+
+// take waits for a token of lim and reports true, or reports false at
+// once when the token would come after stopBy (no send starts after it).
+// Cancelled, it returns ctx's error and gives the token back.
+func (s *Sender) take(ctx context.Context, lim *rate.Limiter, stopBy time.Time) (bool, error) {
+	now := s.o.Now()
+	if now.After(stopBy) {
+		return false, nil
+	}
+	r := lim.Reserve()
+	if !r.OK() {
+		return false, nil // no burst: a limiter New never makes
+	}
+	d := r.Delay()
+	if now.Add(d).After(stopBy) {
+		r.Cancel()
+		return false, nil
+	}
+	if err := sleep(ctx, d); err != nil {
+		r.Cancel()
+		return false, err
+	}
+	return true, nil
 }
 
 // record writes n's outcome, even when ctx was cancelled meanwhile: the
@@ -257,6 +293,9 @@ func Scrub(text string) string {
 
 // sleep waits d, or until ctx is cancelled.
 func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -102,7 +102,17 @@ type Options struct {
 	Workers int
 	// Logger logs every outcome; nil: none.
 	Logger *slog.Logger
+	// MinDeliverTime is the least time a Deliver call may go on starting
+	// sends, whatever its wait; 0: DefaultMinDeliverTime.
+	MinDeliverTime time.Duration
 }
+
+// DefaultMinDeliverTime is how long a Deliver call goes on starting sends
+// when its wait is shorter (an acknowledgement's Deliver(ctx, 0)): long
+// enough for a few messages at every receiver's rate limit (Slack's one a
+// second), short enough that a command does not hang on a backlog, which
+// the next call (or "homesoc alerts notify") goes on with.
+const DefaultMinDeliverTime = 10 * time.Second
 
 // Sender delivers the outbox. Its methods are safe for concurrent use
 // (Deliver calls run one at a time); its rate limits hold across Deliver
@@ -135,6 +145,9 @@ func New(st Store, receivers map[string]notify.Receiver, o Options) *Sender {
 	}
 	if o.PageSize <= 0 {
 		o.PageSize = 256
+	}
+	if o.MinDeliverTime <= 0 {
+		o.MinDeliverTime = DefaultMinDeliverTime
 	}
 	if o.Workers <= 0 {
 		o.Workers = 8

@@ -76,7 +76,11 @@ func notifyComments() []addedColumn {
 
 // Enqueue implements store.Store: each notification not stored yet gets
 // the first version, numbered (Seq) by the writer's clock in nanoseconds as
-// versions are, so Seq grows in the order notifications are enqueued.
+// versions are, so Seq grows in the order notifications are enqueued; the
+// first is above the highest Seq stored, so a notification enqueued by a
+// second process, or after this host's clock stepped back, still goes
+// after every earlier one. (Two processes enqueueing at the same instant
+// may interleave their numbers; one process delivers, see the sender.)
 func (s *Store) Enqueue(ctx context.Context, ns []notify.Notification) (int, error) {
 	if len(ns) == 0 {
 		return 0, nil
@@ -96,6 +100,10 @@ func (s *Store) Enqueue(ctx context.Context, ns []notify.Notification) (int, err
 			stored[n.ID] = true
 		}
 	}
+	var highest int64
+	if err := s.conn.QueryRow(ctx, `SELECT max(seq) FROM `+s.layout().stored("notifications")).Scan(&highest); err != nil {
+		return 0, fmt.Errorf("enqueue %d notifications: highest seq: %w", len(ns), err)
+	}
 	var rows [][]any
 	for _, n := range ns {
 		if stored[n.ID] {
@@ -105,7 +113,7 @@ func (s *Store) Enqueue(ctx context.Context, ns []notify.Notification) (int, err
 		if err != nil {
 			return 0, err
 		}
-		v := s.nextVersion(0)
+		v := s.nextVersion(uint64(max(highest, 0)))
 		n.Seq = int64(v)
 		row, err := store.NotificationRow(n)
 		if err != nil {
@@ -160,7 +168,9 @@ func (s *Store) UpdateNotifications(ctx context.Context, ns []notify.Notificatio
 			if err != nil {
 				return err
 			}
-			rows = append(rows, append(row, s.nextVersion(0)))
+			// Above the first version (the Seq) even when that was
+			// written by a process whose clock is ahead of ours.
+			rows = append(rows, append(row, s.nextVersion(uint64(max(n.Seq, 0)))))
 		}
 	}
 	if err := s.writeNotifications(ctx, rows); err != nil {

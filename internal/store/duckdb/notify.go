@@ -179,10 +179,8 @@ func (s *Store) UpdateNotifications(ctx context.Context, ns []notify.Notificatio
 func updateNotification(ctx context.Context, db interface {
 	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
 }, n notify.Notification) error {
-	switch n.State {
-	case notify.StatePending, notify.StateDelivered, notify.StateDead:
-	default:
-		return fmt.Errorf("update notification %s: unknown state %q", n.ID, n.State)
+	if err := store.CheckNotificationUpdate(n); err != nil {
+		return err
 	}
 	res, err := db.ExecContext(ctx, `UPDATE notifications SET state = ?, attempts = ?, next_attempt = ?,
 		deadline = ?, last_error = ?, updated_at = ?, delivered_at = ? WHERE id = ?`,
@@ -202,26 +200,53 @@ func (s *Store) NotifyGroups(ctx context.Context) ([]notify.GroupState, error) {
 	return store.ReadNotifyGroups(ctx, s.querier())
 }
 
-// SaveNotifyGroups implements store.Store: each group's row is replaced.
+// SaveNotifyGroups implements store.Store: the rows of the groups' keys
+// are replaced in one transaction, a chunk of keys a DELETE and a
+// multi-row INSERT (a statement per group costs DuckDB a few hundred
+// kilobytes each until the commit: an in-memory store ran out at the
+// 372nd group). When gs names a key twice the last one is kept.
 func (s *Store) SaveNotifyGroups(ctx context.Context, gs []notify.GroupState) error {
 	if len(gs) == 0 {
 		return nil
 	}
+	last := make(map[string]int, len(gs))
+	for i, g := range gs {
+		last[g.Key] = i
+	}
+	var rows []any
+	var keys []any
+	for i, g := range gs {
+		if last[g.Key] != i {
+			continue
+		}
+		row, err := store.NotifyGroupRow(g)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, row...)
+		keys = append(keys, g.Key)
+	}
+	width := len(strings.Split(store.NotifyGroupColumns, ", "))
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		for _, g := range gs {
-			row, err := store.NotifyGroupRow(g)
-			if err != nil {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for len(keys) > 0 {
+			k := min(len(keys), notificationRowsPerInsert)
+			if _, err := tx.ExecContext(ctx, `DELETE FROM notify_groups WHERE key IN (`+
+				strings.TrimSuffix(strings.Repeat("?, ", k), ", ")+`)`, keys[:k]...); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM notify_groups WHERE key = ?`, g.Key); err != nil {
-				return fmt.Errorf("save notify group %s: %w", g.Key, err)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO notify_groups (`+store.NotifyGroupColumns+`) VALUES `+
+				strings.TrimSuffix(strings.Repeat(tuple+", ", k), ", "), rows[:k*width]...); err != nil {
+				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO notify_groups (`+store.NotifyGroupColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`, row...); err != nil {
-				return fmt.Errorf("save notify group %s: %w", g.Key, err)
-			}
+			keys, rows = keys[k:], rows[k*width:]
 		}
 		return nil
 	})
+	if err != nil {
+		return fmt.Errorf("save %d notify groups: %w", len(gs), err)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ var notifyTests = []struct {
 	{"NotifyFilters", testNotifyFilters},
 	{"NotifyUpdate", testNotifyUpdate},
 	{"NotifyGroups", testNotifyGroups},
+	{"NotifyGroupsMany", testNotifyGroupsMany},
 }
 
 // outboxNote is sample notification i of message msg for integration,
@@ -226,5 +228,53 @@ func testNotifyGroups(t *testing.T, s store.Store) {
 	gj, _ := json.Marshal(got)
 	if string(wj) != string(gj) {
 		t.Errorf("groups\n%s\nwant\n%s", gj, wj)
+	}
+}
+
+// ManyGroups are n group states of one receiver, keys "g/00000" on, each
+// with one alert whose fingerprint is message, sent a minute after T0: a
+// burst of groups as a detect of many alerts grouped by source makes.
+func ManyGroups(n int, message string) []notify.GroupState {
+	out := make([]notify.GroupState, n)
+	for i := range out {
+		k := fmt.Sprintf("g/%05d", i)
+		out[i] = notify.GroupState{Key: k, Receiver: "soc", Labels: map[string]string{"source": k},
+			CreatedAt: T0, SentAt: T0.Add(time.Minute), MessageID: message + "-" + k,
+			Alerts: map[string]string{"alert-" + k: message}}
+	}
+	return out
+}
+
+// testNotifyGroupsMany: 2,000 groups saved at once (one detect's burst)
+// round trip, and saving them again with half of them changed replaces
+// each, none twice; a key given twice in one save keeps the last.
+func testNotifyGroupsMany(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	gs := ManyGroups(2000, "m1")
+	if err := s.SaveNotifyGroups(ctx, gs); err != nil {
+		t.Fatal(err)
+	}
+	again := ManyGroups(2000, "m2")[:1000]
+	twice := again[999]
+	twice.MessageID = "last"
+	again = append(again, twice)
+	if err := s.SaveNotifyGroups(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.NotifyGroups(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(again[:999:999], twice)
+	want = append(want, gs[1000:]...)
+	if len(got) != len(want) {
+		t.Fatalf("%d groups, want %d", len(got), len(want))
+	}
+	for i := range want {
+		wj, _ := json.Marshal(want[i])
+		gj, _ := json.Marshal(got[i])
+		if string(wj) != string(gj) {
+			t.Fatalf("group %d\n%s\nwant\n%s", i, gj, wj)
+		}
 	}
 }
