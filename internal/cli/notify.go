@@ -37,8 +37,10 @@ deliver the outbox: each integration's notifications in order, retried with
 back-off on failure, honouring Retry-After and the receiver's rate limit.
 
 It keeps going while something falls due within --wait: a group whose
-group_wait or group_interval ends, a retry whose back-off ends. What is still
-pending then stays in the outbox for the next run (homesoc notify list).
+group_wait or group_interval ends, a retry whose back-off ends; it starts no
+send after --wait (or 10s, whichever is longer: a backlog held back by a
+receiver's rate limit takes that long at least). What is still pending then
+stays in the outbox for the next run (homesoc notify list).
 Run it from cron after detect, or let detect hand it new alerts.
 
 Without a config file, every notification is appended as a JSON line to
@@ -82,7 +84,10 @@ func (e *env) deliver(ctx context.Context, st store.Store, wait time.Duration, f
 		run.Messages += countMessages(plan.Notifications)
 		run.Enqueued += len(plan.Notifications)
 		run.Silenced, run.Inhibited = plan.Silenced, plan.Inhibited
-		rep, err := snd.Deliver(ctx, 0)
+		// Deliver starts no send after the wait (at least the sender's
+		// minimum time): a backlog at a rate limit stays pending for the
+		// next run.
+		rep, err := snd.Deliver(ctx, max(0, time.Until(until)))
 		run.Delivery.Add(rep)
 		if err != nil {
 			return run, err
@@ -93,7 +98,7 @@ func (e *env) deliver(ctx context.Context, st store.Store, wait time.Duration, f
 			t := plan.NextDue
 			run.NextDue = &t
 		}
-		if next.IsZero() || next.After(until) {
+		if next.IsZero() || next.After(until) || !time.Now().Before(until) {
 			run.Delivery.Pending = rep.Pending
 			return run, nil
 		}
