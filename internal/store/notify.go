@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"time"
 
 	"github.com/homesoc/homesoc/internal/notify"
 )
@@ -33,11 +32,10 @@ type NotifyStore interface {
 // the selection (a list matches any of its values); the zero filter selects
 // every notification.
 type NotificationFilter struct {
-	IDs          []string  // whole ids
-	States       []string  // notify.StatePending, StateDelivered, StateDead
-	Integrations []string  // "soc-pager/pagerduty/0"
-	Receivers    []string  // receiver names
-	DueBy        time.Time // pending and NextAttempt at or before
-	AfterSeq     int64     // Seq above this (paging by Seq); 0: any
-	Limit        int       // at most this many, lowest Seq first; 0: all
+	IDs          []string // whole ids
+	States       []string // notify.StatePending, StateDelivered, StateDead
+	Integrations []string // "soc-pager/pagerduty/0"
+	Receivers    []string // receiver names
+	AfterSeq     int64    // Seq above this (paging by Seq); 0: any
+	Limit        int      // at most this many, lowest Seq first; 0: all
 }

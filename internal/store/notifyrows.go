@@ -140,10 +140,6 @@ func NotificationsQuery(f NotificationFilter) (string, []any) {
 	in("state", f.States)
 	in("integration", f.Integrations)
 	in("receiver", f.Receivers)
-	if !f.DueBy.IsZero() {
-		where = append(where, "state = ? AND next_attempt <= ?")
-		args = append(args, notify.StatePending, OutboxTime(f.DueBy))
-	}
 	if f.AfterSeq > 0 {
 		where = append(where, "seq > ?")
 		args = append(args, f.AfterSeq)

@@ -140,9 +140,6 @@ func inherit(node *Node, r *config.Route, parent *Node) {
 	}
 }
 
-// Top is the top route.
-func (t *Tree) Top() *Node { return t.top }
-
 // Nodes are every route, depth first, the top route first.
 func (t *Tree) Nodes() []*Node { return t.nodes }
 
