@@ -85,19 +85,6 @@ section.`,
 	return cmd
 }
 
-// addLimits adds the flags of a scan whose ports are given: the allowed
-// ranges and the limits.
-func (f *scanFlags) addLimits(cmd *cobra.Command) {
-	fl := cmd.Flags()
-	fl.StringArrayVar(&f.allow, "allow", nil, "allow targets in this range although not global unicast, e.g. 127.0.0.0/8 (repeatable; adds to the config's scan.allow)")
-	fl.IntVar(&f.concurrency, "concurrency", scan.DefaultConcurrency, "connection attempts in flight")
-	fl.IntVar(&f.hostConc, "host-concurrency", scan.DefaultHostConcurrency, "connection attempts in flight per target")
-	fl.Float64Var(&f.rate, "rate", scan.DefaultPPS, "connection attempts and datagrams started per second (0: no limit)")
-	fl.IntVar(&f.retries, "retries", scan.DefaultRetries, "extra attempts for a port that stays silent")
-	fl.DurationVar(&f.maxTimeout, "max-timeout", scan.DefaultMaxTimeout, "longest wait for a port to answer")
-	fl.BoolVar(&f.noServices, "no-services", false, "find open ports only, without service and version detection")
-}
-
 // scanDefaults sets from the config's scan section the limits no flag
 // gave, and adds its allowed ranges to --allow's.
 func (e *env) scanDefaults(cmd *cobra.Command, f *scanFlags) {

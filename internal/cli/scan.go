@@ -38,7 +38,14 @@ func (f *scanFlags) add(cmd *cobra.Command) {
 	fl.StringVarP(&f.ports, "ports", "p", "top100", "TCP ports: top100, top1000, all, or a list and ranges like 22,80,8000-8100 (sets combine: top100,8443)")
 	fl.BoolVar(&f.udp, "udp", false, "also probe UDP ports with protocol payloads (SSDP, mDNS, DNS, NTP, SNMP, NetBIOS, IKE, OpenVPN, ...)")
 	fl.StringVar(&f.udpPorts, "udp-ports", "", "UDP ports to probe (implies --udp; default: every port a payload exists for)")
-	fl.StringArrayVar(&f.allow, "allow", nil, "allow targets in this range although not global unicast, e.g. 127.0.0.0/8 (repeatable)")
+	f.addLimits(cmd)
+}
+
+// addLimits adds the flags of a scan whose ports are given: the allowed
+// ranges and the limits.
+func (f *scanFlags) addLimits(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.allow, "allow", nil, "allow targets in this range although not global unicast, e.g. 127.0.0.0/8 (repeatable; adds to the config's scan.allow)")
 	fl.IntVar(&f.concurrency, "concurrency", scan.DefaultConcurrency, "connection attempts in flight, all targets together")
 	fl.IntVar(&f.hostConc, "host-concurrency", scan.DefaultHostConcurrency, "connection attempts in flight per target")
 	fl.Float64Var(&f.rate, "rate", scan.DefaultPPS, "connection attempts and datagrams started per second (0: no limit)")

@@ -31,45 +31,33 @@ func Build(rs []config.Receiver, o notify.Options) (Set, error) {
 	s := Set{ByName: map[string]notify.Receiver{}, ByReceiver: map[string][]string{}}
 	for _, r := range rs {
 		s.ByReceiver[r.Name] = []string{}
-		add := func(kind string, i int, recv notify.Receiver, err error) error {
-			name := Name(r.Name, kind, i)
-			if err != nil {
-				return fmt.Errorf("receiver %s: %w", name, err)
-			}
-			s.ByName[name] = recv
-			s.ByReceiver[r.Name] = append(s.ByReceiver[r.Name], name)
-			return nil
-		}
-		var errs []error
-		for i, c := range r.JSONLConfigs {
-			v, err := jsonl.New(c, Name(r.Name, "jsonl", i), o)
-			errs = append(errs, add("jsonl", i, v, err))
-		}
-		for i, c := range r.PagerDutyConfigs {
-			v, err := pagerduty.New(c, Name(r.Name, "pagerduty", i), o)
-			errs = append(errs, add("pagerduty", i, v, err))
-		}
-		for i, c := range r.SlackConfigs {
-			v, err := slack.New(c, Name(r.Name, "slack", i), o)
-			errs = append(errs, add("slack", i, v, err))
-		}
-		for i, c := range r.WebhookConfigs {
-			v, err := webhook.New(c, Name(r.Name, "webhook", i), o)
-			errs = append(errs, add("webhook", i, v, err))
-		}
-		for i, c := range r.EmailConfigs {
-			v, err := email.New(c, Name(r.Name, "email", i), o)
-			errs = append(errs, add("email", i, v, err))
-		}
-		for i, c := range r.AlertmanagerConfigs {
-			v, err := alertmanager.New(c, Name(r.Name, "alertmanager", i), o)
-			errs = append(errs, add("alertmanager", i, v, err))
-		}
-		for _, err := range errs {
+		for _, err := range []error{
+			add(s, r.Name, "jsonl", r.JSONLConfigs, o, jsonl.New),
+			add(s, r.Name, "pagerduty", r.PagerDutyConfigs, o, pagerduty.New),
+			add(s, r.Name, "slack", r.SlackConfigs, o, slack.New),
+			add(s, r.Name, "webhook", r.WebhookConfigs, o, webhook.New),
+			add(s, r.Name, "email", r.EmailConfigs, o, email.New),
+			add(s, r.Name, "alertmanager", r.AlertmanagerConfigs, o, alertmanager.New),
+		} {
 			if err != nil {
 				return s, err
 			}
 		}
 	}
 	return s, nil
+}
+
+// add makes the integrations of one kind of a receiver's configs.
+func add[C any, R notify.Receiver](s Set, receiver, kind string, cs []C, o notify.Options,
+	mk func(C, string, notify.Options) (R, error)) error {
+	for i, c := range cs {
+		name := Name(receiver, kind, i)
+		recv, err := mk(c, name, o)
+		if err != nil {
+			return err // the constructors name the integration
+		}
+		s.ByName[name] = recv
+		s.ByReceiver[receiver] = append(s.ByReceiver[receiver], name)
+	}
+	return nil
 }
