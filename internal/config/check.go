@@ -122,9 +122,7 @@ func (p *parser) checkReceiver(r *Receiver) {
 // fill sets what a checked config leaves to defaults: the route timers a
 // route inherits, PagerDuty's URL, require_tls.
 func (c *Config) fill() {
-	if c.Route != nil {
-		c.Route.inherit(&Route{GroupWait: DefaultGroupWait, GroupInterval: DefaultGroupInterval, RepeatInterval: DefaultRepeatInterval})
-	}
+	FillRoute(c.Route)
 	for i := range c.Receivers {
 		r := &c.Receivers[i]
 		for j := range r.PagerDutyConfigs {
@@ -140,6 +138,16 @@ func (c *Config) fill() {
 		}
 	}
 	emptySlices(reflect.ValueOf(c))
+}
+
+// FillRoute gives every route of the tree under top what it leaves out:
+// the top route Alertmanager's timers, the others their parent's receiver,
+// group_by and timers (a timer given as 0s is kept). Filling a filled tree
+// changes nothing. A nil top is none.
+func FillRoute(top *Route) {
+	if top != nil {
+		top.inherit(&Route{GroupWait: DefaultGroupWait, GroupInterval: DefaultGroupInterval, RepeatInterval: DefaultRepeatInterval})
+	}
 }
 
 // inherit gives r what it leaves out from parent, then its children.

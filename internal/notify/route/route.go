@@ -81,14 +81,17 @@ func New(top *config.Route, receivers []config.Receiver) (*Tree, error) {
 		names[r.Name] = true
 	}
 	t := &Tree{}
-	parent := &Node{GroupWait: time.Duration(config.DefaultGroupWait),
-		GroupInterval: time.Duration(config.DefaultGroupInterval), RepeatInterval: time.Duration(config.DefaultRepeatInterval)}
+	config.FillRoute(top) // what a route leaves out, from its parent (a checked config's are filled already)
 	n := 0
-	var build func(r *config.Route, name string, parent *Node) (*Node, error)
-	build = func(r *config.Route, name string, parent *Node) (*Node, error) {
+	var build func(r *config.Route, name string) (*Node, error)
+	build = func(r *config.Route, name string) (*Node, error) {
 		node := &Node{Name: name, Line: r.Line(), Receiver: r.Receiver, Matchers: slices.Clone(r.Matchers), Continue: r.Continue,
 			GroupWait: time.Duration(r.GroupWait), GroupInterval: time.Duration(r.GroupInterval), RepeatInterval: time.Duration(r.RepeatInterval)}
-		inherit(node, r, parent)
+		if slices.Contains(r.GroupBy, "...") {
+			node.GroupAll = true
+		} else {
+			node.GroupBy = slices.Compact(slices.Sorted(slices.Values(r.GroupBy)))
+		}
 		if !names[node.Receiver] {
 			return nil, fmt.Errorf("undefined receiver %q used in %s", node.Receiver, name)
 		}
@@ -99,7 +102,7 @@ func New(top *config.Route, receivers []config.Receiver) (*Tree, error) {
 			if c == nil {
 				return nil, fmt.Errorf("%s (under %s) is empty", cname, name)
 			}
-			child, err := build(c, cname, node)
+			child, err := build(c, cname)
 			if err != nil {
 				return nil, err
 			}
@@ -107,37 +110,12 @@ func New(top *config.Route, receivers []config.Receiver) (*Tree, error) {
 		}
 		return node, nil
 	}
-	root, err := build(top, TopName, parent)
+	root, err := build(top, TopName)
 	if err != nil {
 		return nil, err
 	}
 	t.top = root
 	return t, nil
-}
-
-// inherit fills what node, built from r, leaves out from parent: a
-// group_by that is nil, timers that are 0 and not given as 0s.
-func inherit(node *Node, r *config.Route, parent *Node) {
-	groupBy := r.GroupBy
-	if node.Receiver == "" {
-		node.Receiver = parent.Receiver
-	}
-	if groupBy == nil {
-		node.GroupBy, node.GroupAll = parent.GroupBy, parent.GroupAll
-	} else if slices.Contains(groupBy, "...") {
-		node.GroupAll = true
-	} else {
-		node.GroupBy = slices.Compact(slices.Sorted(slices.Values(groupBy)))
-	}
-	if node.GroupWait == 0 && !r.Sets("group_wait") {
-		node.GroupWait = parent.GroupWait
-	}
-	if node.GroupInterval == 0 && !r.Sets("group_interval") {
-		node.GroupInterval = parent.GroupInterval
-	}
-	if node.RepeatInterval == 0 && !r.Sets("repeat_interval") {
-		node.RepeatInterval = parent.RepeatInterval
-	}
 }
 
 // Nodes are every route, depth first, the top route first.
