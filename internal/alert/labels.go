@@ -1,13 +1,18 @@
 package alert
 
-import "github.com/homesoc/homesoc/internal/identity"
+import (
+	"slices"
+	"strings"
 
-// Labels are the names silences (and, next, routes) match an alert on, as
-// Alertmanager matches its alerts' labels:
+	"github.com/homesoc/homesoc/internal/identity"
+)
+
+// Labels are the names silences, routes and inhibit rules match an alert
+// on, as Alertmanager matches its alerts' labels:
 //
 //   - rule: the rule's id;
 //   - severity: the rule's severity;
-//   - status: open or resolved;
+//   - status: open, acknowledged or resolved;
 //   - every group_by column by its name, with the alert's value (ioc-contact's
 //     host, an exposure rule's target, ...);
 //   - from the alert's Identity, where no group column of the same name
@@ -18,16 +23,22 @@ import "github.com/homesoc/homesoc/internal/identity"
 //     device's owner from the inventory), device (the EDR device id) and
 //     hostname (the device's name).
 //
-// Alerts do not carry their rule's tags yet, so there is no tags label. A
-// label an alert lacks matches as the empty string.
-func (a *Alert) Labels() map[string]string {
-	l := make(map[string]string, len(a.Group)+7)
+//   - tags: the rule's tags, given by the caller (alerts do not store
+//     them), sorted and joined by commas: "c2,intel"; match one with
+//     tags=~".*intel.*".
+//
+// A label an alert lacks matches as the empty string.
+func (a *Alert) Labels(tags ...string) map[string]string {
+	l := make(map[string]string, len(a.Group)+8)
 	for k, v := range a.Group {
 		l[k] = v
 	}
 	l["rule"] = a.RuleID
 	l["severity"] = a.Severity
 	l["status"] = a.Status
+	if len(tags) > 0 {
+		fill(l, "tags", strings.Join(slices.Compact(slices.Sorted(slices.Values(tags))), ","))
+	}
 	id := a.Identity
 	if id == nil {
 		return l

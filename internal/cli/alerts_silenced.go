@@ -12,12 +12,12 @@ import (
 )
 
 // silencedAt returns, by alert id, the ids of the silences that mute each
-// alert at a time (silence.Silenced over its labels); alerts no silence
-// mutes are absent.
-func silencedAt(as []alert.Alert, ss []silence.Silence, at time.Time) map[string][]string {
+// alert at a time (silence.Silenced over its labels, with its rule's tags);
+// alerts no silence mutes are absent.
+func silencedAt(as []alert.Alert, tags map[string][]string, ss []silence.Silence, at time.Time) map[string][]string {
 	out := map[string][]string{}
 	for i := range as {
-		if ids := silence.Silenced(as[i].Labels(), ss, at); len(ids) > 0 {
+		if ids := silence.Silenced(as[i].Labels(tags[as[i].RuleID]...), ss, at); len(ids) > 0 {
 			out[as[i].ID] = ids
 		}
 	}
@@ -40,7 +40,7 @@ func (e *env) printAlertsSilenced(ctx context.Context, st store.Store, as []aler
 	if err != nil {
 		return err
 	}
-	by := silencedAt(as, ss, store.Now())
+	by := silencedAt(as, e.ruleTags(), ss, store.Now())
 	if e.json {
 		out := make([]silencedAlert, len(as))
 		for i, a := range as {
@@ -77,7 +77,7 @@ func (e *env) printAlertSilenced(ctx context.Context, st store.Store, v alertVie
 	}
 	now := store.Now()
 	muting := []silence.Silence{}
-	labels := v.Labels()
+	labels := v.Labels(e.ruleTags()[v.RuleID]...)
 	for _, s := range ss {
 		if s.Active(now) && s.Matches(labels) {
 			muting = append(muting, s)

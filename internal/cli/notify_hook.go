@@ -13,8 +13,29 @@ import (
 	"github.com/homesoc/homesoc/internal/notify/dispatch"
 	"github.com/homesoc/homesoc/internal/notify/receivers"
 	"github.com/homesoc/homesoc/internal/notify/route"
+	"github.com/homesoc/homesoc/internal/rules"
 	"github.com/homesoc/homesoc/internal/store"
 )
+
+// configRules are the built-in rules and those of the config's rule
+// directories, for what they say of themselves (runbooks, tags); a broken
+// rule file costs its rules' here, detect reports it.
+func (e *env) configRules() []*rules.Rule {
+	rs, _ := loadRules(e.cfg.Rules.Dirs)
+	return rs
+}
+
+// ruleTags are the tags of each rule (configRules), for alerts' tags label.
+func (e *env) ruleTags() map[string][]string {
+	tags := map[string][]string{exposure.TicketRule: ticketTags()}
+	for _, r := range e.configRules() {
+		tags[r.ID] = r.Tags
+	}
+	return tags
+}
+
+// ticketTags are the tags of exposure tickets, which no rule file holds.
+func ticketTags() []string { return []string{"exposure", "ticket"} }
 
 // defaultReceiver is the receiver of a config with neither route nor
 // receivers: every notification as a JSON line in the data directory, so a
@@ -49,11 +70,10 @@ func (e *env) notifier() (*notifier, error) {
 		return nil, fmt.Errorf("config receivers: %w", err)
 	}
 	n := &notifier{tree: tree, set: set, rules: map[string]dispatch.RuleInfo{}}
-	rules, _ := loadRules(e.cfg.Rules.Dirs) // a broken rule file costs its rules' runbooks here; detect reports it
-	for _, r := range rules {
-		n.rules[r.ID] = dispatch.RuleInfo{Description: r.Description, Runbook: r.Runbook}
+	for _, r := range e.configRules() {
+		n.rules[r.ID] = dispatch.RuleInfo{Description: r.Description, Runbook: r.Runbook, Tags: r.Tags}
 	}
-	n.rules[exposure.TicketRule] = dispatch.RuleInfo{Description: exposure.TicketDescription, Runbook: exposure.TicketRunbook}
+	n.rules[exposure.TicketRule] = dispatch.RuleInfo{Description: exposure.TicketDescription, Runbook: exposure.TicketRunbook, Tags: ticketTags()}
 	return n, nil
 }
 

@@ -124,7 +124,7 @@ amtool silence query --expired); with --all, every silence ever added.`,
 				which = store.SilencesAll
 			}
 			return e.readStore(cmd.Context(), func(st store.Store) error {
-				vs, err := silenceViews(cmd.Context(), st, which)
+				vs, err := e.silenceViews(cmd.Context(), st, which)
 				if err != nil {
 					return err
 				}
@@ -139,7 +139,7 @@ amtool silence query --expired); with --all, every silence ever added.`,
 
 // silenceViews reads the silences which selects and counts the stored
 // alerts each matches.
-func silenceViews(ctx context.Context, st store.Store, which store.SilenceSelect) ([]silenceView, error) {
+func (e *env) silenceViews(ctx context.Context, st store.Store, which store.SilenceSelect) ([]silenceView, error) {
 	ss, err := st.Silences(ctx, which)
 	if err != nil {
 		return nil, err
@@ -150,7 +150,7 @@ func silenceViews(ctx context.Context, st store.Store, which store.SilenceSelect
 		if err != nil {
 			return nil, err
 		}
-		labels = alertLabels(as)
+		labels = alertLabels(as, e.ruleTags())
 	}
 	now := store.Now()
 	vs := make([]silenceView, len(ss))
@@ -165,11 +165,11 @@ func silenceViews(ctx context.Context, st store.Store, which store.SilenceSelect
 	return vs, nil
 }
 
-// alertLabels returns the labels of each alert.
-func alertLabels(as []alert.Alert) []map[string]string {
+// alertLabels returns the labels of each alert, with its rule's tags.
+func alertLabels(as []alert.Alert, tags map[string][]string) []map[string]string {
 	out := make([]map[string]string, len(as))
 	for i := range as {
-		out[i] = as[i].Labels()
+		out[i] = as[i].Labels(tags[as[i].RuleID]...)
 	}
 	return out
 }

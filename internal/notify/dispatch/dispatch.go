@@ -70,10 +70,12 @@ import (
 // sends its alerts again anyway.
 const DefaultDeadline = 24 * time.Hour
 
-// RuleInfo is what a message tells of an alert's rule.
+// RuleInfo is what a message tells of an alert's rule, and its tags (the
+// alert's tags label).
 type RuleInfo struct {
 	Description string
 	Runbook     string
+	Tags        []string
 }
 
 // Input is everything Dispatch decides on.
@@ -130,7 +132,7 @@ func Dispatch(t *route.Tree, in Input) Plan {
 	plan := Plan{Notifications: []notify.Notification{}, Groups: []notify.GroupState{}, SilencedBy: map[string][]string{}}
 	labels := make([]map[string]string, len(in.Alerts))
 	for i := range in.Alerts {
-		labels[i] = in.Alerts[i].Labels()
+		labels[i] = in.Alerts[i].Labels(in.Rules[in.Alerts[i].RuleID].Tags...)
 	}
 	rules := in.Inhibit
 	if rules == nil {
