@@ -11,10 +11,14 @@ import (
 // on, as Alertmanager matches its alerts' labels:
 //
 //   - rule: the rule's id;
+//
 //   - severity: the rule's severity;
+//
 //   - status: open, acknowledged or resolved;
+//
 //   - every group_by column by its name, with the alert's value (ioc-contact's
 //     host, an exposure rule's target, ...);
+//
 //   - from the alert's Identity, where no group column of the same name
 //     says otherwise (what the rule found wins over what enrichment added):
 //     host, the subject address attributed (so `host=192.168.10.41` means
