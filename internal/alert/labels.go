@@ -11,22 +11,17 @@ import (
 // on, as Alertmanager matches its alerts' labels:
 //
 //   - rule: the rule's id;
-//
 //   - severity: the rule's severity;
-//
 //   - status: open, acknowledged or resolved;
-//
 //   - every group_by column by its name, with the alert's value (ioc-contact's
 //     host, an exposure rule's target, ...);
-//
 //   - from the alert's Identity, where no group column of the same name
 //     says otherwise (what the rule found wins over what enrichment added):
 //     host, the subject address attributed (so `host=192.168.10.41` means
 //     one address whatever the rule calls it); and, when the identity is
 //     resolved (one candidate), user (the VPN or EDR user, else the
 //     device's owner from the inventory), device (the EDR device id) and
-//     hostname (the device's name).
-//
+//     hostname (the device's name);
 //   - tags: the rule's tags, given by the caller (alerts do not store
 //     them), sorted and joined by commas: "c2,intel"; match one with
 //     tags=~".*intel.*".
