@@ -3,8 +3,11 @@
 # source, built-in rule port-scan-burst) routed to a PagerDuty and a Slack
 # receiver served by bench/fakereceiver on 127.0.0.1, group_wait 0s:
 #
-#   rule-N     group_by [rule]: one group, so one Slack message and one
-#              PagerDuty notification carrying N events;
+#   none-N     no config: detect routes to the default route, which has
+#              no integration, so nothing is enqueued (routing's cost);
+#   rule-N     group_by [rule]: one group, so Slack gets one message in
+#              parts of at most 100 alerts and PagerDuty one notification
+#              (one event) per alert;
 #   rule-N-pd-limited   the same, the fake PagerDuty accepting only
 #              PD_RATE events a second (about what PagerDuty allows a
 #              routing key) and answering 429 + Retry-After beyond it;
@@ -15,10 +18,12 @@
 # writes the outbox), then `alerts notify` for at most WINDOW seconds
 # (stopped with SIGINT: draining N notifications at Slack's 1/s takes
 # hours), and from the fake receiver's log and the outbox: requests
-# accepted per receiver and their rate, events per dedup_key, messages per
-# group and integration, what is still pending.
+# accepted per receiver and their rate, events per dedup_key, Slack
+# requests per title (a group's message or part), messages per group and
+# integration, what is still pending.
 # usage: bench/notify.sh                   (N=10000 SMALL=1000 WINDOW=30 PD_RATE=2)
 #        CASES="source-10000" WINDOW=60 bench/notify.sh
+#        CASES="none-1000 none-10000 rule-1000 rule-10000" bench/notify.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -112,14 +117,35 @@ run_case() {
 		| (.[0].service) as $s
 		| map(select(.status < 300)) as $ok
 		| "  \($s): \(length) requests, \($ok | length) accepted, \(map(select(.status == 429)) | length) answered 429; first to last accepted \($ok | span | r2) s: \($ok | rate | r2)/s, after the first 10 \($ok[10:] | rate | r2)/s"
-		  + (if $s == "pagerduty" then "; events per dedup_key: max \($ok | group_by(.body.dedup_key) | map(length) | max // 0), distinct \($ok | map(.body.dedup_key) | unique | length)" else "" end)
+		  + (if $s == "pagerduty" then "; events per dedup_key: max \($ok | group_by(.body.dedup_key) | map(length) | max // 0), distinct \($ok | map(.body.dedup_key) | unique | length)"
+		     else "; requests per title: max \($ok | group_by(.body.text) | map(length) | max // 0), distinct \($ok | map(.body.text) | unique | length)" end)
 	' "$dir/requests.jsonl"
-	jq -r '"  outbox: \(length) notifications: \(group_by(.state) | map("\(.[0].state) \(length)") | join(", ")); most per group and integration: \(group_by([.group_key, .integration]) | map(length) | max // 0); attempts max \(map(.attempts) | max // 0)"' "$dir/outbox.json"
+	jq -r '"  outbox: \(length) notifications: \(group_by(.state) | map("\(.[0].state) \(length)") | join(", ")); groups \(map(.group_key) | unique | length); most messages per group and integration: \(group_by([.group_key, .integration]) | map(map(.message.id) | unique | length) | max // 0); parts max \(map(.message.parts // 1) | max // 0); attempts max \(map(.attempts) | max // 0)"' "$dir/outbox.json"
+}
+
+# run_none NAME ALERTS measures detect without a config: routing to the
+# default route, which has no integration.
+run_none() {
+	local name=$1 n=$2
+	local dir="$out/notify-$name" log
+	log=$(scan_log "$n")
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	local h=("$out/homesoc" --data "$dir/data")
+	"${h[@]}" --json ingest --format netfilter "$log" > "$dir/ingest.json"
+	/usr/bin/time -f '%e %M' -o "$dir/detect.time" "${h[@]}" --json detect > "$dir/detect.json" 2> "$dir/detect.err" || true
+	"${h[@]}" --json notify list > "$dir/outbox.json"
+	read -r dwall drss < <(grep -E '^[0-9.]+ [0-9]+$' "$dir/detect.time")
+	echo "$name: $(jq '.opened' "$dir/detect.json") alerts, no config"
+	echo "  detect: $dwall s, peak RSS $((drss / 1024)) MB; outbox: $(jq -r 'length' "$dir/outbox.json") notifications"
+	[ -s "$dir/detect.err" ] && echo "  detect failed: $(head -c 300 "$dir/detect.err" | head -1)"
+	return 0
 }
 
 echo "$(machine); N=$N SMALL=$SMALL WINDOW=${WINDOW}s PD_RATE=$PD_RATE"
 for c in $CASES; do
 	case $c in
+	none-*) run_none "$c" "${c#none-}" ;;
 	rule-*-pd-limited) n=${c#rule-}; run_case "$c" "${n%-pd-limited}" rule -pagerduty-rate "$PD_RATE" -pagerduty-burst "$((2 * PD_RATE))" ;;
 	rule-*) run_case "$c" "${c#rule-}" rule ;;
 	source-*) run_case "$c" "${c#source-}" source ;;
