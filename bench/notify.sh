@@ -15,9 +15,9 @@
 #              receiver, per alert; M (SMALL) alerts then N, for memory.
 #
 # Each case: a fresh data directory, ingest, detect (wall and peak RSS; it
-# writes the outbox), then `alerts notify` for at most WINDOW seconds
-# (stopped with SIGINT: draining N notifications at Slack's 1/s takes
-# hours), and from the fake receiver's log and the outbox: requests
+# writes the outbox), then `alerts notify --wait WINDOW`, which starts no
+# send after WINDOW seconds (draining 10,000 PagerDuty events at 2/s takes
+# 83 min) and is stopped with SIGINT only 30 s after that, and from the fake receiver's log and the outbox: requests
 # accepted per receiver and their rate, events per dedup_key, Slack
 # requests per title (a group's message or part), messages per group and
 # integration, what is still pending.
@@ -93,7 +93,7 @@ run_case() {
 	"${h[@]}" --json notify list > "$dir/outbox-detect.json"
 	local t0 t1
 	t0=$(date +%s.%N)
-	timeout -s INT -k 10 "$WINDOW" /usr/bin/time -f '%e %M' -o "$dir/notify.time" \
+	timeout -s INT -k 10 "$((WINDOW + 30))" /usr/bin/time -f '%e %M' -o "$dir/notify.time" \
 		"${h[@]}" --json alerts notify --wait "${WINDOW}s" > "$dir/notify.json" 2> "$dir/notify.err" || true
 	t1=$(date +%s.%N)
 	kill "$rpid"
@@ -105,7 +105,7 @@ run_case() {
 	read -r nwall nrss < <(grep -E '^[0-9.]+ [0-9]+$' "$dir/notify.time")
 	echo "$name: $alerts alerts, group_by [$group]"
 	echo "  detect: $dwall s, peak RSS $((drss / 1024)) MB; outbox after detect: $(jq -r 'length' "$dir/outbox-detect.json") notifications ($(jq '[.[].alert_ids | length] | add // 0' "$dir/outbox-detect.json") alert ids), detect's own elapsed_s $(jq '.elapsed_s * 100 | round / 100' "$dir/detect.json")"
-	echo "  notify: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s (stopped at ${WINDOW} s), peak RSS $((nrss / 1024)) MB"
+	echo "  notify: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s (--wait ${WINDOW}s; SIGINT at $((WINDOW + 30)) s), peak RSS $((nrss / 1024)) MB; $(jq -c '.delivery' "$dir/notify.json" 2>/dev/null | head -c 200)"
 	[ -s "$dir/detect.err" ] && echo "  detect failed: $(head -c 300 "$dir/detect.err" | head -1)"
 	[ -s "$dir/notify.err" ] && echo "  notify: $(head -c 300 "$dir/notify.err" | head -1)"
 	jq -rs '
@@ -120,7 +120,7 @@ run_case() {
 		  + (if $s == "pagerduty" then "; events per dedup_key: max \($ok | group_by(.body.dedup_key) | map(length) | max // 0), distinct \($ok | map(.body.dedup_key) | unique | length)"
 		     else "; requests per title: max \($ok | group_by(.body.text) | map(length) | max // 0), distinct \($ok | map(.body.text) | unique | length)" end)
 	' "$dir/requests.jsonl"
-	jq -r '"  outbox: \(length) notifications: \(group_by(.state) | map("\(.[0].state) \(length)") | join(", ")); groups \(map(.group_key) | unique | length); most messages per group and integration: \(group_by([.group_key, .integration]) | map(map(.message.id) | unique | length) | max // 0); parts max \(map(.message.parts // 1) | max // 0); attempts max \(map(.attempts) | max // 0)"' "$dir/outbox.json"
+	jq -r '"  outbox: \(length) notifications: \(group_by(.state) | map("\(.[0].state) \(length)") | join(", ")); groups \(map(.group_key) | unique | length); most notifications per group, integration and part (PagerDuty: alert): \(group_by([.group_key, .integration, (if .integration | test("/pagerduty/") then .alert_ids else .message.part end)]) | map(length) | max // 0); parts max \(map(.message.parts // 1) | max // 0); attempts max \(map(.attempts) | max // 0)"' "$dir/outbox.json"
 }
 
 # run_none NAME ALERTS measures detect without a config: routing to the
