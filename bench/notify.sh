@@ -3,8 +3,11 @@
 # source, built-in rule port-scan-burst) routed to a PagerDuty and a Slack
 # receiver served by bench/fakereceiver on 127.0.0.1, group_wait 0s:
 #
-#   rule-N     group_by [rule]: one group, so one Slack message and one
-#              PagerDuty notification carrying N events;
+#   none-N     no config: detect routes to the default route, which has
+#              no integration, so nothing is enqueued (routing's cost);
+#   rule-N     group_by [rule]: one group, so Slack gets one message in
+#              parts of at most 100 alerts and PagerDuty one notification
+#              (one event) per alert;
 #   rule-N-pd-limited   the same, the fake PagerDuty accepting only
 #              PD_RATE events a second (about what PagerDuty allows a
 #              routing key) and answering 429 + Retry-After beyond it;
@@ -12,13 +15,15 @@
 #              receiver, per alert; M (SMALL) alerts then N, for memory.
 #
 # Each case: a fresh data directory, ingest, detect (wall and peak RSS; it
-# writes the outbox), then `alerts notify` for at most WINDOW seconds
-# (stopped with SIGINT: draining N notifications at Slack's 1/s takes
-# hours), and from the fake receiver's log and the outbox: requests
-# accepted per receiver and their rate, events per dedup_key, messages per
-# group and integration, what is still pending.
+# writes the outbox), then `alerts notify --wait WINDOW`, which starts no
+# send after WINDOW seconds (draining 10,000 PagerDuty events at 2/s takes
+# 83 min) and is stopped with SIGINT only 30 s after that, and from the fake receiver's log and the outbox: requests
+# accepted per receiver and their rate, events per dedup_key, Slack
+# requests per title and first source (a group's message or part),
+# notifications per group, integration and part, what is still pending.
 # usage: bench/notify.sh                   (N=10000 SMALL=1000 WINDOW=30 PD_RATE=2)
 #        CASES="source-10000" WINDOW=60 bench/notify.sh
+#        CASES="none-1000 none-10000 rule-1000 rule-10000" bench/notify.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -85,22 +90,22 @@ run_case() {
 	local h=("$out/homesoc" --data "$dir/data" --config "$dir/homesoc.yaml")
 	"${h[@]}" --json ingest --format netfilter "$log" > "$dir/ingest.json"
 	/usr/bin/time -f '%e %M' -o "$dir/detect.time" "${h[@]}" --json detect > "$dir/detect.json" 2> "$dir/detect.err" || true
-	"${h[@]}" --json notify list > "$dir/outbox-detect.json"
+	"${h[@]}" --json notify list > "$dir/outbox-detect.json" 2> "$dir/list-detect.err" || echo "  notify list after detect failed: $(head -1 "$dir/list-detect.err")"
 	local t0 t1
 	t0=$(date +%s.%N)
-	timeout -s INT -k 10 "$WINDOW" /usr/bin/time -f '%e %M' -o "$dir/notify.time" \
+	timeout -s INT -k 10 "$((WINDOW + 30))" /usr/bin/time -f '%e %M' -o "$dir/notify.time" \
 		"${h[@]}" --json alerts notify --wait "${WINDOW}s" > "$dir/notify.json" 2> "$dir/notify.err" || true
 	t1=$(date +%s.%N)
 	kill "$rpid"
 	wait "$rpid" || true
-	"${h[@]}" --json notify list > "$dir/outbox.json"
+	"${h[@]}" --json notify list > "$dir/outbox.json" 2> "$dir/list.err" || echo "  notify list after notify failed: $(head -1 "$dir/list.err")"
 	local alerts
 	alerts=$(jq '.opened' "$dir/detect.json")
 	read -r dwall drss < <(grep -E '^[0-9.]+ [0-9]+$' "$dir/detect.time")
 	read -r nwall nrss < <(grep -E '^[0-9.]+ [0-9]+$' "$dir/notify.time")
 	echo "$name: $alerts alerts, group_by [$group]"
-	echo "  detect: $dwall s, peak RSS $((drss / 1024)) MB; outbox after detect: $(jq -r 'length' "$dir/outbox-detect.json") notifications ($(jq '[.[].alert_ids | length] | add // 0' "$dir/outbox-detect.json") alert ids), detect's own elapsed_s $(jq '.elapsed_s * 100 | round / 100' "$dir/detect.json")"
-	echo "  notify: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s (stopped at ${WINDOW} s), peak RSS $((nrss / 1024)) MB"
+	echo "  detect: $dwall s, peak RSS $((drss / 1024)) MB; outbox after detect: $(jq -r 'length' "$dir/outbox-detect.json" 2>/dev/null) notifications ($(jq '[.[].alert_ids | length] | add // 0' "$dir/outbox-detect.json" 2>/dev/null) alert ids), detect's own elapsed_s $(jq '.elapsed_s * 100 | round / 100' "$dir/detect.json")"
+	echo "  notify: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s (--wait ${WINDOW}s; SIGINT at $((WINDOW + 30)) s), peak RSS $((nrss / 1024)) MB; $(jq -c '.delivery' "$dir/notify.json" 2>/dev/null | head -c 200)"
 	[ -s "$dir/detect.err" ] && echo "  detect failed: $(head -c 300 "$dir/detect.err" | head -1)"
 	[ -s "$dir/notify.err" ] && echo "  notify: $(head -c 300 "$dir/notify.err" | head -1)"
 	jq -rs '
@@ -108,18 +113,41 @@ run_case() {
 		def rate: span as $s | if $s > 0 then (length - 1) / $s else 0 end;
 		def r2: . * 100 | round / 100;
 		map(.t = (.time | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601) + (.time | capture("(?<f>\\.[0-9]+)Z$").f // "0" | tonumber))
+		| map(.key = "\(.body.text) \(.body | tostring | capture("`source`: (?<s>[0-9.]+)").s // "")")
 		| group_by(.service)[]
 		| (.[0].service) as $s
 		| map(select(.status < 300)) as $ok
 		| "  \($s): \(length) requests, \($ok | length) accepted, \(map(select(.status == 429)) | length) answered 429; first to last accepted \($ok | span | r2) s: \($ok | rate | r2)/s, after the first 10 \($ok[10:] | rate | r2)/s"
-		  + (if $s == "pagerduty" then "; events per dedup_key: max \($ok | group_by(.body.dedup_key) | map(length) | max // 0), distinct \($ok | map(.body.dedup_key) | unique | length)" else "" end)
+		  + (if $s == "pagerduty" then "; events per dedup_key: max \($ok | group_by(.body.dedup_key) | map(length) | max // 0), distinct \($ok | map(.body.dedup_key) | unique | length)"
+		     else "; requests per message (title and first source, that is per group and part): max \($ok | group_by(.key) | map(length) | max // 0), distinct \($ok | map(.key) | unique | length)" end)
 	' "$dir/requests.jsonl"
-	jq -r '"  outbox: \(length) notifications: \(group_by(.state) | map("\(.[0].state) \(length)") | join(", ")); most per group and integration: \(group_by([.group_key, .integration]) | map(length) | max // 0); attempts max \(map(.attempts) | max // 0)"' "$dir/outbox.json"
+	[ -s "$dir/outbox.json" ] && jq -r '"  outbox: \(length) notifications: \(group_by(.state) | map("\(.[0].state) \(length)") | join(", ")); groups \(map(.group_key) | unique | length); most notifications per group, integration and part (PagerDuty: alert): \(group_by([.group_key, .integration, (if .integration | test("/pagerduty/") then .alert_ids else .message.part end)]) | map(length) | max // 0); parts max \(map(.message.parts // 1) | max // 0); attempts max \(map(.attempts) | max // 0)"' "$dir/outbox.json"
+	return 0
+}
+
+# run_none NAME ALERTS measures detect without a config: routing to the
+# default route, which has no integration.
+run_none() {
+	local name=$1 n=$2
+	local dir="$out/notify-$name" log
+	log=$(scan_log "$n")
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	local h=("$out/homesoc" --data "$dir/data")
+	"${h[@]}" --json ingest --format netfilter "$log" > "$dir/ingest.json"
+	/usr/bin/time -f '%e %M' -o "$dir/detect.time" "${h[@]}" --json detect > "$dir/detect.json" 2> "$dir/detect.err" || true
+	"${h[@]}" --json notify list > "$dir/outbox.json"
+	read -r dwall drss < <(grep -E '^[0-9.]+ [0-9]+$' "$dir/detect.time")
+	echo "$name: $(jq '.opened' "$dir/detect.json") alerts, no config"
+	echo "  detect: $dwall s, peak RSS $((drss / 1024)) MB; outbox: $(jq -r 'length' "$dir/outbox.json") notifications"
+	[ -s "$dir/detect.err" ] && echo "  detect failed: $(head -c 300 "$dir/detect.err" | head -1)"
+	return 0
 }
 
 echo "$(machine); N=$N SMALL=$SMALL WINDOW=${WINDOW}s PD_RATE=$PD_RATE"
 for c in $CASES; do
 	case $c in
+	none-*) run_none "$c" "${c#none-}" ;;
 	rule-*-pd-limited) n=${c#rule-}; run_case "$c" "${n%-pd-limited}" rule -pagerduty-rate "$PD_RATE" -pagerduty-burst "$((2 * PD_RATE))" ;;
 	rule-*) run_case "$c" "${c#rule-}" rule ;;
 	source-*) run_case "$c" "${c#source-}" source ;;

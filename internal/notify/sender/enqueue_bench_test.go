@@ -70,3 +70,27 @@ func BenchmarkEnqueue10kOneGroup(b *testing.B) {
 	n := notifytest.Notification("soc-pager/pagerduty/0", contacts(10000)...)
 	benchEnqueue(b, []notify.Notification{*n})
 }
+
+// BenchmarkEnqueue10kOneGroupParts writes what dispatch makes now of
+// group_by [rule] over the same 10,000 alerts for a PagerDuty and a Slack
+// integration: 10,000 one-alert PagerDuty notifications and the message in
+// 100 Slack parts of 100 alerts.
+func BenchmarkEnqueue10kOneGroupParts(b *testing.B) {
+	const per = 100
+	as := contacts(10000)
+	ns := make([]notify.Notification, 0, len(as)+len(as)/per)
+	for i := range as {
+		n := notifytest.Notification("soc-pager/pagerduty/0", as[i])
+		n.Message.ID = fmt.Sprintf("a%05d", i)
+		n.ID = notify.NotificationID(n.Message.ID, n.Integration)
+		ns = append(ns, *n)
+	}
+	for p := range len(as) / per {
+		n := notifytest.Notification("soc-chat/slack/0", as[p*per:(p+1)*per]...)
+		n.Message.ID = fmt.Sprintf("p%03d", p)
+		n.Message.Part, n.Message.Parts = p+1, len(as)/per
+		n.ID = notify.NotificationID(n.Message.ID, n.Integration)
+		ns = append(ns, *n)
+	}
+	benchEnqueue(b, ns)
+}
