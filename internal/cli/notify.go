@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -74,8 +75,12 @@ func (e *env) deliver(ctx context.Context, st store.Store, wait time.Duration, f
 	if err != nil {
 		return run, err
 	}
-	snd := sender.New(st, n.set.ByName, sender.Options{Logger: e.log})
-	until := time.Now().Add(wait)
+	// Wait for groups and retries that fall due until start+wait; start no
+	// send after start+max(wait, the sender's minimum): a backlog at a rate
+	// limit stays pending for the next run.
+	start := time.Now()
+	until, sendUntil := start.Add(wait), start.Add(max(wait, sender.DefaultMinDeliverTime))
+	snd := sender.New(st, n.set.ByName, sender.Options{Logger: e.log, MinDeliverTime: time.Nanosecond})
 	for {
 		plan, err := n.route(ctx, st, store.Now(), flush, e.cfg.Console.URL)
 		if err != nil {
@@ -84,11 +89,9 @@ func (e *env) deliver(ctx context.Context, st store.Store, wait time.Duration, f
 		run.Messages += countMessages(plan.Notifications)
 		run.Enqueued += len(plan.Notifications)
 		run.Silenced, run.Inhibited = plan.Silenced, plan.Inhibited
-		// Deliver starts no send after the wait (at least the sender's
-		// minimum time): a backlog at a rate limit stays pending for the
-		// next run.
-		rep, err := snd.Deliver(ctx, max(0, time.Until(until)))
+		rep, err := snd.Deliver(ctx, max(time.Nanosecond, time.Until(sendUntil)))
 		run.Delivery.Add(rep)
+		run.Delivery.Pending, run.Delivery.NextAttempt = rep.Pending, rep.NextAttempt
 		if err != nil {
 			return run, err
 		}
@@ -98,8 +101,7 @@ func (e *env) deliver(ctx context.Context, st store.Store, wait time.Duration, f
 			t := plan.NextDue
 			run.NextDue = &t
 		}
-		if next.IsZero() || next.After(until) || !time.Now().Before(until) {
-			run.Delivery.Pending = rep.Pending
+		if next.IsZero() || next.After(until) || !time.Now().Before(sendUntil) {
 			return run, nil
 		}
 		select {
@@ -152,6 +154,9 @@ func notifyCmd(e *env) *cobra.Command {
 	return cmd
 }
 
+// notifyListPage is how many notifications notify list reads at a time.
+const notifyListPage = 256
+
 func notifyListCmd(e *env) *cobra.Command {
 	var failed bool
 	var states, recvs []string
@@ -170,22 +175,28 @@ deadline) and the pending ones that have failed at least once.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return e.readStore(cmd.Context(), func(st store.Store) error {
-				f := store.NotificationFilter{States: states, Receivers: recvs}
+				f := store.NotificationFilter{States: states, Receivers: recvs, Limit: notifyListPage}
 				if failed {
 					f.States = []string{notify.StatePending, notify.StateDead}
 				}
-				ns, err := st.Notifications(cmd.Context(), f)
-				if err != nil {
-					return err
-				}
 				out := []notify.Notification{}
-				for _, n := range ns {
-					if !failed || n.State == notify.StateDead || n.Attempts > 0 {
-						out = append(out, n)
+				for { // in pages by seq: an outbox of 10,000 large messages is not read at once
+					ns, err := st.Notifications(cmd.Context(), f)
+					if err != nil {
+						return err
 					}
-				}
-				if limit > 0 && len(out) > limit {
-					out = out[len(out)-limit:]
+					for _, n := range ns {
+						if !failed || n.State == notify.StateDead || n.Attempts > 0 {
+							out = append(out, n)
+						}
+					}
+					if limit > 0 && len(out) > limit {
+						out = slices.Delete(out, 0, len(out)-limit)
+					}
+					if len(ns) < f.Limit {
+						break
+					}
+					f.AfterSeq = ns[len(ns)-1].Seq
 				}
 				if e.json {
 					return e.printJSON(out)
