@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -155,9 +156,34 @@ func NotificationsQuery(f NotificationFilter) (string, []any) {
 	return q, args
 }
 
-// ReadNotifications implements NotifyStore.Notifications on an engine.
+// ReadNotifications implements NotifyStore.Notifications on an engine. A
+// page (f.Limit) is read in two steps: the seqs of the page, then its rows,
+// so that the engine does not sort every row's message to keep a few
+// (10,000 PagerDuty notifications' messages pass DuckDB's memory limit).
 func ReadNotifications(ctx context.Context, qr Querier, f NotificationFilter) ([]notify.Notification, error) {
+	if f.Limit > 0 {
+		q, args := NotificationsQuery(f)
+		q = strings.Replace(q, "SELECT "+NotificationColumns+" FROM", "SELECT seq FROM", 1)
+		var seqs []string
+		if err := qr.collect(ctx, "notifications", q, args, func(r Rows) error {
+			var seq int64
+			if err := r.Scan(&seq); err != nil {
+				return err
+			}
+			seqs = append(seqs, strconv.FormatInt(seq, 10))
+			return nil
+		}); err != nil || len(seqs) == 0 {
+			return []notify.Notification{}, err
+		}
+		return readNotifications(ctx, qr, "SELECT "+NotificationColumns+" FROM notifications WHERE seq IN ("+
+			strings.Join(seqs, ", ")+") ORDER BY seq", nil)
+	}
 	q, args := NotificationsQuery(f)
+	return readNotifications(ctx, qr, q, args)
+}
+
+// readNotifications reads the notifications of a query of NotificationColumns.
+func readNotifications(ctx context.Context, qr Querier, q string, args []any) ([]notify.Notification, error) {
 	out := []notify.Notification{}
 	err := qr.collect(ctx, "notifications", q, args, func(r Rows) error {
 		var n notify.Notification

@@ -51,38 +51,51 @@ func (s *Store) Enqueue(ctx context.Context, ns []notify.Notification) (int, err
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	added := 0
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		stored, err := storedIDs(ctx, tx, store.NotificationIDs(ns))
+	// A few hundred a transaction: 10,000 notifications of large messages
+	// in one would pass DuckDB's memory limit before the commit. A crash
+	// between two leaves the first ones stored, in order; routing the same
+	// state again stores the rest (their ids are the same).
+	for len(ns) > 0 {
+		chunk := ns[:min(len(ns), notificationRowsPerInsert)]
+		ns = ns[len(chunk):]
+		k := 0 // stored by this chunk's transaction, once it commits
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			k = 0
+			stored, err := storedIDs(ctx, tx, store.NotificationIDs(chunk))
+			if err != nil {
+				return err
+			}
+			var seq int64
+			if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM notifications`).Scan(&seq); err != nil {
+				return err
+			}
+			var rows []any
+			for _, n := range chunk {
+				if stored[n.ID] {
+					continue
+				}
+				n, err := store.PrepareEnqueue(n, now)
+				if err != nil {
+					return err
+				}
+				seq++
+				n.Seq = seq
+				row, err := store.NotificationRow(n)
+				if err != nil {
+					return err
+				}
+				rows = append(rows, row...)
+				stored[n.ID] = true
+				k++
+			}
+			return insertNotifications(ctx, tx, rows)
+		})
+		if err == nil {
+			added += k
+		}
 		if err != nil {
-			return err
+			return added, fmt.Errorf("enqueue notifications (%d stored, %d left): %w", added, len(ns)+len(chunk), err)
 		}
-		var seq int64
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM notifications`).Scan(&seq); err != nil {
-			return err
-		}
-		var rows []any
-		for _, n := range ns {
-			if stored[n.ID] {
-				continue
-			}
-			n, err := store.PrepareEnqueue(n, now)
-			if err != nil {
-				return err
-			}
-			seq++
-			n.Seq = seq
-			row, err := store.NotificationRow(n)
-			if err != nil {
-				return err
-			}
-			rows = append(rows, row...)
-			stored[n.ID] = true
-			added++
-		}
-		return insertNotifications(ctx, tx, rows)
-	})
-	if err != nil {
-		return 0, fmt.Errorf("enqueue %d notifications: %w", len(ns), err)
 	}
 	return added, nil
 }
