@@ -65,10 +65,16 @@ func allowAddCmd(e *env) *cobra.Command {
 				return fmt.Errorf("--port: %w", err)
 			}
 			if a.Author == "" {
+				a.Author = e.cfg.Exposure.Author // the config's default, else the login name
+			}
+			if a.Author == "" {
 				a.Author = whoami()
 			}
 			now := store.Now()
 			a.Created = now
+			if d := e.cfg.Exposure.Expires; expires == "" && d > 0 {
+				a.Expires = now.Add(time.Duration(d))
+			}
 			if expires != "" {
 				d, err := parseDays(expires)
 				if err != nil {
@@ -98,8 +104,8 @@ func allowAddCmd(e *env) *cobra.Command {
 	fl.StringVar(&userName, "user", "", "the user whose routers open the port")
 	fl.StringVar(&port, "port", "", "the port and protocol, e.g. 8443/tcp or 1194/udp (required)")
 	fl.StringVar(&reason, "reason", "", "why the port is open (required)")
-	fl.StringVar(&author, "author", "", "who decided (default: the login name)")
-	fl.StringVar(&expires, "expires", "", "how long the entry holds, e.g. 30d or 12h (default: until removed)")
+	fl.StringVar(&author, "author", "", "who decided (default: the config's exposure.author, else the login name)")
+	fl.StringVar(&expires, "expires", "", "how long the entry holds, e.g. 30d or 12h (default: the config's exposure.expires, else until removed)")
 	return cmd
 }
 
@@ -343,6 +349,9 @@ Targets outside global unicast space stop the run before any packet unless
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			e.scanDefaults(cmd, &f) // the config's scan section, where no flag says otherwise
+			if d := e.cfg.Exposure.Since; d > 0 && !cmd.Flags().Changed("since") {
+				since = time.Duration(d)
+			}
 			o, err := f.options("homesoc " + strings.Join(os.Args[1:], " "))
 			if err != nil {
 				return err
@@ -363,7 +372,7 @@ Targets outside global unicast space stop the run before any packet unless
 		},
 	}
 	f.add(cmd)
-	cmd.Flags().DurationVar(&since, "since", 24*time.Hour, "take suspects from alerts last seen within this long")
+	cmd.Flags().DurationVar(&since, "since", 24*time.Hour, "take suspects from alerts last seen within this long (default: the config's exposure.since, else 24h)")
 	return cmd
 }
 

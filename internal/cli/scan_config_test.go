@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestScanTakesConfigAllow: the config's scan.allow lets homesoc scan a
@@ -24,5 +26,28 @@ func TestScanTakesConfigAllow(t *testing.T) {
 	out, code = runMain(t, append([]string{"--config", cfg}, args...)...)
 	if code != 0 || !strings.Contains(out.stdout, "127.0.0.1") {
 		t.Fatalf("with scan.allow in the config: exit %d\n%s", code, out)
+	}
+}
+
+// TestAllowTakesConfigDefaults: exposure allow add takes its author and
+// expiry from the config's exposure section when no flag gives them.
+func TestAllowTakesConfigDefaults(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "homesoc.yaml")
+	if err := os.WriteFile(cfg, []byte("exposure:\n  author: it-desk\n  expires: 30d\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, code := runMain(t, "--store", "duckdb", "--data", filepath.Join(dir, "data"), "--config", cfg, "--json",
+		"exposure", "allow", "add", "--device", "d1", "--port", "443/tcp", "--reason", "test")
+	var a struct {
+		Author  string    `json:"author"`
+		Created time.Time `json:"created"`
+		Expires time.Time `json:"expires"`
+	}
+	if err := json.Unmarshal([]byte(out.stdout), &a); code != 0 || err != nil {
+		t.Fatalf("exit %d, %v\n%s", code, err, out)
+	}
+	if a.Author != "it-desk" || a.Expires.Sub(a.Created) != 30*24*time.Hour {
+		t.Errorf("author %q, expires %s after creation; want it-desk, 720h", a.Author, a.Expires.Sub(a.Created))
 	}
 }
