@@ -86,8 +86,8 @@ notify --wait 0s does): PagerDuty's incident is acknowledged or resolved.`,
 				}
 				fmt.Fprintf(e.stdout, "alert %s %s by %s (was %s)\n", a.ID[:8], done, author, a.Status)
 				if d := res.Notify.Delivery; res.Notify.Enqueued > 0 {
-					fmt.Fprintf(e.stdout, "notified: %d %s delivered, %d to retry, %d dead (homesoc notify list)\n",
-						d.Delivered, plural(d.Delivered, "notification", "notifications"), d.Pending, d.Dead)
+					fmt.Fprintf(e.stdout, "notified: %d %s delivered, %d dead; %d in the outbox still pending (homesoc alerts notify sends them)\n",
+						d.Delivered, plural(d.Delivered, "notification", "notifications"), d.Dead, d.Pending)
 				}
 				return nil
 			})

@@ -80,7 +80,7 @@ func (e *env) deliver(ctx context.Context, st store.Store, wait time.Duration, f
 	// limit stays pending for the next run.
 	start := time.Now()
 	until, sendUntil := start.Add(wait), start.Add(max(wait, sender.DefaultMinDeliverTime))
-	snd := sender.New(st, n.set.ByName, sender.Options{Logger: e.log, MinDeliverTime: time.Nanosecond})
+	snd := sender.New(st, n.set.ByName, sender.Options{Logger: e.log})
 	for {
 		plan, err := n.route(ctx, st, store.Now(), flush, e.cfg.Console.URL)
 		if err != nil {
@@ -89,11 +89,14 @@ func (e *env) deliver(ctx context.Context, st store.Store, wait time.Duration, f
 		run.Messages += countMessages(plan.Notifications)
 		run.Enqueued += len(plan.Notifications)
 		run.Silenced, run.Inhibited = plan.Silenced, plan.Inhibited
-		rep, err := snd.Deliver(ctx, max(time.Nanosecond, time.Until(sendUntil)))
+		rep, err := snd.DeliverUntil(ctx, until, sendUntil)
 		run.Delivery.Add(rep)
 		run.Delivery.Pending, run.Delivery.NextAttempt = rep.Pending, rep.NextAttempt
 		if err != nil {
 			return run, err
+		}
+		if rep.Pending > 0 && !rep.NextAttempt.After(time.Now()) {
+			return run, nil // left due: the sender ran out of time (a rate limit's backlog)
 		}
 		next := earliest(plan.NextDue, rep.NextAttempt)
 		run.NextDue = nil

@@ -48,10 +48,11 @@ func (p *parser) check(c *Config) {
 				p.add(r.line, "undefined receiver %q used in %s", r.Receiver, what)
 			}
 		}
-		for _, k := range []string{"group_interval", "repeat_interval"} {
-			if r.Sets(k) && (k == "group_interval" && r.GroupInterval <= 0 || k == "repeat_interval" && r.RepeatInterval <= 0) {
-				p.add(r.line, "%s in %s must be above 0 (0s would send the group at every run)", k, what)
-			}
+		if r.Sets("group_interval") && r.GroupInterval <= 0 {
+			p.add(r.line, "group_interval in %s must be above 0 (0s would send the group at every run)", what)
+		}
+		if r.Sets("repeat_interval") && r.RepeatInterval <= 0 {
+			p.add(r.line, "repeat_interval in %s must be above 0 (0s would send the group at every run)", what)
 		}
 		for _, g := range r.GroupBy {
 			if g == "..." && len(r.GroupBy) > 1 {

@@ -123,9 +123,10 @@ func outboxRead(t time.Time) time.Time {
 	return t.UTC()
 }
 
-// NotificationsQuery is the SELECT of notifications f selects, by Seq, and
-// its arguments.
-func NotificationsQuery(f NotificationFilter) (string, []any) {
+// notificationsQuery is the SELECT of cols of the notifications f selects,
+// by Seq, and its arguments; with seqs, only those of them whose seq is one
+// of seqs (f.Limit then does not apply).
+func notificationsQuery(f NotificationFilter, cols string, seqs []string) (string, []any) {
 	var where []string
 	var args []any
 	in := func(col string, vals []string) {
@@ -145,12 +146,15 @@ func NotificationsQuery(f NotificationFilter) (string, []any) {
 		where = append(where, "seq > ?")
 		args = append(args, f.AfterSeq)
 	}
-	q := "SELECT " + NotificationColumns + " FROM notifications"
+	if len(seqs) > 0 {
+		where = append(where, "seq IN ("+strings.Join(seqs, ", ")+")")
+	}
+	q := "SELECT " + cols + " FROM notifications"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY seq"
-	if f.Limit > 0 {
+	if f.Limit > 0 && len(seqs) == 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
 	return q, args
@@ -162,8 +166,7 @@ func NotificationsQuery(f NotificationFilter) (string, []any) {
 // (10,000 PagerDuty notifications' messages pass DuckDB's memory limit).
 func ReadNotifications(ctx context.Context, qr Querier, f NotificationFilter) ([]notify.Notification, error) {
 	if f.Limit > 0 {
-		q, args := NotificationsQuery(f)
-		q = strings.Replace(q, "SELECT "+NotificationColumns+" FROM", "SELECT seq FROM", 1)
+		q, args := notificationsQuery(f, "seq", nil)
 		var seqs []string
 		if err := qr.collect(ctx, "notifications", q, args, func(r Rows) error {
 			var seq int64
@@ -175,10 +178,10 @@ func ReadNotifications(ctx context.Context, qr Querier, f NotificationFilter) ([
 		}); err != nil || len(seqs) == 0 {
 			return []notify.Notification{}, err
 		}
-		return readNotifications(ctx, qr, "SELECT "+NotificationColumns+" FROM notifications WHERE seq IN ("+
-			strings.Join(seqs, ", ")+") ORDER BY seq", nil)
+		q, args = notificationsQuery(f, NotificationColumns, seqs) // the filter again: a row may have changed since
+		return readNotifications(ctx, qr, q, args)
 	}
-	q, args := NotificationsQuery(f)
+	q, args := notificationsQuery(f, NotificationColumns, nil)
 	return readNotifications(ctx, qr, q, args)
 }
 

@@ -264,7 +264,11 @@ func (d *dispatcher) group(g *group, st notify.GroupState, have bool) {
 	if firing {
 		m.Status = notify.StatusFiring
 	}
-	d.notifications(&m)
+	// The repeat interval passed since the last message: PagerDuty gets
+	// every firing alert again, not only the changed ones (a trigger that
+	// went dead while the group kept changing is sent again).
+	repeatDue := !st.SentAt.IsZero() && !now.Before(st.SentAt.Add(g.node.RepeatInterval))
+	d.notifications(&m, repeatDue)
 	st.SentAt, st.MessageID, st.Alerts, st.Labels = now, m.ID, kept, g.labels
 	d.plan.Groups = append(d.plan.Groups, st)
 	if firing {

@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/homesoc/homesoc/internal/event"
@@ -18,7 +19,7 @@ const MaxAlertsPerMessage = 100
 // either one per part of m (PagerDuty aside) or, for a PagerDuty
 // integration, one per alert that needs an event (pagerDutyAlerts). Within
 // an integration they follow m's alert order, which Seq keeps.
-func (d *dispatcher) notifications(m *notify.Message) {
+func (d *dispatcher) notifications(m *notify.Message, repeatDue bool) {
 	integs := d.in.Integrations[m.Receiver]
 	if len(integs) == 0 {
 		return
@@ -32,7 +33,7 @@ func (d *dispatcher) notifications(m *notify.Message) {
 		var ms []notify.Message
 		if notify.IntegrationKind(integ) == "pagerduty" {
 			if single == nil {
-				single = perAlert(m)
+				single = perAlert(m, repeatDue)
 			}
 			ms = single
 		} else {
@@ -76,25 +77,20 @@ func split(m *notify.Message, max int) []notify.Message {
 }
 
 // perAlert are the one-alert messages a PagerDuty integration gets of m:
-// PagerDuty's Events API takes one alert per event and a token of its rate
+// PagerDuty keeps one incident per alert (dedup_key) and counts its rate
 // limit per event, so each event is its own notification, retried on its
 // own. They are the alerts whose Change is not ChangeNone (an unchanged
 // alert of a message that tells of others needs no event: its incident is
-// as it was) or, when every alert is unchanged (a repeat), each firing
-// one: a trigger keeps its incident open. Each message's id is derived
-// from m's and the alert's.
-func perAlert(m *notify.Message) []notify.Message {
-	repeat := true
-	for i := range m.Alerts {
-		if m.Alerts[i].Change != notify.ChangeNone {
-			repeat = false
-			break
-		}
-	}
+// as it was) and, when the message is a repeat (every alert unchanged, or
+// repeatDue: the group's repeat interval passed), each firing one too: a
+// trigger keeps its incident open. Each message's id is derived from m's
+// and the alert's.
+func perAlert(m *notify.Message, repeatDue bool) []notify.Message {
+	repeat := repeatDue || !slices.ContainsFunc(m.Alerts, func(a notify.Alert) bool { return a.Change != notify.ChangeNone })
 	out := []notify.Message{}
 	for i := range m.Alerts {
 		a := &m.Alerts[i]
-		if repeat && !a.Firing() || !repeat && a.Change == notify.ChangeNone {
+		if a.Change == notify.ChangeNone && !(repeat && a.Firing()) {
 			continue
 		}
 		p := *m

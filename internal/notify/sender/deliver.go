@@ -47,11 +47,16 @@ const recordTimeout = 10 * time.Second
 // When ctx is cancelled or its deadline passes it returns at once with
 // ctx's error; an outcome already known is still written.
 func (s *Sender) Deliver(ctx context.Context, wait time.Duration) (Report, error) {
+	start := s.o.Now()
+	return s.DeliverUntil(ctx, start.Add(wait), start.Add(max(wait, s.o.MinDeliverTime)))
+}
+
+// DeliverUntil is Deliver with its bounds as times: it waits for retries
+// due by until, and starts no send after stopBy; a caller that delivers in
+// rounds (routing between them) keeps one pair for all of them.
+func (s *Sender) DeliverUntil(ctx context.Context, until, stopBy time.Time) (Report, error) {
 	s.delivering.Lock()
 	defer s.delivering.Unlock()
-	start := s.o.Now()
-	until := start.Add(wait)
-	stopBy := start.Add(max(wait, s.o.MinDeliverTime))
 	integrations, err := s.pendingIntegrations(ctx)
 	if err != nil {
 		return Report{}, err

@@ -45,8 +45,8 @@ func (s *Sender) Retry(ctx context.Context, ids []string) ([]notify.Notification
 		}
 		if later != nil {
 			return nil, fmt.Errorf("retry notification %s: notification %s to %s, about the same alert %s, was delivered after it "+
-				"(seq %d > %d); sent now the older state would replace the newer one: homesoc alerts notify sends the "+
-				"current state at the group's next message", id, later.ID, n.Integration, alert, later.Seq, n.Seq)
+				"(seq %d > %d); sent now the older state would replace the newer one: the group's next message "+
+				"(homesoc alerts notify, at its repeat interval) sends its firing alerts' current state", id, later.ID, n.Integration, alert, later.Seq, n.Seq)
 		}
 		if !n.Deadline.IsZero() {
 			n.Deadline = store.OutboxTime(now.Add(n.Deadline.Sub(n.CreatedAt)))

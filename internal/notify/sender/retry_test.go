@@ -39,7 +39,7 @@ func TestRetryRefusesOlderState(t *testing.T) {
 	_, err := s.Retry(ctx, []string{other.ID, trigger.ID})
 	want := "retry notification " + trigger.ID + ": notification " + resolve.ID + " to a/webhook/0, about the same alert alert-x, " +
 		"was delivered after it (seq 2 > 1); sent now the older state would replace the newer one: " +
-		"homesoc alerts notify sends the current state at the group's next message"
+		"the group's next message (homesoc alerts notify, at its repeat interval) sends its firing alerts' current state"
 	if err == nil || err.Error() != want {
 		t.Fatalf("retry of a trigger resolved since:\n%v\nwant\n%s", err, want)
 	}

@@ -151,6 +151,13 @@ func (s *Store) UpdateNotifications(ctx context.Context, ns []notify.Notificatio
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Above every version stored, whoever wrote it: an update from a
+	// process whose clock is behind another's (or stepped back) must not
+	// lose to the version it updates.
+	var highest uint64
+	if err := s.conn.QueryRow(ctx, `SELECT max(version) FROM `+s.layout().stored("notifications")).Scan(&highest); err != nil {
+		return fmt.Errorf("update notifications: highest version: %w", err)
+	}
 	var rows [][]any
 	for len(ns) > 0 {
 		chunk := ns[:min(len(ns), 1000)]
@@ -168,9 +175,7 @@ func (s *Store) UpdateNotifications(ctx context.Context, ns []notify.Notificatio
 			if err != nil {
 				return err
 			}
-			// Above the first version (the Seq) even when that was
-			// written by a process whose clock is ahead of ours.
-			rows = append(rows, append(row, s.nextVersion(uint64(max(n.Seq, 0)))))
+			rows = append(rows, append(row, s.nextVersion(max(highest, uint64(max(n.Seq, 0))))))
 		}
 	}
 	if err := s.writeNotifications(ctx, rows); err != nil {
