@@ -86,8 +86,10 @@ notify --wait 0s does): PagerDuty's incident is acknowledged or resolved.`,
 				}
 				fmt.Fprintf(e.stdout, "alert %s %s by %s (was %s)\n", a.ID[:8], done, author, a.Status)
 				if d := res.Notify.Delivery; res.Notify.Enqueued > 0 {
-					fmt.Fprintf(e.stdout, "notified: %d %s delivered, %d dead; %d in the outbox still pending (homesoc alerts notify sends them)\n",
-						d.Delivered, plural(d.Delivered, "notification", "notifications"), d.Dead, d.Pending)
+					fmt.Fprintf(e.stdout, "notified: %d %s delivered, %d dead\n", d.Delivered, plural(d.Delivered, "notification", "notifications"), d.Dead)
+					if d.Pending > 0 {
+						fmt.Fprintf(e.stdout, "%d in the outbox still pending: homesoc alerts notify sends them\n", d.Pending)
+					}
 				}
 				return nil
 			})
