@@ -61,21 +61,12 @@ const alertColumnList = `alert_id, rule_id, title, severity, group_json, first_s
 // 'YYYY-MM-DD hh:mm:ss' text, which both engines compare with a timestamp
 // column.
 func AlertsWhere(f AlertFilter, table string, extra ...string) (string, []any) {
-	var conds []string
-	var args []any
-	in := func(col string, vals []string) {
-		if len(vals) == 0 {
-			return
-		}
-		conds = append(conds, col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")+")")
-		for _, v := range vals {
-			args = append(args, v)
-		}
-	}
-	in("alert_id", f.IDs)
-	in("status", f.States)
-	in("rule_id", f.Rules)
-	in("severity", f.Severities)
+	var w conditions
+	w.in("alert_id", f.IDs)
+	w.in("status", f.States)
+	w.in("rule_id", f.Rules)
+	w.in("severity", f.Severities)
+	conds, args := w.where, w.args
 	if !f.Since.IsZero() {
 		conds = append(conds, "last_seen >= ?")
 		args = append(args, f.Since.UTC().Format(time.DateTime))
@@ -93,6 +84,23 @@ func AlertsWhere(f AlertFilter, table string, extra ...string) (string, []any) {
 		q += " WHERE " + strings.Join(conds, " AND ")
 	}
 	return q + " ORDER BY last_seen DESC, alert_id", args
+}
+
+// conditions collects the conditions of a WHERE clause and their arguments.
+type conditions struct {
+	where []string
+	args  []any
+}
+
+// in adds "col IN (?, ...)" for vals; nothing when there are none.
+func (c *conditions) in(col string, vals []string) {
+	if len(vals) == 0 {
+		return
+	}
+	c.where = append(c.where, col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")+")")
+	for _, v := range vals {
+		c.args = append(c.args, v)
+	}
 }
 
 // MoveEach moves each alert of as as alert.Alert.Move does with t, and

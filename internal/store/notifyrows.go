@@ -127,21 +127,12 @@ func outboxRead(t time.Time) time.Time {
 // by Seq, and its arguments; with seqs, only those of them whose seq is one
 // of seqs (f.Limit then does not apply).
 func notificationsQuery(f NotificationFilter, cols string, seqs []string) (string, []any) {
-	var where []string
-	var args []any
-	in := func(col string, vals []string) {
-		if len(vals) == 0 {
-			return
-		}
-		where = append(where, col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")+")")
-		for _, v := range vals {
-			args = append(args, v)
-		}
-	}
-	in("id", f.IDs)
-	in("state", f.States)
-	in("integration", f.Integrations)
-	in("receiver", f.Receivers)
+	var w conditions
+	w.in("id", f.IDs)
+	w.in("state", f.States)
+	w.in("integration", f.Integrations)
+	w.in("receiver", f.Receivers)
+	where, args := w.where, w.args
 	if f.AfterSeq > 0 {
 		where = append(where, "seq > ?")
 		args = append(args, f.AfterSeq)
