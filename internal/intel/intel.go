@@ -23,6 +23,14 @@ const (
 	// FormatCSV is a generic list: one indicator per line, or a CSV file
 	// with a header row.
 	FormatCSV = "csv"
+	// FormatSpamhaus is Spamhaus DROP or EDROP: `CIDR ; SBLnnn` lines.
+	FormatSpamhaus = "spamhaus"
+	// FormatURLhaus is abuse.ch URLhaus' CSV export.
+	FormatURLhaus = "urlhaus"
+	// FormatThreatFox is abuse.ch ThreatFox's CSV export.
+	FormatThreatFox = "threatfox"
+	// FormatSSLBL is abuse.ch SSL Blacklist's CSV exports.
+	FormatSSLBL = "sslbl"
 )
 
 // Loader reads one feed file in its format. It returns an error only when the
@@ -63,8 +71,13 @@ type LoadResult struct {
 	Indicators []event.Indicator
 	// Rejected are the malformed entries, each with its reason.
 	Rejected []Rejected
-	// Skipped counts comment, blank and header lines.
+	// Skipped counts comment, blank and header lines, and well-formed
+	// entries with nothing to store.
 	Skipped int
+	// SkipReasons counts the skipped entries by why they hold nothing to
+	// store (`sslbl: TLS certificate fingerprint ...`); comment, blank and
+	// header lines are not in it.
+	SkipReasons map[string]int
 	// Duplicates counts entries merged into an earlier indicator with the
 	// same ID (see mergeIndicator for how).
 	Duplicates int
@@ -97,7 +110,9 @@ func (e *BrokenError) Unwrap() error { return e.Err }
 func (r Rejected) Error() string { return fmt.Sprintf("line %d: %s", r.Line, r.Reason) }
 
 // Formats returns the names of the built-in feed formats, sorted.
-func Formats() []string { return []string{FormatCSV, FormatFeodo} }
+func Formats() []string {
+	return []string{FormatCSV, FormatFeodo, FormatSpamhaus, FormatSSLBL, FormatThreatFox, FormatURLhaus}
+}
 
 // LoaderFor returns the Loader of a feed format, or false when there is none
 // of that name. The set of formats is fixed at compile time, so a lookup
@@ -108,6 +123,14 @@ func LoaderFor(format string) (Loader, bool) {
 		return LoadFeodo, true
 	case FormatCSV:
 		return LoadCSV, true
+	case FormatSpamhaus:
+		return LoadSpamhaus, true
+	case FormatURLhaus:
+		return LoadURLhaus, true
+	case FormatThreatFox:
+		return LoadThreatFox, true
+	case FormatSSLBL:
+		return LoadSSLBL, true
 	}
 	return nil, false
 }
