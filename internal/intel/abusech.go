@@ -50,15 +50,17 @@ type abuseFeed struct {
 // before the data that names at least two columns taken as the column line
 // (`# id,dateadded,url,...`, `# "first_seen_utc","ioc_id",...`), or a column
 // line without '#'; then one CSV record per entry. A file without a column
-// line is read with f.columns. The column line is the last one seen, so an
-// export that changes its columns needs no change here as long as the
-// columns f.row reads keep their names.
+// line is read with f.columns. The columns are fixed at the first data
+// line. Columns are found by name, so an export that adds, drops or moves
+// columns needs no change here as long as the columns f.row reads keep
+// their names.
 func loadAbuseCSV(r io.Reader, opts LoadOptions, f abuseFeed) (LoadResult, error) {
 	c := newCollector()
 	lr := newLineReader(r)
 	var (
-		sp   fieldSplitter
-		cols []string
+		sp        fieldSplitter
+		cols      []string // the columns of the data, fixed by its first line
+		commented []string // the last column line given as a comment
 	)
 	for {
 		line, tooLong, err := lr.next()
@@ -75,20 +77,27 @@ func loadAbuseCSV(r io.Reader, opts LoadOptions, f abuseFeed) (LoadResult, error
 		blank, comment := lineKind(line)
 		if blank || comment {
 			c.skip()
-			if comment {
+			if comment && cols == nil {
 				if names := abuseColumnLine(strings.TrimPrefix(strings.TrimLeft(string(line), " \t"), "#"), &sp); len(names) >= 2 {
-					cols = names
+					commented = names
 				}
 			}
 			continue
 		}
 		if names := abuseColumnLine(string(line), &sp); len(names) >= 2 && containsAny(names, f.keys) {
-			c.skip() // the column line without its '#'
-			cols = names
+			// The column line without its '#'; one after the data (files
+			// joined) is skipped too, the data keeps its columns.
+			c.skip()
+			if cols == nil {
+				cols = names
+			}
 			continue
 		}
 		if cols == nil {
-			cols = f.columns
+			cols = commented
+			if cols == nil {
+				cols = f.columns
+			}
 		}
 		rec, err := sp.split(line)
 		if err != nil {

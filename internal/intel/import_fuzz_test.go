@@ -25,8 +25,12 @@ const maxImportInput = 4 << 10
 // goodLines are an entry every format loads, before and after the fuzzed
 // bytes, so a bad line can be seen to cost no good one.
 var goodLines = map[string][2]string{
-	intel.FormatCSV:   {"192.0.2.1", "192.0.2.2 # after the junk"},
-	intel.FormatFeodo: {`"2024-01-01 10:00:00","192.0.2.1","443","online","2024-01-14","QakBot"`, `"2024-01-02 10:00:00","192.0.2.2","443","online","2024-01-14","QakBot"`},
+	intel.FormatCSV:       {"192.0.2.1", "192.0.2.2 # after the junk"},
+	intel.FormatFeodo:     {`"2024-01-01 10:00:00","192.0.2.1","443","online","2024-01-14","QakBot"`, `"2024-01-02 10:00:00","192.0.2.2","443","online","2024-01-14","QakBot"`},
+	intel.FormatSpamhaus:  {"192.0.2.1 ; SBL000001", "192.0.2.2"},
+	intel.FormatSSLBL:     {"# Firstseen,DstIP,DstPort\n2024-01-01 10:00:00,192.0.2.1,443", "2024-01-02 10:00:00,192.0.2.2,443"},
+	intel.FormatThreatFox: {`"2024-01-01 10:00:00", "1", "192.0.2.1:443", "ip:port", "botnet_cc", "win.qakbot", "", "QakBot", "", "75", "False", "", "", "0", "t"`, `"2024-01-02 10:00:00", "2", "192.0.2.2:80", "ip:port", "botnet_cc", "", "", "", "", "", "", "", "", "", ""`},
+	intel.FormatURLhaus:   {`"1","2024-01-01 10:00:00","http://192.0.2.1/x","online","","malware_download","","",""`, `"2","2024-01-02 10:00:00","http://192.0.2.2/x","offline","","malware_download","","",""`},
 }
 
 // FuzzImport loads arbitrary bytes as each feed format into a fresh DuckDB
@@ -53,7 +57,7 @@ func FuzzImport(f *testing.F) {
 			checkImport(t, format, data, nil)
 			good := goodLines[format]
 			framed := []byte(good[0] + "\n" + string(data) + "\n" + good[1] + "\n")
-			checkImport(t, format, framed, []string{"192.0.2.1", "192.0.2.2"})
+			checkImport(t, format, framed, goodValues(format))
 		}
 	})
 }
@@ -64,7 +68,7 @@ func FuzzImport(f *testing.F) {
 func TestImportBadBytes(t *testing.T) {
 	for _, format := range intel.Formats() {
 		good := goodLines[format]
-		checkImport(t, format, []byte(good[0]+"\n\xff\xfe\n"+good[1]+"\n"), []string{"192.0.2.1", "192.0.2.2"})
+		checkImport(t, format, []byte(good[0]+"\n\xff\xfe\n"+good[1]+"\n"), goodValues(format))
 	}
 	tests := []struct {
 		format, input string

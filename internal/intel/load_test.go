@@ -182,7 +182,7 @@ func TestLoaderFor(t *testing.T) {
 		t.Error(`LoaderFor("stix") = true`)
 	}
 	_, err := Load("stix", strings.NewReader(""), LoadOptions{})
-	if want := `unknown feed format "stix" (have [csv feodo])`; errText(err) != want {
+	if want := `unknown feed format "stix" (have [csv feodo spamhaus sslbl threatfox urlhaus])`; errText(err) != want {
 		t.Errorf("Load(stix) error = %q, want %q", errText(err), want)
 	}
 }
