@@ -47,7 +47,7 @@ func sslblRow(r abuseRow, opts LoadOptions) (event.Indicator, string, error) {
 	case hasIP:
 	case hasSHA1:
 		if _, _, err := Canonical("sha1", r.get("sha1")); err != nil {
-			return event.Indicator{}, "", err
+			return event.Indicator{}, "", fmt.Errorf("bad sha1: %w", err)
 		}
 		return event.Indicator{}, sslblCertSkip, nil
 	case hasJA3:
