@@ -60,13 +60,20 @@ stored event that already touched one becomes a sighting, so a C2 address
 published today still raises an alert for yesterday's connection.
 
 Feed formats (--feed):
-  feodo  abuse.ch Feodo Tracker IP blocklist, JSON or CSV (detected)
-  csv    one indicator per line (IP, CIDR, domain, URL, hash; # and ;
-         comments, as Spamhaus DROP), or CSV with a header (also given as a
-         # comment, as URLhaus, SSLBL and ThreatFox write it) naming a
-         value/indicator/ioc_value/ip/domain/url/hash/sha1/sha256/md5 column`,
+  feodo      abuse.ch Feodo Tracker IP blocklist, JSON or CSV (detected)
+  urlhaus    abuse.ch URLhaus CSV: url indicators
+  threatfox  abuse.ch ThreatFox CSV: ip:port, domain, url and hash indicators
+  sslbl      abuse.ch SSLBL IP list (certificate SHA-1 and JA3 lists are
+             skipped, with the reason: no event carries them)
+  spamhaus   Spamhaus DROP/EDROP: "CIDR ; SBLnnn" as cidr indicators
+  csv        one indicator per line (IP, CIDR, domain, URL, hash; # and ;
+             comments, as Spamhaus DROP), or CSV with a header (also given
+             as a # comment, as URLhaus, SSLBL and ThreatFox write it) naming
+             a value/indicator/ioc_value/ip/domain/url/hash/sha1/sha256/md5
+             column`,
 		Example: `  homesoc intel load --feed feodo ipblocklist.json
   homesoc intel load --feed csv --name blocklist-de bad-ips.txt
+  homesoc intel load --feed spamhaus drop.txt
   homesoc --json intel load --feed feodo ipblocklist.csv`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
