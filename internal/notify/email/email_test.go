@@ -9,7 +9,6 @@ import (
 	"mime/multipart"
 	"net"
 	"net/mail"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,21 +48,10 @@ func newReceiver(t *testing.T, c config.EmailConfig) *Receiver {
 	return r
 }
 
+// golden compares got with testdata/name, as every receiver's goldens are.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with -update to accept):\ngot:\n%s", p, got)
-	}
+	notifytest.Golden(t, filepath.Join("testdata", name), got, *update)
 }
 
 // parts reads a mail: its headers, and its decoded parts by content type.
