@@ -109,8 +109,8 @@ func (p *filterlogParser) header(s []byte) (t time.Time, host, body []byte, err 
 		if t, r, err = p.clock.parse(r); err != nil {
 			return t, nil, nil, err
 		}
-	} else if len(r) > 0 && isDigit(r[0]) && bytes.IndexByte(r, ',') > 0 && bytes.IndexByte(r, ' ') < 0 {
-		return t, nil, r, nil // the CSV alone
+	} else if first, _ := nextToken(r); len(first) > 0 && isDigit(first[0]) && bytes.Count(first, []byte{','}) > flIPVer {
+		return t, nil, r, nil // the CSV alone: its common fields hold no space
 	}
 	host, prog, body, ok := splitTag(r)
 	switch {

@@ -153,3 +153,17 @@ func TestFilterlogSniff(t *testing.T) {
 		t.Errorf("Detect = %q, %v; want filterlog", fm.Name, err)
 	}
 }
+
+// TestFilterlogBodySpaces checks a bare record whose ICMP details hold
+// spaces, as filterlog writes a time exceeded message.
+func TestFilterlogBodySpaces(t *testing.T) {
+	line := []byte("12,,,,em0,match,block,in,4,0x0,,57,0,0,DF,1,icmp,56,203.0.113.50,198.51.100.2,timexceed,time exceeded in-transit56")
+	p := newFilterlogParser(filterlogOpts)
+	var got event.Network
+	if err := p.Parse(line, &got); err != nil {
+		t.Fatal(err)
+	}
+	checkEvent(t, fw(event.Network{ID: event.NewID(filterlogName, line), Time: utc(2024, 4, 20, 0, 0, 0),
+		Action: "drop", Direction: event.DirInbound, Protocol: "icmp", SrcIP: addr("203.0.113.50"),
+		DstIP: addr("198.51.100.2"), TTL: 57, ICMPType: 11, PacketLen: 56, RuleName: "12", InIface: "em0"}), got)
+}
