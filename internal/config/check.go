@@ -13,6 +13,9 @@ func (p *parser) check(c *Config) {
 	if c.Scan.Rate < 0 || c.Scan.Concurrency < 0 || c.Scan.HostConcurrency < 0 {
 		p.add(0, "scan: rate, concurrency and host_concurrency must not be negative")
 	}
+	p.checkServe(&c.Serve)
+	p.checkFeeds(c.Feeds)
+	p.checkRetention(&c.Retention)
 	names := map[string]int{}
 	for i := range c.Receivers {
 		r := &c.Receivers[i]

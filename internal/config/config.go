@@ -27,6 +27,9 @@ type Config struct {
 	Console   Console    `yaml:"console" json:"console"`
 	Route     *Route     `yaml:"route" json:"route"`
 	Receivers []Receiver `yaml:"receivers" json:"receivers"`
+	Serve     Serve      `yaml:"serve" json:"serve"`         // homesoc serve (serve.go)
+	Feeds     []Feed     `yaml:"feeds" json:"feeds"`         // intel feeds fetched on a schedule (feeds.go)
+	Retention Retention  `yaml:"retention" json:"retention"` // how long rows are kept (retention.go)
 
 	file string // the name errors and messages give the file
 }

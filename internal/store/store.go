@@ -123,11 +123,12 @@ type Store interface {
 	Counts(ctx context.Context) (map[string]int64, error)
 	Close() error
 
-	ScanStore     // scans, the intended-port allowlist, UPnP mappings (scans.go)
-	IntervalStore // VPN sessions as intervals, attribution's lookups (intervals.go)
-	AssetStore    // the asset inventory (assets.go)
-	SilenceStore  // silences of alerts' delivery (silences.go)
-	NotifyStore   // the notification outbox and log (notify.go)
+	ScanStore      // scans, the intended-port allowlist, UPnP mappings (scans.go)
+	IntervalStore  // VPN sessions as intervals, attribution's lookups (intervals.go)
+	AssetStore     // the asset inventory (assets.go)
+	SilenceStore   // silences of alerts' delivery (silences.go)
+	NotifyStore    // the notification outbox and log (notify.go)
+	RetentionStore // deleting rows past their retention (retention.go)
 }
 
 // IndicatorCounts says what WriteIndicators did.

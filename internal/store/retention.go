@@ -1,0 +1,4 @@
+package store
+
+// RetentionStore deletes rows older than their table's retention.
+type RetentionStore interface{}
