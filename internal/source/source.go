@@ -28,6 +28,10 @@ type Record struct {
 	// record): the sink stores it as it is and parses nothing; Line is then
 	// only its raw text.
 	Event *event.Network
+	// Reject, when not empty, says why the source could not decode the
+	// record (a flow datagram it cannot read): the sink keeps Line as a
+	// rejected record with this reason, under Format.
+	Reject string
 	// Received is when the source read the record; it places stamps that
 	// carry no year.
 	Received time.Time
