@@ -302,11 +302,11 @@ func (b *liveBatch) len() int { return len(b.events) + len(b.rejects) + b.extra.
 
 // sender is what the Ingester keeps about one Source.
 type sender struct {
-	kind    string
-	format  string // detected or named
-	p       lineParser
-	made    time.Time
-	line    int64
+	kind   string
+	format string // detected or named
+	p      lineParser
+	made   time.Time
+	line   int64
 }
 
 // parser is the state of Run's parsing goroutine.
