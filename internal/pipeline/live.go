@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -544,8 +545,14 @@ func (in *Ingester) writeLoop(ctx context.Context, full <-chan *liveBatch, free 
 		if failed == nil {
 			failed = in.writeRetrying(ctx, b)
 		}
-		for _, d := range b.dones {
-			d(failed)
+		if len(b.dones) > 0 {
+			// A source may take its time to confirm (a tailer saves its
+			// checkpoint): never on the writer's time.
+			go func(ds []func(error), err error) {
+				for _, d := range ds {
+					d(err)
+				}
+			}(slices.Clone(b.dones), failed)
 		}
 		in.count(b)
 		free <- b
