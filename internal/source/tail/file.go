@@ -242,7 +242,7 @@ func (t *Tailer) read(ctx context.Context, f *file) error {
 	f.idle = 0
 	b := t.newBatch()
 	var end int64 = -1 // where the last line of b ends
-	buf := make([]byte, min(readSize, size-f.readOff))
+	buf := make([]byte, min(int64(t.readSize), size-f.readOff))
 	for f.readOff < size {
 		n, err := f.f.ReadAt(buf[:min(int64(len(buf)), size-f.readOff)], f.readOff)
 		if n == 0 {
@@ -256,7 +256,7 @@ func (t *Tailer) read(ctx context.Context, f *file) error {
 		for len(data) > 0 {
 			i := bytes.IndexByte(data, '\n')
 			if i < 0 {
-				f.keepPartial(data)
+				f.keepPartial(data, t.maxLine, t.kept)
 				f.readOff += int64(len(data))
 				break
 			}
@@ -320,13 +320,13 @@ func (t *Tailer) checkTruncated(f *file, size int64) error {
 
 // keepPartial keeps data, the start of a line whose end is not read yet;
 // of a line longer than maxLine only the first keptOfLongLine bytes.
-func (f *file) keepPartial(data []byte) {
+func (f *file) keepPartial(data []byte, maxLine, keptOfLongLine int) {
 	if f.longLen > 0 {
 		f.longLen += int64(len(data))
 		return
 	}
 	total := int64(len(f.partial)) + int64(len(data))
-	if total <= maxLine+1 { // +1: a "\r" before the "\n" is no part of the line
+	if total <= int64(maxLine)+1 { // +1: a "\r" before the "\n" is no part of the line
 		f.partial = append(f.partial, data...)
 		return
 	}
@@ -360,8 +360,8 @@ func (t *Tailer) add(f *file, b *batch, seg []byte) {
 	}
 	if reject == "" {
 		line = bytes.TrimSuffix(line, []byte("\r"))
-		if len(line) > maxLine {
-			line, reject = line[:keptOfLongLine], longReason
+		if len(line) > t.maxLine {
+			line, reject = line[:t.kept], longReason
 		}
 	}
 	if reject != "" {

@@ -113,6 +113,10 @@ type Tailer struct {
 
 	lines, bytes, long, rotations, failed atomic.Int64
 
+	// The pipeline's long line rule and the read size; tests make them
+	// small.
+	maxLine, kept, readSize int
+
 	mu      sync.Mutex
 	files   map[fileID]*file // the open files, each with its checkpoint
 	loaded  map[fileID]checkpoint
@@ -163,6 +167,10 @@ func New(cfg Config, sink source.Sink) (*Tailer, error) {
 		dirty:  make(chan struct{}, 1),
 		files:  map[fileID]*file{},
 		loaded: map[fileID]checkpoint{},
+
+		maxLine:  maxLine,
+		kept:     keptOfLongLine,
+		readSize: readSize,
 	}
 	if cfg.Checkpoints != "" {
 		cs, err := loadCheckpoints(cfg.Checkpoints)
