@@ -124,6 +124,7 @@ type Tailer struct {
 	saved   int64 // the version last written
 	savedAt time.Time
 	saveErr string
+	savedCh chan struct{} // closed and replaced at every write
 }
 
 // New returns a Tailer of cfg's files into sink, starting from the
@@ -160,13 +161,14 @@ func New(cfg Config, sink source.Sink) (*Tailer, error) {
 		cfg.Now = time.Now
 	}
 	t := &Tailer{
-		cfg:    cfg,
-		sink:   sink,
-		log:    cfg.Logger,
-		slots:  make(chan struct{}, cfg.InFlight),
-		dirty:  make(chan struct{}, 1),
-		files:  map[fileID]*file{},
-		loaded: map[fileID]checkpoint{},
+		cfg:     cfg,
+		sink:    sink,
+		log:     cfg.Logger,
+		slots:   make(chan struct{}, cfg.InFlight),
+		dirty:   make(chan struct{}, 1),
+		savedCh: make(chan struct{}),
+		files:   map[fileID]*file{},
+		loaded:  map[fileID]checkpoint{},
 
 		maxLine:  maxLine,
 		kept:     keptOfLongLine,
@@ -299,6 +301,8 @@ func (t *Tailer) save() error {
 	err := saveCheckpoints(t.cfg.Checkpoints, cs)
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	close(t.savedCh)
+	t.savedCh = make(chan struct{})
 	if err != nil {
 		t.saveErr = err.Error()
 		return err
@@ -336,8 +340,9 @@ func (t *Tailer) submit(ctx context.Context, f *file, recs []source.Record, end 
 	release := func() { <-t.slots; t.inflight.Done() }
 	done := func(err error) {
 		once.Do(func() {
-			t.confirm(f, m, err)
+			v := t.confirm(f, m, err)
 			release()
+			t.waitSaved(v)
 		})
 	}
 	if err := t.sink.Submit(ctx, recs, done); err != nil {
@@ -350,12 +355,13 @@ func (t *Tailer) submit(ctx context.Context, f *file, recs []source.Record, end 
 
 // confirm settles batch m of f: stored (err nil), its checkpoint moves over
 // every confirmed batch at the front; not stored, f is read again from its
-// checkpoint.
-func (t *Tailer) confirm(f *file, m *mark, err error) {
+// checkpoint. It returns the checkpoints' version that holds the move, 0
+// if none.
+func (t *Tailer) confirm(f *file, m *mark, err error) int64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if m.gen != f.gen {
-		return // f was truncated or read again since m was handed on
+		return 0 // f was truncated or read again since m was handed on
 	}
 	if err != nil {
 		t.failed.Add(1)
@@ -363,7 +369,7 @@ func (t *Tailer) confirm(f *file, m *mark, err error) {
 		f.gen++
 		f.pending = nil
 		f.rewind = true
-		return
+		return 0
 	}
 	m.ok = true
 	n := 0
@@ -371,9 +377,39 @@ func (t *Tailer) confirm(f *file, m *mark, err error) {
 		f.committed = f.pending[n].end
 		n++
 	}
-	if n > 0 {
-		f.pending = f.pending[n:]
-		t.moved()
+	if n == 0 {
+		return 0
+	}
+	f.pending = f.pending[n:]
+	t.moved()
+	return t.version
+}
+
+// maxSaveWait bounds how long a confirmation waits for its checkpoint to
+// be written.
+const maxSaveWait = time.Second
+
+// waitSaved returns once the checkpoints' version v is on disk (so a kill
+// right after a confirmation repeats nothing it confirmed), a write failed,
+// or maxSaveWait passed. Concurrent confirmations share one write.
+func (t *Tailer) waitSaved(v int64) {
+	if v == 0 || t.cfg.Checkpoints == "" {
+		return
+	}
+	timer := time.NewTimer(maxSaveWait)
+	defer timer.Stop()
+	for {
+		t.mu.Lock()
+		ok, ch := t.saved >= v || t.saveErr != "", t.savedCh
+		t.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-timer.C:
+			return
+		}
 	}
 }
 

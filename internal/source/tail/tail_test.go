@@ -26,7 +26,9 @@ func TestFollowAppends(t *testing.T) {
 	appendFile(t, log, "tial\n")
 	waitLines(t, s, "one", "two", "", "three", "partial")
 	appendFile(t, log, "unfinished")
-	waitFor(t, "the checkpoint at the last line", func() bool { return savedOffsets(t, cp)[log] == 24 })
+	waitFor(t, "the unfinished line read, the checkpoint at the last line", func() bool {
+		return tl.Stats().Bytes == 34 && savedOffsets(t, cp)[log] == 24
+	})
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
