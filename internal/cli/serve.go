@@ -186,6 +186,10 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 		wg.Go(func() { l.Run(runCtx) })
 	}
 
+	srcs, err := s.startSources(ctx)
+	if err != nil {
+		return err
+	}
 	var httpSrv *http.Server
 	var apiURL string
 	if o.http != "" {
@@ -219,6 +223,7 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 			log.Warn("http server shutdown", "err", err)
 		}
 	}
+	srcs.wait() // each hands on what it read
 	closeErr := s.in.Close(stopCtx)
 	stopRun()
 	wg.Wait()
