@@ -25,7 +25,7 @@ type normalizer struct {
 // appendLine appends msg, one syslog message as received (its framing
 // removed), to dst as a line and returns the extended slice; host is the
 // sender's address, now when the message arrived. It leaves dst as it is
-// for a message of nothing but line ends, NULs and spaces.
+// for a message of nothing but line ends, NULs and spaces, and a PRI.
 //
 // The message keeps its own bytes wherever the parsers read them; the
 // listener only adds what is missing:
@@ -36,12 +36,13 @@ type normalizer struct {
 //     received time, a nil host the sender's address, and a BOM before the
 //     MSG goes;
 //   - anything else is RFC 3164 or a bare body: its PRI goes, as a syslog
-//     daemon drops it, and the line becomes "stamp host rest": the message's
-//     own stamp ("Nov 28 10:00:00", ASA's "Nov 28 2024 10:00:00", RFC 3339),
-//     else the received time; its own host, else the sender's address. A
-//     host is missing when what follows the stamp is a tag ("filterlog[1]:",
-//     "kernel:"), an ASA message ("%ASA-..."), a log prefix ("[WAN_IN-D]") or
-//     key=value fields (FortiGate's "date=...").
+//     daemon drops it, and the line becomes "stamp host rest". A message
+//     without a stamp ("Nov 28 10:00:00", ASA's "Nov 28 2024 10:00:00", RFC
+//     3339) has no header at all: it gets the received time and the
+//     sender's address. A stamped one keeps its host, or gets the sender's
+//     address when what follows the stamp is not a host but a tag
+//     ("filterlog[1]:", "kernel:"), an ASA message ("%ASA-..."), a log
+//     prefix ("[WAN_IN-D]") or key=value fields.
 func (n *normalizer) appendLine(dst, msg []byte, now time.Time, host string) []byte {
 	msg = bytes.Trim(msg, " \t\r\n\x00")
 	if len(msg) == 0 {
@@ -54,16 +55,17 @@ func (n *normalizer) appendLine(dst, msg []byte, now time.Time, host string) []b
 	if pri != nil && len(body) > 2 && body[0] == '1' && body[1] == ' ' {
 		return n.append5424(dst, msg[:len(pri)+2], body[2:], now, host)
 	}
-	stamp, rest := body[:0], body
-	if sl := stampLen(body); sl > 0 {
-		stamp, rest = body[:sl], body[sl:]
+	body = bytes.TrimLeft(body, " ")
+	if len(body) == 0 {
+		return dst
 	}
-	rest = bytes.TrimLeft(rest, " ")
-	if len(stamp) == 0 {
-		dst = append(dst, n.received(now)...)
-	} else {
-		dst = append(dst, stamp...)
+	sl := stampLen(body)
+	if sl == 0 { // no header at all
+		dst = append(append(append(dst, n.received(now)...), ' '), host...)
+		return append(append(dst, ' '), body...)
 	}
+	dst = append(dst, body[:sl]...)
+	rest := bytes.TrimLeft(body[sl:], " ")
 	if first, _, _ := bytes.Cut(rest, []byte{' '}); hostMissing(first) {
 		dst = append(append(dst, ' '), host...)
 	}
