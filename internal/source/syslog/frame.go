@@ -140,7 +140,7 @@ func (f *framer) badCount(b []byte, eof bool) (frame, int) {
 	switch {
 	case i >= 0 && i <= f.max:
 		return frame{msg: bytes.TrimSuffix(b[:i], []byte{'\r'}), bad: true, reject: why}, i + 1
-	case len(b) >= f.max || eof:
+	case len(b) > f.max || eof:
 		n := min(len(b), f.max)
 		return frame{msg: b[:n], bad: true, fatal: true, reject: why + "; no line end to resync at: connection closed"}, n
 	}
