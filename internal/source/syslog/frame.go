@@ -24,6 +24,10 @@ type framer struct {
 	mode    byte // 0 before the first byte, 'o' octet counting, 'n' non-transparent
 	discard int  // bytes of an over-long octet-counted frame still to drop
 	toEOL   bool // drop up to the next LF or NUL (an over-long line's rest)
+	// scanned is how many bytes from the frame's start are known to hold
+	// no LF or NUL, so that a sender trickling a long line byte by byte
+	// costs one scan of it, not one per read.
+	scanned int
 }
 
 // frame is what framer.next found.
@@ -61,14 +65,30 @@ func (f *framer) next(b []byte, eof bool) (fr frame, used int) {
 		}
 	}
 	if f.mode == 'o' {
-		return f.octet(b, eof)
+		fr, used = f.octet(b, eof)
+	} else {
+		fr, used = f.line(b, eof)
 	}
-	return f.line(b, eof)
+	if used > 0 {
+		f.scanned = 0
+	}
+	return fr, used
+}
+
+// delim returns the index of the first LF or NUL in b, the bytes from the
+// frame's start, or -1, scanning only what it has not scanned before.
+func (f *framer) delim(b []byte) int {
+	i := delim(b[min(f.scanned, len(b)):])
+	if i < 0 {
+		f.scanned = len(b)
+		return -1
+	}
+	return f.scanned + i
 }
 
 // line reads a non-transparent frame.
 func (f *framer) line(b []byte, eof bool) (frame, int) {
-	i := delim(b)
+	i := f.delim(b)
 	switch {
 	case i > f.max:
 		return f.tooLong(b[:f.max], i), i + 1
@@ -136,7 +156,7 @@ func (f *framer) octet(b []byte, eof bool) (frame, int) {
 // octet count is bad.
 func (f *framer) badCount(b []byte, eof bool) (frame, int) {
 	const why = "bad syslog octet count (RFC 6587 wants \"LEN SP MSG\", LEN a number from 1)"
-	i := delim(b)
+	i := f.delim(b)
 	switch {
 	case i >= 0 && i <= f.max:
 		return frame{msg: bytes.TrimSuffix(b[:i], []byte{'\r'}), bad: true, reject: why}, i + 1

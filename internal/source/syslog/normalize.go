@@ -192,7 +192,8 @@ func sdLen(s []byte) int {
 // 28 2024 10:00:00", which may end with ':'. It checks the shape only; the
 // parsers check the values.
 func stampLen(b []byte) int {
-	if len(b) >= 19 && isDigits(b[0:4]) && b[4] == '-' && b[7] == '-' && b[13] == ':' {
+	if len(b) >= 19 && isDigits(b[0:4]) && b[4] == '-' && isDigits(b[5:7]) && b[7] == '-' && isDigits(b[8:10]) &&
+		isDigits(b[11:13]) && b[13] == ':' && isDigits(b[14:16]) && b[16] == ':' && isDigits(b[17:19]) {
 		switch b[10] {
 		case 'T':
 			return wordEnd(b, 0)

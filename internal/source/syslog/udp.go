@@ -24,7 +24,7 @@ func (l *Listener) serveUDP(ctx context.Context, sctx context.Context, sink sour
 	defer stop()
 	buf := make([]byte, 64<<10) // the largest UDP payload
 	var b batch
-	names := map[netip.Addr]string{}
+	names := map[netip.Addr]sender{}
 	deadline := false
 	for {
 		if len(b.recs) > 0 && !deadline {
@@ -35,15 +35,15 @@ func (l *Listener) serveUDP(ctx context.Context, sctx context.Context, sink sour
 		if n > 0 {
 			l.c.bytes.Add(uint64(n))
 			a := from.Addr().Unmap().WithZone("")
-			src, ok := names[a]
+			nm, ok := names[a]
 			if !ok {
 				if len(names) >= maxNames {
 					clear(names)
 				}
-				src = l.sourceName(a)
-				names[a] = src
+				nm = sender{l.sourceName(a), a.String()}
+				names[a] = nm
 			}
-			l.datagram(&b, buf[:n], src, a.String(), time.Now())
+			l.datagram(&b, buf[:n], nm.src, nm.host, time.Now())
 			if len(b.recs) >= batchSize {
 				l.offer(sink, &b)
 			}
@@ -65,6 +65,9 @@ func (l *Listener) serveUDP(ctx context.Context, sctx context.Context, sink sour
 		}
 	}
 }
+
+// sender is a sender's Record.Source and its address as a line's host.
+type sender struct{ src, host string }
 
 // datagram adds the messages of one datagram to b.
 func (l *Listener) datagram(b *batch, d []byte, src, host string, now time.Time) {
