@@ -114,8 +114,9 @@ func (n *normalizer) append5424(dst, head, s []byte, now time.Time, host string)
 	dst = append(dst, rest[:msgAt]...)
 	m := rest[msgAt:]
 	if len(m) > 0 && m[0] == ' ' && bytes.HasPrefix(m[1:], bom) {
-		dst = append(dst, ' ')
-		m = m[1+len(bom):]
+		if m = m[1+len(bom):]; len(m) > 0 {
+			dst = append(dst, ' ')
+		}
 	}
 	return append(dst, m...)
 }
