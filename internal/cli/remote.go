@@ -41,6 +41,7 @@ type serverInfo struct {
 	Store   string    `json:"store"` // the store it serves, secrets masked
 	Started time.Time `json:"started_at"`
 	Version string    `json:"version"`
+	Syslog  []string  `json:"syslog"` // the syslog listeners' addresses, udp://127.0.0.1:5514
 }
 
 // writeServerFile writes the server file of dir, readable by its owner only.

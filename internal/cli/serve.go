@@ -186,7 +186,7 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 		wg.Go(func() { l.Run(runCtx) })
 	}
 
-	srcs, err := s.startSources(ctx)
+	srcs, err := s.startSources(ctx, cmd, o)
 	if err != nil {
 		return err
 	}
@@ -205,7 +205,7 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 				log.Error("http server stopped", "err", err)
 			}
 		}()
-		if err := writeServerFile(e.dataDir, serverInfo{PID: os.Getpid(), URL: apiURL, Store: storeText(e.store),
+		if err := writeServerFile(e.dataDir, serverInfo{PID: os.Getpid(), URL: apiURL, Store: storeText(e.store), Syslog: srcs.addrs(),
 			Started: time.Now().UTC(), Version: readVersion(ctx).Version}); err != nil {
 			return fmt.Errorf("server file: %w", err)
 		}
@@ -223,7 +223,7 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 			log.Warn("http server shutdown", "err", err)
 		}
 	}
-	srcs.wait() // each hands on what it read
+	srcs.close() // each hands on what it read
 	closeErr := s.in.Close(stopCtx)
 	stopRun()
 	wg.Wait()

@@ -182,6 +182,10 @@ func (l *Listener) Addr() net.Addr {
 	return l.ln.Addr()
 }
 
+// URL is the listener's bound address with its scheme, e.g.
+// udp://127.0.0.1:5514.
+func (l *Listener) URL() string { return l.scheme + "://" + l.Addr().String() }
+
 // Stats returns the listener's counters.
 func (l *Listener) Stats() Stats {
 	return Stats{
