@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -125,6 +126,14 @@ type server struct {
 	detectIoC *service.Loop
 	deliver   *service.Loop
 	intelLoop *service.Loop
+
+	metrics    *serveMetrics
+	indicators atomic.Int64 // in the live matcher
+}
+
+// loops are the service's scheduled jobs.
+func (s *server) loops() []*service.Loop {
+	return []*service.Loop{s.detectAll, s.detectIoC, s.deliver, s.intelLoop}
 }
 
 func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
@@ -154,6 +163,7 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 	if err := s.loadRules(); err != nil {
 		return err
 	}
+	s.metrics = newServeMetrics(s)
 	s.in = pipeline.NewIngester(st, pipeline.LiveConfig{Log: log, OnWrite: s.written})
 	if err := s.refreshMatcher(ctx); err != nil {
 		return err
@@ -182,7 +192,7 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 	var wg sync.WaitGroup
 	ingested := make(chan error, 1)
 	go func() { ingested <- s.in.Run(runCtx) }()
-	for _, l := range []*service.Loop{s.detectAll, s.detectIoC, s.deliver, s.intelLoop} {
+	for _, l := range s.loops() {
 		wg.Go(func() { l.Run(runCtx) })
 	}
 
@@ -190,6 +200,7 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	s.metrics.srcs = srcs
 	var httpSrv *http.Server
 	var apiURL string
 	if o.http != "" {
@@ -241,6 +252,7 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 func (s *server) handler(token string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.Handle("GET /metrics", s.metrics.handler())
 	mux.Handle("POST /api/v1/command", bearer(token, s.sh.commandHandler()))
 	return mux
 }
@@ -308,6 +320,7 @@ func (s *server) refreshMatcher(ctx context.Context) error {
 		return fmt.Errorf("load indicators: %w", err)
 	}
 	s.in.SetMatcher(intel.NewMatcher(inds))
+	s.indicators.Store(int64(len(inds)))
 	s.log.Info("matcher loaded", "indicators", len(inds))
 	return nil
 }
@@ -323,6 +336,11 @@ func (s *server) detect(ctx context.Context, rs []*rules.Rule) error {
 	res, err := detect.Run(ctx, s.st, rs, time.Time{})
 	if err != nil {
 		return err
+	}
+	for _, r := range res.Rules {
+		if !r.UpToDate && r.Skipped == "" {
+			s.metrics.ruleSeconds.WithLabelValues(r.Rule).Observe(r.ElapsedS)
+		}
 	}
 	if res.UpToDate && res.Hunt.Sightings == 0 {
 		return nil

@@ -3,9 +3,12 @@ package cli
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +78,32 @@ receivers:
 	if !strings.Contains(got, "198.51.100.77") || !strings.Contains(got, "192.168.1.23") {
 		t.Errorf("notification lacks the indicator or the host:\n%s", got)
 	}
+	resp, err := http.Get(si.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^homesoc_events_received_total\{format="netfilter",source="syslog\+tcp"\} [1-9]`),
+		regexp.MustCompile(`(?m)^homesoc_records_stored_total\{table="network_events"\} [1-9]`),
+		regexp.MustCompile(`(?m)^homesoc_sightings_total [1-9]`),
+		regexp.MustCompile(`(?m)^homesoc_syslog_messages_total\{listener="tcp://127\.0\.0\.1:\d+"\} [1-9]`),
+		regexp.MustCompile(`(?m)^homesoc_syslog_dropped_total\{listener="udp://127\.0\.0\.1:\d+"\} 0`),
+		regexp.MustCompile(`(?m)^homesoc_notifications\{state="delivered"\} [1-9]`),
+		regexp.MustCompile(`(?m)^homesoc_notifications\{state="dead"\} 0`),
+		regexp.MustCompile(`(?m)^homesoc_rule_duration_seconds_count\{rule="ioc-contact"\} [1-9]`),
+		regexp.MustCompile(`(?m)^homesoc_matcher_indicators 1$`),
+		regexp.MustCompile(`(?m)^homesoc_job_runs_total\{job="detect-sightings"\} [1-9]`),
+	} {
+		if !want.Match(metrics) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("/metrics:\n%s", metrics)
+	}
+
 	out, code := runMain(t, "--data", data, "--wait", "100ms", "alerts", "list")
 	if code != 0 || !strings.Contains(out.stdout, "ioc-contact") || !strings.Contains(out.stdout, "indicator=198.51.100.77") {
 		t.Errorf("alerts list inside serve: exit %d\n%s", code, out)
