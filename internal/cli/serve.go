@@ -126,6 +126,7 @@ type server struct {
 	detectIoC *service.Loop
 	deliver   *service.Loop
 	intelLoop *service.Loop
+	exposure  *service.Loop
 
 	metrics    *serveMetrics
 	indicators atomic.Int64 // in the live matcher
@@ -133,7 +134,24 @@ type server struct {
 
 // loops are the service's scheduled jobs.
 func (s *server) loops() []*service.Loop {
-	return []*service.Loop{s.detectAll, s.detectIoC, s.deliver, s.intelLoop}
+	return []*service.Loop{s.detectAll, s.detectIoC, s.deliver, s.intelLoop, s.exposure}
+}
+
+// command runs a command line of homesoc inside the service, as a client's
+// would run, and logs what it prints.
+func (s *server) command(ctx context.Context, args ...string) error {
+	if s.e.configFile != "" {
+		args = append([]string{"--config", s.e.configFile}, args...)
+	}
+	var out, errs strings.Builder
+	c := newEnv(strings.NewReader(""), &out, &errs)
+	c.shared, c.dir = s.sh, s.e.dir
+	code := c.main(ctx, args)
+	s.log.Info("ran "+strings.Join(args, " "), "exit", code, "output", strings.TrimSpace(out.String()))
+	if code != 0 {
+		return fmt.Errorf("homesoc %s: exit %d: %s", strings.Join(args, " "), code, strings.TrimSpace(errs.String()))
+	}
+	return nil
 }
 
 func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
@@ -177,6 +195,14 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 	s.detectIoC = &service.Loop{Name: "detect-sightings", Log: log,
 		Job: func(ctx context.Context) (time.Time, error) { return time.Time{}, s.detect(ctx, s.iocRules) }}
 	s.deliver = &service.Loop{Name: "deliver", Every: 30 * time.Second, Log: log, Job: s.deliverJob}
+	exposureEvery := time.Duration(e.cfg.Serve.Exposure)
+	if exposureEvery == 0 {
+		exposureEvery = defaultExposure
+	}
+	// The exposure chain, as "homesoc exposure run" (its first run 10
+	// minutes after the start, not at every restart).
+	s.exposure = &service.Loop{Name: "exposure", Every: exposureEvery, StartAfter: 10 * time.Minute, Log: log,
+		Job: func(ctx context.Context) (time.Time, error) { return time.Time{}, s.command(ctx, "exposure", "run") }}
 	// New intel: a new matcher for what comes in, a retro-hunt over what is stored.
 	s.intelLoop = &service.Loop{Name: "intel", Log: log, Job: func(ctx context.Context) (time.Time, error) {
 		if err := s.refreshMatcher(ctx); err != nil {

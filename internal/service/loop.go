@@ -16,6 +16,9 @@ import (
 type Loop struct {
 	Name  string
 	Every time.Duration // 0: only when triggered
+	// StartAfter delays the first scheduled run (0: at once), so that a
+	// daily job does not run at every restart.
+	StartAfter time.Duration
 	// Job does the work; the time it returns is when it wants to run next
 	// (zero: after Every). A failed job is logged and runs again on time.
 	Job func(ctx context.Context) (next time.Time, err error)
@@ -47,7 +50,7 @@ func (l *Loop) Trigger() {
 // without at its first Trigger.
 func (l *Loop) Run(ctx context.Context) {
 	l.init()
-	timer := time.NewTimer(0)
+	timer := time.NewTimer(l.StartAfter)
 	if l.Every == 0 {
 		timer.Stop()
 	}
