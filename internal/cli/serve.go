@@ -122,6 +122,7 @@ type server struct {
 	rules     []*rules.Rule // the rules the service runs
 	iocRules  []*rules.Rule // those that read sightings: run at once on new ones
 	detectMu  sync.Mutex    // one detection pass at a time
+	lastRun   map[string]time.Time
 	detectAll *service.Loop
 	detectIoC *service.Loop
 	deliver   *service.Loop
@@ -191,7 +192,7 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 		every = defaultDetect
 	}
 	s.detectAll = &service.Loop{Name: "detect", Every: every, Log: log,
-		Job: func(ctx context.Context) (time.Time, error) { return time.Time{}, s.detect(ctx, s.rules) }}
+		Job: func(ctx context.Context) (time.Time, error) { return time.Time{}, s.detect(ctx, s.dueRules(every)) }}
 	s.detectIoC = &service.Loop{Name: "detect-sightings", Log: log,
 		Job: func(ctx context.Context) (time.Time, error) { return time.Time{}, s.detect(ctx, s.iocRules) }}
 	s.deliver = &service.Loop{Name: "deliver", Every: 30 * time.Second, Log: log, Job: s.deliverJob}
@@ -351,6 +352,21 @@ func (s *server) refreshMatcher(ctx context.Context) error {
 	return nil
 }
 
+// dueRules are the rules whose schedule (at least every) has come since
+// they last ran.
+func (s *server) dueRules(every time.Duration) []*rules.Rule {
+	s.detectMu.Lock()
+	defer s.detectMu.Unlock()
+	now := time.Now()
+	var due []*rules.Rule
+	for _, r := range s.rules {
+		if last, ok := s.lastRun[r.ID]; !ok || now.Sub(last) >= max(r.Schedule, every)-time.Second {
+			due = append(due, r)
+		}
+	}
+	return due
+}
+
 // detect runs rs over the data new to them (retro-hunting new indicators
 // first), and routes what changed.
 func (s *server) detect(ctx context.Context, rs []*rules.Rule) error {
@@ -359,9 +375,16 @@ func (s *server) detect(ctx context.Context, rs []*rules.Rule) error {
 	if err := s.e.refreshIntervals(ctx, s.st); err != nil {
 		return err
 	}
+	start := time.Now()
 	res, err := detect.Run(ctx, s.st, rs, time.Time{})
 	if err != nil {
 		return err
+	}
+	if s.lastRun == nil {
+		s.lastRun = map[string]time.Time{}
+	}
+	for _, r := range rs {
+		s.lastRun[r.ID] = start
 	}
 	for _, r := range res.Rules {
 		if !r.UpToDate && r.Skipped == "" {
