@@ -303,11 +303,11 @@ func (b *liveBatch) len() int { return len(b.events) + len(b.rejects) + b.extra.
 
 // sender is what the Ingester keeps about one Source.
 type sender struct {
-	kind   string
-	format string // detected or named
-	p      lineParser
-	made   time.Time
-	line   int64
+	kind string
+	f    parse.Format // detected or named
+	p    lineParser
+	made time.Time
+	line int64
 }
 
 // parser is the state of Run's parsing goroutine.
@@ -477,9 +477,6 @@ func (p *parser) addRecord(r *source.Record, cfg Config) {
 			break
 		}
 		_ = parseLine(r.Line, s.line, r.Source, name, lp, cfg, st, &b.batch)
-		if st.Rejected > 0 && (r.Format == "" || r.Format == "auto") {
-			s.format = "" // detect again from the next line: a sender may log several formats
-		}
 	}
 	if format == "" || format == "auto" {
 		format = "unknown"
@@ -498,35 +495,41 @@ func (p *parser) addRecord(r *source.Record, cfg Config) {
 	c.Rejected += st.Rejected
 }
 
-// parserFor returns the parser of r: its Format's, or the one detected for
-// its sender (from r itself when none is yet).
+// parserFor returns the parser of r: its Format's, else its sender's,
+// detected from the first line that shows one. A sender may log in several
+// formats (a relay, a router's several daemons): a line its format does not
+// recognise, but another does, switches it to that one.
 func (in *Ingester) parserFor(s *sender, r *source.Record) (lineParser, string, bool) {
 	want := r.Format
 	if want == "auto" {
 		want = ""
 	}
-	now := in.cfg.Now()
-	if want != "" && s.format != want || want == "" && s.format == "" || now.Sub(s.made) > parserAge {
-		name := want
-		if name == "" {
-			name = s.format
-		}
-		if name == "" {
-			f, err := parse.Detect([][]byte{r.Line})
-			if err != nil {
-				return lineParser{}, "", false
-			}
-			name = f.Name
-		}
-		f, err := parse.Lookup(name)
-		if err != nil {
+	var f parse.Format
+	switch {
+	case want != "" && s.f.Name != want:
+		var err error
+		if f, err = parse.Lookup(want); err != nil {
 			return lineParser{}, "", false
 		}
+	case want == "" && (s.f.Name == "" || !s.f.Sniff(r.Line)):
+		d, err := parse.Detect([][]byte{r.Line})
+		switch {
+		case err == nil && d.Name != s.f.Name:
+			f = d
+		case s.f.Name == "":
+			return lineParser{}, "", false
+		}
+	}
+	now := in.cfg.Now()
+	if f.Name == "" && now.Sub(s.made) > parserAge {
+		f = s.f
+	}
+	if f.Name != "" {
 		p := f.New(parse.Options{ModTime: r.Received, Location: in.cfg.Location})
 		xp, _ := p.(parse.ExtraParser)
-		s.p, s.format, s.made = lineParser{p, xp}, name, now
+		s.f, s.p, s.made = f, lineParser{p, xp}, now
 	}
-	return s.p, s.format, true
+	return s.p, s.f.Name, true
 }
 
 // kindOf names the kind of a record's Source: its scheme, else "file".

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -159,5 +160,31 @@ func TestIngesterBackPressureAndClose(t *testing.T) {
 	counts, err := st.Counts(context.Background())
 	if err != nil || counts["network_events"] != 141 {
 		t.Errorf("stored %d events, want all 141 (%v)", counts["network_events"], err)
+	}
+}
+
+// A relay forwards several devices' lines from one address: each line is
+// parsed in the format it shows, none rejected.
+func TestIngesterSenderOfSeveralFormats(t *testing.T) {
+	in, st := runIngester(t, pipeline.LiveConfig{FlushInterval: 20 * time.Millisecond})
+	now := time.Now()
+	var recs []source.Record
+	for i, l := range [][]byte{nfLine(1, "198.51.100.1"), []byte(fgLine), nfLine(2, "198.51.100.2"), []byte(strings.Replace(fgLine, "srcport=51000", "srcport=51001", 1)), nfLine(3, "198.51.100.3")} {
+		recs = append(recs, source.Record{Source: "syslog+tcp://192.0.2.50", Line: l, Received: now.Add(time.Duration(i))})
+	}
+	done := make(chan error, 1)
+	if err := in.Submit(context.Background(), recs, func(err error) { done <- err }); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	s := in.Stats()
+	nf, fg := s.Sources[pipeline.SourceKey{Kind: "syslog+tcp", Format: "netfilter"}], s.Sources[pipeline.SourceKey{Kind: "syslog+tcp", Format: "fortigate"}]
+	if nf == nil || fg == nil || nf.Read != 3 || fg.Read != 2 || nf.Rejected+fg.Rejected != 0 {
+		t.Errorf("by format: netfilter %+v, fortigate %+v; want 3 and 2 lines, none rejected", nf, fg)
+	}
+	if c, err := st.Counts(context.Background()); err != nil || c["network_events"] != 5 {
+		t.Errorf("stored %v (%v), want 5 events", c["network_events"], err)
 	}
 }
