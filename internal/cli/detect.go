@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -62,6 +63,8 @@ the rules' watermarks.`,
 			if err := e.refreshIntervals(cmd.Context(), st); err != nil { // rules see fresh vpn_intervals
 				return err
 			}
+			unlock := e.exclusive(func(sh *shared) *sync.Mutex { return &sh.detectMu })
+			defer unlock()
 			res, err := detect.Run(cmd.Context(), st, rs, now)
 			if err != nil {
 				return err

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -272,13 +273,24 @@ type shared struct {
 	st      store.Store // open for the server's whole life
 	dataDir string
 	store   string // the --store it serves
-	// deliverMu lets one delivery run at a time: the service's and an
-	// "alerts notify" run inside it.
-	deliverMu sync.Mutex
+	// deliverMu lets one delivery run at a time, and detectMu one
+	// detection pass: the service's and those of the commands run inside it.
+	deliverMu, detectMu sync.Mutex
 	// indicatorsChanged and sightingsAdded tell the service what a
 	// command stored: new intel for the live matcher, new sightings for
 	// the rules that read them.
 	indicatorsChanged, sightingsAdded func()
+}
+
+// exclusive locks the mutex of the server the command runs inside, if it
+// runs inside one, and returns its unlock.
+func (e *env) exclusive(mu func(*shared) *sync.Mutex) (unlock func()) {
+	if e.shared == nil {
+		return func() {}
+	}
+	m := mu(e.shared)
+	m.Lock()
+	return m.Unlock
 }
 
 // sharedStore is the server's store as a command sees it: closing it is
@@ -325,6 +337,11 @@ func (sh *shared) commandHandler() http.Handler {
 			return
 		case req.Dir == "" || !filepath.IsAbs(req.Dir):
 			http.Error(w, "command request: dir must be an absolute path", http.StatusBadRequest)
+			return
+		}
+		if ap, err := netip.ParseAddrPort(r.RemoteAddr); err != nil || !ap.Addr().Unmap().IsLoopback() {
+			// The command line runs on this host; a remote client has the API.
+			http.Error(w, "the command endpoint answers the local command line only", http.StatusForbidden)
 			return
 		}
 		rc := http.NewResponseController(w)

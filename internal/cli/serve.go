@@ -121,8 +121,7 @@ type server struct {
 
 	rules     []*rules.Rule // the rules the service runs
 	iocRules  []*rules.Rule // those that read sightings: run at once on new ones
-	detectMu  sync.Mutex    // one detection pass at a time
-	lastRun   map[string]time.Time
+	lastRun   map[string]time.Time // under sh.detectMu
 	detectAll *service.Loop
 	detectIoC *service.Loop
 	deliver   *service.Loop
@@ -355,8 +354,8 @@ func (s *server) refreshMatcher(ctx context.Context) error {
 // dueRules are the rules whose schedule (at least every) has come since
 // they last ran.
 func (s *server) dueRules(every time.Duration) []*rules.Rule {
-	s.detectMu.Lock()
-	defer s.detectMu.Unlock()
+	s.sh.detectMu.Lock()
+	defer s.sh.detectMu.Unlock()
 	now := time.Now()
 	var due []*rules.Rule
 	for _, r := range s.rules {
@@ -370,8 +369,8 @@ func (s *server) dueRules(every time.Duration) []*rules.Rule {
 // detect runs rs over the data new to them (retro-hunting new indicators
 // first), and routes what changed.
 func (s *server) detect(ctx context.Context, rs []*rules.Rule) error {
-	s.detectMu.Lock()
-	defer s.detectMu.Unlock()
+	s.sh.detectMu.Lock()
+	defer s.sh.detectMu.Unlock()
 	if err := s.e.refreshIntervals(ctx, s.st); err != nil {
 		return err
 	}
