@@ -30,7 +30,7 @@ var testNow = time.Now().UTC().Truncate(time.Second)
 // apiEnv is an API over a real DuckDB store on a real loopback server,
 // with what its callbacks were called with.
 type apiEnv struct {
-	t     *testing.T
+	t     testing.TB
 	st    store.Store
 	srv   *httptest.Server
 	mu    sync.Mutex
@@ -39,7 +39,7 @@ type apiEnv struct {
 }
 
 // newEnv starts the API; edit may change its options.
-func newEnv(t *testing.T, edit func(*Options)) *apiEnv {
+func newEnv(t testing.TB, edit func(*Options)) *apiEnv {
 	t.Helper()
 	ctx := context.Background()
 	st, err := duckdb.Open(ctx, filepath.Join(t.TempDir(), "homesoc.duckdb"))
@@ -78,7 +78,7 @@ type reply struct {
 }
 
 // json decodes the reply's body into v, failing the test if it cannot.
-func (r reply) json(t *testing.T, v any) {
+func (r reply) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("reply %d %q: %v", r.status, r.body, err)
@@ -86,7 +86,7 @@ func (r reply) json(t *testing.T, v any) {
 }
 
 // errText is the reply's {"error": ...}.
-func (r reply) errText(t *testing.T) string {
+func (r reply) errText(t testing.TB) string {
 	t.Helper()
 	var e apiError
 	r.json(t, &e)

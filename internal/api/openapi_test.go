@@ -26,7 +26,7 @@ var spec = sync.OnceValues(func() (map[string]any, error) {
 	return m, yaml.Unmarshal(b, &m)
 })
 
-func loadSpec(t *testing.T) map[string]any {
+func loadSpec(t testing.TB) map[string]any {
 	t.Helper()
 	m, err := spec()
 	if err != nil {
@@ -82,7 +82,7 @@ var routeOf = sync.OnceValue(func() func(*http.Request) string {
 // status among the operation's responses, and for JSON its top-level keys
 // (of each element, for an array) among the schema's properties, with
 // every required one present. Requests to no route are not checked.
-func checkSpec(t *testing.T, req *http.Request, r reply) {
+func checkSpec(t testing.TB, req *http.Request, r reply) {
 	t.Helper()
 	path := routeOf()(req)
 	if path == "" {

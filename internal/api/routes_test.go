@@ -2,13 +2,13 @@ package api
 
 import (
 	"bytes"
-	"time"
 	"context"
 	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/homesoc/homesoc/internal/alert"
 	"github.com/homesoc/homesoc/internal/silence"
@@ -192,8 +192,8 @@ func TestAlerts(t *testing.T) {
 		}
 	}
 	for q, want := range map[string]string{
-		"?state=closed":   `state "closed": want open, acknowledged or resolved`,
-		"?severity=worst": `severity "worst": want one of info, low, medium, high, critical`,
+		"?state=closed":    `state "closed": want open, acknowledged or resolved`,
+		"?severity=worst":  `severity "worst": want one of info, low, medium, high, critical`,
 		"?since=yesterday": `since: "yesterday" is neither a time (2006-01-02T15:04:05Z, 2006-01-02 15:04:05, 2006-01-02) nor a duration ago (24h, 7d)`,
 	} {
 		if r := e.do("GET", "/api/v1/alerts"+q, nil); r.status != 400 || r.errText(t) != want {
@@ -423,14 +423,14 @@ func TestSilences(t *testing.T) {
 	}
 	before := e.counts()
 	for body, want := range map[string]string{
-		`{"matchers": ["rule=~("], "comment": "c"}`:                  "matchers[0]: ",
-		`{"matchers": ["rule=x"]}`:                                   "silence rule=\"x\": no comment: say why",
-		`{"matchers": ["rule=~.*"], "comment": "c"}`:                 "silence rule=~\".*\": its matchers match every alert",
-		`{"matchers": [], "comment": "c"}`:                           "silence: no matchers",
-		`{"matchers": ["rule=x"], "comment": "c", "duration": "0s"}`: `duration "0s": want a positive duration`,
+		`{"matchers": ["rule=~("], "comment": "c"}`:                                     "matchers[0]: ",
+		`{"matchers": ["rule=x"]}`:                                                      "silence rule=\"x\": no comment: say why",
+		`{"matchers": ["rule=~.*"], "comment": "c"}`:                                    "silence rule=~\".*\": its matchers match every alert",
+		`{"matchers": [], "comment": "c"}`:                                              "silence: no matchers",
+		`{"matchers": ["rule=x"], "comment": "c", "duration": "0s"}`:                    `duration "0s": want a positive duration`,
 		`{"matchers": ["rule=x"], "comment": "c", "ends_at": "` + ago(time.Hour) + `"}`: "silence rule=\"x\": ends at " + ago(time.Hour) + ", not after its start",
 		`{"matchers": ["rule=x"], "comment": "c", "starts_at": "` + ago(3*time.Hour) + `", "ends_at": "` + ago(2*time.Hour) + `"}`: "ends_at " + ago(2*time.Hour) + " is not in the future",
-		`{"matchers": ["rule=x"], "comment": "c", "duration": "1h", "ends_at": "2026-04-07T00:00:00Z"}`:                   "ends_at and duration both given: give one",
+		`{"matchers": ["rule=x"], "comment": "c", "duration": "1h", "ends_at": "2026-04-07T00:00:00Z"}`:                            "ends_at and duration both given: give one",
 	} {
 		r := e.do("POST", "/api/v1/silences", strings.NewReader(body))
 		if r.status != 400 || !strings.HasPrefix(r.errText(t), want) {
