@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -184,11 +185,9 @@ func moveHandler(state string) func(*server, http.ResponseWriter, *http.Request)
 }
 
 func (s *server) moveAlert(r *http.Request, state string) (alertMove, error) {
-	var req moveRequest
-	if r.ContentLength != 0 { // the body is optional
-		if err := decodeJSON(r, s.limit(DefaultMaxJSON), &req); err != nil {
-			return alertMove{}, err
-		}
+	var req moveRequest // the body is optional
+	if err := decodeJSON(r, s.limit(DefaultMaxJSON), &req); err != nil && !errors.Is(err, errEmptyBody) {
+		return alertMove{}, err
 	}
 	ctx := r.Context()
 	a, err := s.findAlert(ctx, r.PathValue("id"))

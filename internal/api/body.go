@@ -151,6 +151,9 @@ func (l *lineLimit) fill() {
 	}
 }
 
+// errEmptyBody is decodeJSON's error for a body with no JSON value.
+var errEmptyBody = badRequest{errors.New("empty body: want a JSON object")}
+
 // decodeJSON reads r's body, at most limit bytes, as one JSON value into
 // v; unknown fields are errors, as in the config.
 func decodeJSON(r *http.Request, limit int64, v any) error {
@@ -171,7 +174,7 @@ func decodeJSON(r *http.Request, limit int64, v any) error {
 			return tl
 		}
 		if errors.Is(err, io.EOF) {
-			return bad("empty body: want a JSON object")
+			return errEmptyBody
 		}
 		return bad("body: %w", err)
 	}
