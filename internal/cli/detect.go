@@ -82,6 +82,7 @@ the rules' watermarks.`,
 	}
 	cmd.Flags().StringVar(&nowFlag, "now", "", "evaluate every rule once at this time (RFC 3339) instead of over the newly ingested data")
 	cmd.Flags().StringArrayVar(&dirs, "rules", nil, "also run the rules in this directory (repeatable)")
+	_ = cmd.MarkFlagDirname("rules")
 	return cmd
 }
 

@@ -130,7 +130,7 @@ func (e *env) loadIntel(ctx context.Context, format, name string, files []string
 	defer st.Close()
 	opts := intel.LoadOptions{Feed: rep.Feed, Now: store.Now()}
 	for _, file := range files {
-		imp, err := importFeedFile(ctx, st, format, file, opts)
+		imp, err := importFeedFile(ctx, st, format, e.abs(file), opts)
 		if err != nil {
 			return rep, err
 		}

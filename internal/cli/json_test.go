@@ -83,6 +83,7 @@ var jsonCases = map[string]jsonCase{
 	"notify test":    {args: []string{"jsonl"}},
 
 	"help":                  {notJSON: "prints a command's help"},
+	"serve":                 {notJSON: "runs until stopped; its logs are --log-format json"},
 	"completion bash":       {notJSON: "prints a script for the shell to load"},
 	"completion fish":       {notJSON: "prints a script for the shell to load"},
 	"completion powershell": {notJSON: "prints a script for the shell to load"},
