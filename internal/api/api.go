@@ -44,6 +44,9 @@ type Options struct {
 	Log           *slog.Logger
 	MaxBody       int64 // largest request body after gzip decoding; 0: 1 GiB for ingest, 16 MiB otherwise
 	Now           func() time.Time
+	// Rules are the rules in effect, for alerts' tags, descriptions and
+	// runbooks; nil: the built-in ones.
+	Rules []*rules.Rule
 }
 
 // Default body limits, after gzip decoding, when Options.MaxBody is 0:
@@ -104,7 +107,10 @@ func New(o Options) http.Handler {
 	if s.Now == nil {
 		s.Now = time.Now
 	}
-	rs, _ := rules.LoadAll(rules.Builtin()) // a broken built-in rule only costs its text here
+	rs := o.Rules
+	if rs == nil {
+		rs, _ = rules.LoadAll(rules.Builtin()) // a broken built-in rule only costs its text here
+	}
 	s.rules = rs
 	s.tags = ruleTags(rs)
 

@@ -276,6 +276,7 @@ type shared struct {
 	// deliverMu lets one delivery run at a time, and detectMu one
 	// detection pass: the service's and those of the commands run inside it.
 	deliverMu, detectMu sync.Mutex
+	commands            sync.WaitGroup // the commands running inside the server
 	// indicatorsChanged and sightingsAdded tell the service what a
 	// command stored: new intel for the live matcher, new sightings for
 	// the rules that read them.
@@ -344,6 +345,8 @@ func (sh *shared) commandHandler() http.Handler {
 			http.Error(w, "the command endpoint answers the local command line only", http.StatusForbidden)
 			return
 		}
+		sh.commands.Add(1)
+		defer sh.commands.Done()
 		rc := http.NewResponseController(w)
 		_ = rc.EnableFullDuplex() // the command reads stdin while it writes
 		w.Header().Set("Content-Type", commandContentType)

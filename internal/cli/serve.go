@@ -3,10 +3,10 @@ package cli
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -20,6 +20,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/homesoc/homesoc/internal/alert"
+	"github.com/homesoc/homesoc/internal/api"
 	"github.com/homesoc/homesoc/internal/detect"
 	"github.com/homesoc/homesoc/internal/intel"
 	"github.com/homesoc/homesoc/internal/pipeline"
@@ -227,6 +229,10 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 		return err
 	}
 	s.metrics.srcs = srcs
+	// Requests outlive the signal for a while (Shutdown lets them end),
+	// then are cancelled.
+	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHTTP()
 	var httpSrv *http.Server
 	var apiURL string
 	if o.http != "" {
@@ -236,6 +242,7 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 		}
 		apiURL = "http://" + ln.Addr().String()
 		httpSrv = &http.Server{Handler: s.handler(token), ReadHeaderTimeout: 10 * time.Second,
+			BaseContext: func(net.Listener) context.Context { return httpCtx },
 			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 		go func() {
 			if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -256,9 +263,14 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	if httpSrv != nil {
-		if err := httpSrv.Shutdown(stopCtx); err != nil {
-			log.Warn("http server shutdown", "err", err)
+		graceCtx, cancelGrace := context.WithTimeout(stopCtx, 10*time.Second)
+		if err := httpSrv.Shutdown(graceCtx); err != nil {
+			log.Warn("requests still running after 10s: cancelled", "err", err)
+			stopHTTP()
+			httpSrv.Close()
 		}
+		cancelGrace()
+		s.sh.commands.Wait() // commands inside the server use the store until they return
 	}
 	srcs.close() // each hands on what it read
 	closeErr := s.in.Close(stopCtx)
@@ -276,23 +288,14 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 
 // handler is serve's HTTP API.
 func (s *server) handler(token string) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.Handle("GET /metrics", s.metrics.handler())
-	mux.Handle("POST /api/v1/command", bearer(token, s.sh.commandHandler()))
-	return mux
-}
-
-// bearer lets through the requests that carry the token.
-func bearer(token string, h http.Handler) http.Handler {
-	want := []byte("Bearer " + token)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="homesoc"`)
-			http.Error(w, `{"error": "missing or wrong bearer token"}`, http.StatusUnauthorized)
-			return
-		}
-		h.ServeHTTP(w, r)
+	return api.New(api.Options{Store: s.st, Token: token, Log: s.log, Rules: s.e.configRules(),
+		Ingest: func(ctx context.Context, source, format string, r io.Reader) (pipeline.Stats, error) {
+			return s.in.Ingest(ctx, source, format, r)
+		},
+		IntelLoaded:   func(context.Context) { s.intelLoop.Trigger() },
+		AlertsChanged: func(context.Context, []alert.Alert) { s.routeNow() },
+		Metrics:       s.metrics.handler(),
+		Command:       s.sh.commandHandler(),
 	})
 }
 
@@ -404,6 +407,10 @@ func (s *server) detect(ctx context.Context, rs []*rules.Rule) error {
 	s.deliver.Trigger()
 	return nil
 }
+
+// routeNow routes the alerts (an operator changed some) and delivers what
+// is due, off the caller's time.
+func (s *server) routeNow() { s.deliver.Trigger() }
 
 // deliverJob routes and delivers what is due, as alerts notify does, and
 // says when to come back.
