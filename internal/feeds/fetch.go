@@ -214,13 +214,13 @@ func fetch(ctx context.Context, st Store, f config.Feed, prev, next *State, forc
 func load(ctx context.Context, st Store, f config.Feed, body []byte, res *Result) error {
 	now := store.Now()
 	source := "feed " + f.Name
-	lr, err := intel.Load(f.Format, bytes.NewReader(body), intel.LoadOptions{Feed: f.Name, Now: now})
-	broken, isBroken := errors.AsType[*intel.BrokenError](err)
-	if err != nil && !isBroken {
-		return err
+	lr, loadErr := intel.Load(f.Format, bytes.NewReader(body), intel.LoadOptions{Feed: f.Name, Now: now})
+	broken, isBroken := errors.AsType[*intel.BrokenError](loadErr)
+	if loadErr != nil && !isBroken {
+		return loadErr
 	}
 	if isBroken {
-		lr.Rejected = append(lr.Rejected, intel.Rejected{Line: broken.Line, Reason: err.Error() + "; the rest of the feed was not read"})
+		lr.Rejected = append(lr.Rejected, intel.Rejected{Line: broken.Line, Reason: loadErr.Error() + "; the rest of the feed was not read"})
 	}
 	res.Entries = len(lr.Indicators) + lr.Duplicates + len(lr.Rejected)
 	res.Rejected, res.Skipped = len(lr.Rejected), lr.Skipped
@@ -239,6 +239,7 @@ func load(ctx context.Context, st Store, f config.Feed, body []byte, res *Result
 	if err != nil {
 		return err
 	}
+	keepTimes(lr.Indicators, prevActive, now)
 	written, err := st.WriteIndicators(ctx, lr.Indicators)
 	if err != nil {
 		return fmt.Errorf("write indicators: %w", err)
@@ -283,11 +284,30 @@ func load(ctx context.Context, st Store, f config.Feed, body []byte, res *Result
 	}
 	switch {
 	case isBroken:
-		return fmt.Errorf("%w at line %d: kept the %d indicators before it, expired none", err, broken.Line, len(lr.Indicators))
+		return fmt.Errorf("%w at line %d: kept the %d indicators before it, expired none", loadErr, broken.Line, len(lr.Indicators))
 	case allRejected:
 		return fmt.Errorf("all %d entries were rejected (is format %s right? see homesoc rejects): expired none", len(lr.Rejected), f.Format)
 	}
 	return nil
+}
+
+// keepTimes gives the indicators a feed lists without times of their own
+// (the loader stamped them with the load's time, now: Spamhaus, plain
+// lists) the times they were stored with while active: otherwise every
+// fetch would move their last_seen, count them all as updated and
+// retro-hunt them all again. An indicator's first_seen and last_seen are
+// then when homesoc first found it listed.
+func keepTimes(inds, stored []event.Indicator, now time.Time) {
+	byID := make(map[string]event.Indicator, len(stored))
+	for _, in := range stored {
+		byID[in.ID] = in
+	}
+	for i := range inds {
+		in := &inds[i]
+		if old, ok := byID[in.ID]; ok && in.FirstSeen.Equal(now) && in.LastSeen.Equal(now) {
+			in.FirstSeen, in.LastSeen = old.FirstSeen, old.LastSeen
+		}
+	}
 }
 
 // feedIndicators returns the active indicators of the feed named name.
