@@ -120,3 +120,10 @@ func readFile(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+func writeFile(t *testing.T, path, s string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
