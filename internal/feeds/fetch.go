@@ -15,6 +15,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/homesoc/homesoc/internal/config"
@@ -89,10 +91,10 @@ type Result struct {
 	// Entries, Rejected and Skipped count the feed's entries as the
 	// loader saw them (see intel.LoadResult); the rejected ones are in the
 	// store's rejects.
-	Entries     int            `json:"entries"`
-	Rejected    int            `json:"rejected"`
-	Skipped     int            `json:"skipped"`
-	SkipReasons map[string]int `json:"skip_reasons"`
+	Entries     int          `json:"entries"`
+	Rejected    int          `json:"rejected"`
+	Skipped     int          `json:"skipped"`
+	SkipReasons []SkipReason `json:"skip_reasons"`
 	// Added, Updated and Unchanged are what writing the feed's indicators
 	// did; Expired counts the active indicators the feed no longer lists,
 	// made inactive (only for a feed that expires).
@@ -112,6 +114,28 @@ type Result struct {
 	Error     string           `json:"error"`
 	// FirstRejects are the first few rejected entries.
 	FirstRejects []event.Reject `json:"first_rejects"`
+}
+
+// SkipReason is why some well-formed entries held nothing to store, and
+// how many (a list: JSON keys are ours, reasons are text).
+type SkipReason struct {
+	Reason string `json:"reason"`
+	Count  int    `json:"count"`
+}
+
+// SkipReasons lists intel.LoadResult.SkipReasons, the most frequent first.
+func SkipReasons(m map[string]int) []SkipReason {
+	out := make([]SkipReason, 0, len(m))
+	for r, n := range m {
+		out = append(out, SkipReason{Reason: r, Count: n})
+	}
+	slices.SortFunc(out, func(a, b SkipReason) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Reason, b.Reason)
+	})
+	return out
 }
 
 // Changed reports whether the fetch changed the feed's indicators, so that
@@ -137,7 +161,7 @@ const maxRejectSamples = 5
 func Fetch(ctx context.Context, st Store, f config.Feed, prev State, force bool, o Options) (Result, State) {
 	o = o.withDefaults()
 	start := time.Now()
-	res := Result{Feed: f.Name, Active: -1, FirstRejects: []event.Reject{}, SkipReasons: map[string]int{}}
+	res := Result{Feed: f.Name, Active: -1, FirstRejects: []event.Reject{}, SkipReasons: []SkipReason{}}
 	next := prev
 	next.LastAttempt = store.Now()
 	err := fetch(ctx, st, f, &prev, &next, force, o, &res)
@@ -224,9 +248,7 @@ func load(ctx context.Context, st Store, f config.Feed, body []byte, res *Result
 	}
 	res.Entries = len(lr.Indicators) + lr.Duplicates + len(lr.Rejected)
 	res.Rejected, res.Skipped = len(lr.Rejected), lr.Skipped
-	for k, v := range lr.SkipReasons {
-		res.SkipReasons[k] = v
-	}
+	res.SkipReasons = SkipReasons(lr.SkipReasons)
 	rejects := make([]event.Reject, 0, len(lr.Rejected))
 	for _, r := range lr.Rejected {
 		rejects = append(rejects, event.NewReject(now, source, int64(r.Line), f.Format, r.Reason, []byte(r.Raw)))

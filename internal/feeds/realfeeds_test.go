@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/homesoc/homesoc/internal/intel"
@@ -40,6 +41,10 @@ func TestRealFeeds(t *testing.T) {
 			if r.Status != StatusLoaded || r.Added != tc.added || r.Skipped != tc.skipped || r.Rejected != 0 {
 				t.Fatalf("first fetch: %s added %d skipped %d rejected %d (%v %v), want %d added, %d skipped",
 					r.Status, r.Added, r.Skipped, r.Rejected, r.Err, r.FirstRejects, tc.added, tc.skipped)
+			}
+			if tc.format == intel.FormatSSLBL && (len(r.SkipReasons) != 1 || r.SkipReasons[0].Count != 8 ||
+				!strings.Contains(r.SkipReasons[0].Reason, "certificate")) {
+				t.Errorf("skip reasons %+v, want the 8 certificates", r.SkipReasons)
 			}
 			if r2, _ := Fetch(ctx, st, f, s, false, Options{}); r2.Status != StatusNotModified {
 				t.Errorf("second fetch: %s, want not modified", r2.Status)
