@@ -168,7 +168,7 @@ func TestFetchFailures(t *testing.T) {
 	f := feed("drop", intel.FormatSpamhaus, srv)
 	_, good := Fetch(ctx, st, f, State{}, false, Options{})
 
-	slow := httptest_slow(t)
+	slow := slowServer(t)
 	for _, tt := range []struct {
 		name  string
 		setup func() (config.Feed, Options)
@@ -213,8 +213,8 @@ func TestFetchFailures(t *testing.T) {
 	}
 }
 
-// httptest_slow is a server that answers only when the client gives up.
-func httptest_slow(t *testing.T) string {
+// slowServer is a server that answers only when the client gives up.
+func slowServer(t *testing.T) string {
 	srv := newFeedServer(t, nil)
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
