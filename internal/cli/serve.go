@@ -121,8 +121,8 @@ type server struct {
 	in  *pipeline.Ingester
 	sh  *shared
 
-	rules     []*rules.Rule // the rules the service runs
-	iocRules  []*rules.Rule // those that read sightings: run at once on new ones
+	rules     []*rules.Rule        // the rules the service runs
+	iocRules  []*rules.Rule        // those that read sightings: run at once on new ones
 	lastRun   map[string]time.Time // under sh.detectMu
 	detectAll *service.Loop
 	detectIoC *service.Loop
@@ -243,7 +243,7 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 		apiURL = "http://" + ln.Addr().String()
 		httpSrv = &http.Server{Handler: s.handler(token), ReadHeaderTimeout: 10 * time.Second,
 			BaseContext: func(net.Listener) context.Context { return httpCtx },
-			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+			ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 		go func() {
 			if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("http server stopped", "err", err)
