@@ -47,9 +47,11 @@ Any other feed needs url and format (csv for a plain or CSV list).`,
 				return err
 			}
 			defer st.Close()
-			s, err := feeds.New(st, e.cfg.Feeds, e.dataDir, feeds.SchedulerOptions{Logger: e.log})
-			if err != nil {
-				return err
+			s := e.sharedFeeds() // inside serve: its scheduler, which keeps the feeds' state
+			if s == nil {
+				if s, err = feeds.New(st, e.cfg.Feeds, e.dataDir, feeds.SchedulerOptions{Logger: e.log}); err != nil {
+					return err
+				}
 			}
 			results, err := s.Update(cmd.Context(), args, force, func(f config.Feed) {
 				fmt.Fprintf(e.stderr, "fetching %s from %s\n", f.Name, f.URL)

@@ -28,6 +28,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/homesoc/homesoc/internal/event"
+	"github.com/homesoc/homesoc/internal/feeds"
 	"github.com/homesoc/homesoc/internal/store"
 	"github.com/homesoc/homesoc/internal/store/engine"
 )
@@ -277,10 +278,20 @@ type shared struct {
 	// detection pass: the service's and those of the commands run inside it.
 	deliverMu, detectMu sync.Mutex
 	commands            sync.WaitGroup // the commands running inside the server
+	feeds               *feeds.Scheduler
 	// indicatorsChanged and sightingsAdded tell the service what a
 	// command stored: new intel for the live matcher, new sightings for
 	// the rules that read them.
 	indicatorsChanged, sightingsAdded func()
+}
+
+// sharedFeeds is the feed scheduler of the server the command runs
+// inside, or nil.
+func (e *env) sharedFeeds() *feeds.Scheduler {
+	if e.shared == nil {
+		return nil
+	}
+	return e.shared.feeds
 }
 
 // exclusive locks the mutex of the server the command runs inside, if it

@@ -23,6 +23,7 @@ import (
 	"github.com/homesoc/homesoc/internal/alert"
 	"github.com/homesoc/homesoc/internal/api"
 	"github.com/homesoc/homesoc/internal/detect"
+	"github.com/homesoc/homesoc/internal/feeds"
 	"github.com/homesoc/homesoc/internal/intel"
 	"github.com/homesoc/homesoc/internal/pipeline"
 	"github.com/homesoc/homesoc/internal/rules"
@@ -214,6 +215,15 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 		return time.Time{}, nil
 	}}
 
+	s.sh.feeds, err = feeds.New(st, e.cfg.Feeds, e.dataDir, feeds.SchedulerOptions{Logger: log.With("job", "feeds"),
+		OnUpdate: func(r feeds.Result) {
+			if r.Changed() {
+				s.intelLoop.Trigger()
+			}
+		}})
+	if err != nil {
+		return err
+	}
 	// The service's own work outlives the signal: it drains after it.
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopRun()
@@ -223,6 +233,7 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 	for _, l := range s.loops() {
 		wg.Go(func() { l.Run(runCtx) })
 	}
+	wg.Go(func() { _ = s.sh.feeds.Run(runCtx) })
 
 	srcs, err := s.startSources(ctx, cmd, o)
 	if err != nil {

@@ -125,6 +125,15 @@ func (m *serveMetrics) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 
+	for _, f := range m.s.sh.feeds.Status() {
+		kv := []string{"feed", f.Name}
+		if f.AgeS >= 0 {
+			m.emit(ch, "homesoc_feed_age_seconds", "Seconds since a feed was last fetched and loaded.", gauge, f.AgeS, kv...)
+		}
+		m.emit(ch, "homesoc_feed_indicators", "A feed's active indicators after its last load.", gauge, float64(f.Active), kv...)
+		m.emit(ch, "homesoc_feed_failures", "A feed's failed fetches since its last success.", gauge, float64(f.Failures), kv...)
+	}
+
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if counts, err := m.s.st.NotificationCounts(ctx); err == nil {
