@@ -219,15 +219,14 @@ func (p *yamahaParser) message(h *yamahaHeader, ev *event.Network) error {
 		}
 		return p.inspect(m[i+len(yamahaInspect):], ev)
 	}
-	i, action := bytes.Index(m, yamahaRejected), "drop"
-	rest := m[max(i, 0)+len(yamahaRejected):]
+	i, action, marker := bytes.Index(m, yamahaRejected), "drop", yamahaRejected
 	if i < 0 {
-		i, action = bytes.Index(m, yamahaPassed), "allow"
-		rest = m[max(i, 0)+len(yamahaPassed):]
+		i, action, marker = bytes.Index(m, yamahaPassed), "allow", yamahaPassed
 	}
 	if i < 0 {
 		return fmt.Errorf("router message %q is not a filter log: %w", quote(m), ErrSkip)
 	}
+	rest := m[i+len(marker):]
 	pre, n, ok := p.words(m[:i], 2)
 	if !ok || (n == 2 && !h.syslog) {
 		return fmt.Errorf("unrecognised text before the filter record: %q", quote(trimSpaces(m[:i])))

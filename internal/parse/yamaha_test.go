@@ -266,3 +266,26 @@ func TestYamahaLocation(t *testing.T) {
 		}
 	}
 }
+
+// TestYamahaSniffsAlone checks that only yamaha-rtx claims the lines of
+// its fixtures, and that it claims no line of the other formats' fixtures.
+func TestYamahaSniffsAlone(t *testing.T) {
+	for _, file := range []string{"yamaha-rtx.log", "yamaha-rtx.bad.log"} {
+		for i, line := range readLines(t, file) {
+			for _, f := range Formats() {
+				if f.Name != yamahaName && f.Sniff(line) {
+					t.Errorf("%s:%d: %s claims it", file, i+1, f.Name)
+				}
+			}
+		}
+	}
+	for _, file := range []string{"netfilter.good.log", "filterlog.good.log", "filterlog.bad.log", "conn.log", "conn.json",
+		"flows.jsonl", "cisco-asa/asa.log", "fortigate/fortigate.log", "openvpn/server.log", "squid/access.log",
+		"crowdstrike/fdr.jsonl", "defender/streaming.jsonl"} {
+		for i, line := range readLines(t, file) {
+			if sniffYamaha(line) {
+				t.Errorf("%s:%d: yamaha-rtx claims it", file, i+1)
+			}
+		}
+	}
+}
