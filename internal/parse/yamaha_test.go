@@ -289,3 +289,25 @@ func TestYamahaSniffsAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestYamahaListenerLine checks the lines homesoc's syslog listener makes
+// of the router's header-less datagrams: an RFC 3339 stamp and the sender's
+// address put before the message.
+func TestYamahaListenerLine(t *testing.T) {
+	p := newYamahaParser(yamahaOpts)
+	for line, want := range map[string]event.Network{
+		"2024-03-04T01:20:45Z 192.168.100.1 [INSPECT] LAN2[out][101098] TCP 192.168.100.2:62124 > 203.0.113.1:80 (2024/03/04 10:20:30)": rtx(event.Network{
+			Time: utc(2024, 3, 4, 10, 20, 30), Action: "allow", Direction: event.DirOutbound, Protocol: "tcp", SrcIP: addr("192.168.100.2"),
+			SrcPort: 62124, DstIP: addr("203.0.113.1"), DstPort: 80, RuleName: "101098", OutIface: "LAN2", Sensor: "192.168.100.1"}),
+		"2024-03-04T01:15:01Z 192.168.100.1 PP[01] Rejected at IN(200020) filter: TCP 198.51.100.7:44321 > 192.0.2.1:445": rtx(event.Network{
+			Time: utc(2024, 3, 4, 1, 15, 1), Action: "drop", Direction: event.DirInbound, Protocol: "tcp", SrcIP: addr("198.51.100.7"),
+			SrcPort: 44321, DstIP: addr("192.0.2.1"), DstPort: 445, RuleName: "200020", InIface: "PP[01]", Sensor: "192.168.100.1"}),
+	} {
+		var got event.Network
+		if err := p.Parse([]byte(line), &got); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		want.ID = event.NewID(yamahaName, []byte(line))
+		checkEvent(t, want, got)
+	}
+}
