@@ -50,7 +50,7 @@ func (e *env) open(ctx context.Context, mustExist bool) (store.Store, error) {
 	if e.shared != nil {
 		return sharedStore{e.shared.st, e.shared}, nil
 	}
-	st, err := engine.OpenWith(ctx, e.store, e.dataDir, engine.Options{Wait: e.wait, MustExist: mustExist})
+	st, err := engine.OpenWith(ctx, e.store, e.dataDir, engine.Options{Wait: e.wait, MustExist: mustExist, MemoryLimit: e.storeMemory})
 	var none *engine.NoDataError
 	var locked *duckdb.LockError
 	switch {

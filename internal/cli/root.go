@@ -38,6 +38,8 @@ type env struct {
 	configFile string         // --config
 	cfg        *config.Config // the config file in effect, once the command runs (see config.go)
 
+	storeMemory string // the embedded store's buffer pool; "": its default (serve sets more)
+
 	args   []string // the command line, to run it inside a server (remote.go)
 	shared *shared  // set when the command runs inside homesoc serve, for a client
 	dir    string   // that client's working directory

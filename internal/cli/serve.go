@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,6 +30,7 @@ import (
 	"github.com/homesoc/homesoc/internal/rules"
 	"github.com/homesoc/homesoc/internal/service"
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/store/duckdb"
 	"github.com/homesoc/homesoc/internal/store/engine"
 )
 
@@ -39,6 +41,16 @@ const (
 	defaultDetect     = time.Minute
 	defaultExposure   = 24 * time.Hour
 	tokenFileName     = "api-token"
+	// serveStoreMemory is the embedded DuckDB's buffer pool under serve:
+	// its writes, rules and API queries run at once (80MB, a command's,
+	// ran out while a checkpoint met a detection pass).
+	serveStoreMemory = "160MB"
+	// serveGoMemory is serve's soft limit of the Go heap (debug.SetMemoryLimit)
+	// unless $GOMEMLIMIT sets one: the collector works harder near it
+	// rather than let a burst's garbage double the heap.
+	serveGoMemory = 160 << 20
+	// serveQueue is how many received records wait to be parsed at most.
+	serveQueue = 100_000
 )
 
 // serveOptions are serve's flags.
@@ -133,6 +145,29 @@ type server struct {
 
 	metrics    *serveMetrics
 	indicators atomic.Int64 // in the live matcher
+	fatal      chan error   // a store error no retry mends: serve stops
+}
+
+// failed reports whether err is one no retry mends (DuckDB invalidated the
+// database) and then asks serve to stop.
+func (s *server) failed(err error) bool {
+	if !duckdb.Invalidated(err) {
+		return false
+	}
+	select {
+	case s.fatal <- err:
+	default:
+	}
+	return true
+}
+
+// job is a loop's job whose fatal errors stop serve.
+func (s *server) job(fn func(context.Context) (time.Time, error)) func(context.Context) (time.Time, error) {
+	return func(ctx context.Context) (time.Time, error) {
+		next, err := fn(ctx)
+		s.failed(err)
+		return next, err
+	}
 }
 
 // loops are the service's scheduled jobs.
@@ -169,6 +204,10 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 	if si := runningServer(e.dataDir); si != nil {
 		return fmt.Errorf("homesoc serve (pid %d) already serves data directory %s at %s", si.PID, e.dataDir, si.URL)
 	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(serveGoMemory)
+	}
+	e.storeMemory = serveStoreMemory
 	st, err := e.openStore(ctx)
 	if err != nil {
 		return err
@@ -178,14 +217,14 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	s := &server{e: e, st: st, log: log}
+	s := &server{e: e, st: st, log: log, fatal: make(chan error, 1)}
 	s.sh = &shared{st: st, dataDir: e.dataDir, store: e.store,
 		indicatorsChanged: func() { s.intelLoop.Trigger() }, sightingsAdded: func() { s.detectIoC.Trigger() }}
 	if err := s.loadRules(); err != nil {
 		return err
 	}
 	s.metrics = newServeMetrics(s)
-	s.in = pipeline.NewIngester(st, pipeline.LiveConfig{Log: log, OnWrite: s.written})
+	s.in = pipeline.NewIngester(st, pipeline.LiveConfig{Log: log, OnWrite: s.written, Fatal: s.failed, QueueRecords: serveQueue})
 	if err := s.refreshMatcher(ctx); err != nil {
 		return err
 	}
@@ -194,10 +233,10 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 		every = defaultDetect
 	}
 	s.detectAll = &service.Loop{Name: "detect", Every: every, Log: log,
-		Job: func(ctx context.Context) (time.Time, error) { return time.Time{}, s.detect(ctx, s.dueRules(every)) }}
+		Job: s.job(func(ctx context.Context) (time.Time, error) { return time.Time{}, s.detect(ctx, s.dueRules(every)) })}
 	s.detectIoC = &service.Loop{Name: "detect-sightings", Log: log,
-		Job: func(ctx context.Context) (time.Time, error) { return time.Time{}, s.detect(ctx, s.iocRules) }}
-	s.deliver = &service.Loop{Name: "deliver", Every: 30 * time.Second, Log: log, Job: s.deliverJob}
+		Job: s.job(func(ctx context.Context) (time.Time, error) { return time.Time{}, s.detect(ctx, s.iocRules) })}
+	s.deliver = &service.Loop{Name: "deliver", Every: 30 * time.Second, Log: log, Job: s.job(s.deliverJob)}
 	exposureEvery := time.Duration(e.cfg.Serve.Exposure)
 	if exposureEvery == 0 {
 		exposureEvery = defaultExposure
@@ -205,15 +244,15 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 	// The exposure chain, as "homesoc exposure run" (its first run 10
 	// minutes after the start, not at every restart).
 	s.exposure = &service.Loop{Name: "exposure", Every: exposureEvery, StartAfter: 10 * time.Minute, Log: log,
-		Job: func(ctx context.Context) (time.Time, error) { return time.Time{}, s.command(ctx, "exposure", "run") }}
+		Job: s.job(func(ctx context.Context) (time.Time, error) { return time.Time{}, s.command(ctx, "exposure", "run") })}
 	// New intel: a new matcher for what comes in, a retro-hunt over what is stored.
-	s.intelLoop = &service.Loop{Name: "intel", Log: log, Job: func(ctx context.Context) (time.Time, error) {
+	s.intelLoop = &service.Loop{Name: "intel", Log: log, Job: s.job(func(ctx context.Context) (time.Time, error) {
 		if err := s.refreshMatcher(ctx); err != nil {
 			return time.Time{}, err
 		}
 		s.detectIoC.Trigger()
 		return time.Time{}, nil
-	}}
+	})}
 
 	s.sh.feeds, err = feeds.New(st, e.cfg.Feeds, e.dataDir, feeds.SchedulerOptions{Logger: log.With("job", "feeds"),
 		OnUpdate: func(r feeds.Result) {
@@ -269,8 +308,13 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 	log.Info("homesoc serve started", "data", e.dataDir, "store", storeText(e.store), "api", apiURL,
 		"token", tokenFrom, "pid", os.Getpid())
 
-	<-ctx.Done()
-	log.Info("stopping: writing what was received")
+	var fatal error
+	select {
+	case <-ctx.Done():
+		log.Info("stopping: writing what was received")
+	case fatal = <-s.fatal:
+		log.Error("the store failed for good: stopping, for a restart to open it again", "err", fatal)
+	}
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	if httpSrv != nil {
@@ -289,6 +333,9 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 	wg.Wait()
 	if err := <-ingested; err != nil && closeErr == nil {
 		closeErr = err
+	}
+	if fatal != nil {
+		return fmt.Errorf("the store failed: %w; homesoc serve stopped (its unit restarts it; files are read again from their checkpoints)", fatal)
 	}
 	if closeErr != nil {
 		return fmt.Errorf("stopping: %w", closeErr)

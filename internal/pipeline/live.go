@@ -33,7 +33,11 @@ type LiveConfig struct {
 	// OnWrite, when not nil, is called after each batch is stored, from
 	// the writing goroutine (keep it short: signal, do not work).
 	OnWrite func(Written)
-	Log     *slog.Logger
+	// Fatal reports whether a write's error is one no retry can mend (the
+	// store is gone for good): Run then stops and returns it. nil: retry
+	// every error.
+	Fatal func(error) bool
+	Log   *slog.Logger
 	Now     func() time.Time // nil: time.Now
 }
 
@@ -581,6 +585,9 @@ func (in *Ingester) writeRetrying(ctx context.Context, b *liveBatch) error {
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if in.cfg.Fatal != nil && in.cfg.Fatal(err) {
+			return err
 		}
 		in.cfg.Log.Warn("store write failed; retrying", "records", b.len(), "retry_in", wait, "err", err)
 		select {

@@ -3,6 +3,7 @@
 package duckdb
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -29,6 +30,18 @@ import (
 // (BENCHMARKS.md).
 const memoryLimit = "80MB"
 
+// Invalidated reports whether err says DuckDB invalidated the database (a
+// fatal error, such as running out of memory while it checkpoints): every
+// later statement fails until the database is opened again.
+func Invalidated(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "database has been invalidated") || strings.Contains(s, "FATAL Error") ||
+		strings.Contains(s, "Detach and reattach")
+}
+
 // rowGroupRows is the size of the row groups of homesoc's database file.
 //
 // DuckDB writes the rows of a transaction straight to the database file, on
@@ -51,8 +64,8 @@ const rowGroupRows = 16384
 // inserts the rows of one statement on all its threads; what exceeds the
 // memory limit spills to path.tmp, as for a database DuckDB opens itself.
 // The rest are set by lockDown, once the first connection is made.
-func connector(ctx context.Context, path string) (*duckdb.Connector, error) {
-	cfg := url.Values{"memory_limit": {memoryLimit}, "preserve_insertion_order": {"false"}}
+func connector(ctx context.Context, path, limit string) (*duckdb.Connector, error) {
+	cfg := url.Values{"memory_limit": {cmp.Or(limit, memoryLimit)}, "preserve_insertion_order": {"false"}}
 	init := ""
 	if path != "" {
 		cfg.Set("temp_directory", path+".tmp")
@@ -107,7 +120,14 @@ var _ store.Store = (*Store)(nil)
 // Open opens (creating if needed) the database at path, or an in-memory
 // database when path is empty, and brings its schema up to date.
 func Open(ctx context.Context, path string) (*Store, error) {
-	c, err := connector(ctx, path)
+	return OpenLimit(ctx, path, "")
+}
+
+// OpenLimit is Open with DuckDB's buffer pool capped at memoryLimit (as
+// DuckDB writes it, "256MB"; "" is the default, 80MB): a long-running
+// service, which writes while its rules read, needs more than a command.
+func OpenLimit(ctx context.Context, path, memoryLimit string) (*Store, error) {
+	c, err := connector(ctx, path, memoryLimit)
 	if err != nil {
 		return nil, fmt.Errorf("open duckdb %q: %w", path, lockError(path, err))
 	}

@@ -41,6 +41,9 @@ type Options struct {
 	// store, when the data directory holds none: a command that only reads
 	// has nothing to read there, and should not leave an empty store behind.
 	MustExist bool
+	// MemoryLimit caps the embedded DuckDB's buffer pool ("256MB"); "" is
+	// duckdb.Open's default.
+	MemoryLimit string
 }
 
 // NoDataError is the error of OpenWith with MustExist when the data
@@ -87,7 +90,7 @@ func OpenWith(ctx context.Context, url, dataDir string, o Options) (store.Store,
 	deadline := time.Now().Add(o.Wait)
 	pause := 20 * time.Millisecond
 	for {
-		st, err := duckdb.Open(ctx, path)
+		st, err := duckdb.OpenLimit(ctx, path, o.MemoryLimit)
 		var locked *duckdb.LockError
 		if err == nil || !errors.As(err, &locked) || !time.Now().Before(deadline) {
 			return st, err
