@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/homesoc/homesoc/internal/feeds"
 	"github.com/homesoc/homesoc/internal/intel"
 	"github.com/homesoc/homesoc/internal/pipeline"
-	"github.com/homesoc/homesoc/internal/store/duckdb"
 )
 
 // TestIntelLoad: two real imports into a DuckDB store add up: entries,
@@ -19,11 +17,7 @@ import (
 // reasons merged, the most frequent first, and what writing did.
 func TestIntelLoad(t *testing.T) {
 	ctx := context.Background()
-	st, err := duckdb.Open(ctx, filepath.Join(t.TempDir(), "homesoc.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	rep := NewIntelLoad("abuse", []string{"certs.csv", "ips.csv"})
 	if b, _ := json.Marshal(rep); !strings.Contains(string(b), `"skip_reasons":[],`) || !strings.HasSuffix(string(b), `"first_rejects":[]}`) {
 		t.Errorf("empty report: %s", b)

@@ -90,11 +90,7 @@ func FuzzParseTime(f *testing.F) {
 // null; no columns is [] and no rows [].
 func TestQueryOfDuckDB(t *testing.T) {
 	ctx := context.Background()
-	st, err := duckdb.Open(ctx, filepath.Join(t.TempDir(), "homesoc.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	res, err := st.ReadQuery(ctx, `SELECT 170141183460469231731687303715884105727::HUGEINT AS h, 12.50::DECIMAL(10,2) AS d,
 		'nan'::DOUBLE AS n, '-inf'::FLOAT AS f, 1.5::DOUBLE AS x, 9007199254740993::BIGINT AS big,
 		TIMESTAMPTZ '2026-04-06 18:05:29+02' AS t, [1, NULL, 3] AS l, {'a': TIMESTAMP '2026-04-06 16:05:29', 'b': 'x'} AS s,
@@ -123,11 +119,7 @@ func TestQueryOfDuckDB(t *testing.T) {
 // JSONValue gives them, in EventList's envelope.
 func TestEventRowsDuckDB(t *testing.T) {
 	ctx := context.Background()
-	st, err := duckdb.Open(ctx, filepath.Join(t.TempDir(), "homesoc.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	res, err := st.ReadQuery(ctx, `SELECT * FROM (VALUES (TIMESTAMP '2026-04-06 16:05:29', 'drop', 22::USMALLINT),
 		(TIMESTAMP '2026-04-06 16:05:30', NULL, 443::USMALLINT)) v(time, action, dst_port) ORDER BY time`)
 	if err != nil {
@@ -138,6 +130,18 @@ func TestEventRowsDuckDB(t *testing.T) {
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
+}
+
+// openStore opens a DuckDB store in a temporary directory, closed at the
+// test's end.
+func openStore(t *testing.T) *duckdb.Store {
+	t.Helper()
+	st, err := duckdb.Open(context.Background(), filepath.Join(t.TempDir(), "homesoc.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 // TestNonNil: nil is [], anything else itself.
