@@ -3,41 +3,16 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/homesoc/homesoc/internal/alert"
 	"github.com/homesoc/homesoc/internal/event"
-	"github.com/homesoc/homesoc/internal/exposure"
 	"github.com/homesoc/homesoc/internal/rules"
-	"github.com/homesoc/homesoc/internal/silence"
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/view"
 )
-
-// silencedAlert is an alert as GET /api/v1/alerts lists it, the shape of
-// homesoc alerts list --json: with the ids of the silences muting it now.
-type silencedAlert struct {
-	alert.Alert
-	Silenced []string `json:"silenced"`
-}
-
-// alertView is one alert whole, the shape of homesoc alerts show --json:
-// the rule's description and runbook, and the silences muting it now.
-type alertView struct {
-	alert.Alert
-	Description string            `json:"description"`
-	Runbook     string            `json:"runbook"`
-	Silenced    []silence.Silence `json:"silenced"`
-}
-
-// alertMove is what ack, resolve and reopen answer, the shape of homesoc
-// alerts ack --json without its delivery (the service notifies).
-type alertMove struct {
-	Changed bool        `json:"changed"` // false: the alert was in that state already
-	Alert   alert.Alert `json:"alert"`
-}
 
 // moveRequest is the body of ack, resolve and reopen (optional).
 type moveRequest struct {
@@ -50,7 +25,7 @@ func (s *server) alertsList(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, http.StatusOK, out, err)
 }
 
-func (s *server) listAlerts(ctx context.Context, r *http.Request) ([]silencedAlert, error) {
+func (s *server) listAlerts(ctx context.Context, r *http.Request) ([]view.ListedAlert, error) {
 	f, err := s.alertFilter(r)
 	if err != nil {
 		return nil, err
@@ -63,12 +38,7 @@ func (s *server) listAlerts(ctx context.Context, r *http.Request) ([]silencedAle
 	if err != nil {
 		return nil, err
 	}
-	now := event.SecondsUTC(s.Now())
-	out := make([]silencedAlert, len(as))
-	for i, a := range as {
-		out[i] = silencedAlert{Alert: a, Silenced: nonNil(silence.Silenced(a.Labels(s.tags[a.RuleID]...), ss, now))}
-	}
-	return out, nil
+	return view.List(as, s.tags, ss, event.SecondsUTC(s.Now())), nil
 }
 
 // alertFilter reads alerts list's filters from r's query: state, rule and
@@ -94,7 +64,7 @@ func (s *server) alertFilter(r *http.Request) (store.AlertFilter, error) {
 		f.Severities = append(f.Severities, v)
 	}
 	if v := q.Get("since"); v != "" {
-		t, err := parseTime(v, s.Now())
+		t, err := view.ParseTime(v, s.Now())
 		if err != nil {
 			return f, bad("since: %w", err)
 		}
@@ -121,59 +91,31 @@ func (s *server) alertShow(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, http.StatusOK, v, err)
 }
 
-func (s *server) showAlert(ctx context.Context, id string) (alertView, error) {
+func (s *server) showAlert(ctx context.Context, id string) (view.ShownAlert, error) {
 	a, err := s.findAlert(ctx, id)
 	if err != nil {
-		return alertView{}, err
-	}
-	v := alertView{Alert: a, Silenced: []silence.Silence{}}
-	if a.RuleID == exposure.TicketRule {
-		v.Description, v.Runbook = exposure.TicketDescription, exposure.TicketRunbook
-	}
-	for _, rl := range s.rules {
-		if rl.ID == a.RuleID {
-			v.Description, v.Runbook = strings.TrimSpace(rl.Description), strings.TrimSpace(rl.Runbook)
-		}
+		return view.ShownAlert{}, err
 	}
 	ss, err := s.Store.Silences(ctx, store.SilencesCurrent)
 	if err != nil {
-		return v, err
+		return view.ShownAlert{}, err
 	}
-	now := event.SecondsUTC(s.Now())
-	labels := a.Labels(s.tags[a.RuleID]...)
-	for _, sl := range ss {
-		if sl.Active(now) && sl.Matches(labels) {
-			v.Silenced = append(v.Silenced, sl)
-		}
-	}
-	return v, nil
+	return view.Show(a, s.rules, s.tags[a.RuleID], ss, event.SecondsUTC(s.Now())), nil
 }
 
 // findAlert returns the alert whose id is id or the only one that starts
-// with it, as the CLI takes ids: a 404 for none, a 400 for several.
+// with it, as the CLI takes ids (view.FindAlert): a 404 for none, a 400
+// for several.
 func (s *server) findAlert(ctx context.Context, id string) (alert.Alert, error) {
-	id = strings.ToLower(strings.TrimSpace(id))
 	as, err := s.Store.Alerts(ctx)
 	if err != nil {
 		return alert.Alert{}, err
 	}
-	var found []string
-	for _, a := range as {
-		if a.ID == id {
-			return a, nil
-		}
-		if id != "" && strings.HasPrefix(a.ID, id) {
-			found = append(found, a.ID)
-		}
+	a, err := view.FindAlert(as, id)
+	if errors.Is(err, view.ErrAmbiguous) {
+		return a, bad("%w", err)
 	}
-	switch len(found) {
-	case 0:
-		return alert.Alert{}, fmt.Errorf("no alert with id %q: %w", id, store.ErrNotFound)
-	case 1:
-		i := slices.IndexFunc(as, func(a alert.Alert) bool { return a.ID == found[0] })
-		return as[i], nil
-	}
-	return alert.Alert{}, bad("id prefix %q matches %d alerts: %s; give more of the id", id, len(found), strings.Join(found, ", "))
+	return a, err
 }
 
 // moveHandler returns the handler of a move of an alert into state.
@@ -184,27 +126,26 @@ func moveHandler(state string) func(*server, http.ResponseWriter, *http.Request)
 	}
 }
 
-func (s *server) moveAlert(r *http.Request, state string) (alertMove, error) {
+// moveAlert answers the shape of homesoc alerts ack --json without its
+// delivery (the service notifies).
+func (s *server) moveAlert(r *http.Request, state string) (view.AlertMove, error) {
 	var req moveRequest // the body is optional
 	if err := decodeJSON(r, s.limit(DefaultMaxJSON), &req); err != nil && !errors.Is(err, errEmptyBody) {
-		return alertMove{}, err
+		return view.AlertMove{}, err
 	}
 	ctx := r.Context()
 	a, err := s.findAlert(ctx, r.PathValue("id"))
 	if err != nil {
-		return alertMove{}, err
+		return view.AlertMove{}, err
 	}
 	moved, err := s.Store.MoveAlerts(ctx, store.AlertFilter{IDs: []string{a.ID}}, alert.Transition{
 		State: state, Author: strings.TrimSpace(req.Author), At: event.SecondsUTC(s.Now()), Comment: req.Comment, By: alert.ByOperator})
 	if err != nil {
-		return alertMove{}, err
+		return view.AlertMove{}, err
 	}
-	res := alertMove{Changed: len(moved) > 0, Alert: a}
-	if res.Changed {
-		res.Alert = moved[0]
-		if s.AlertsChanged != nil {
-			s.AlertsChanged(context.WithoutCancel(ctx), moved)
-		}
+	res := view.Moved(a, moved)
+	if res.Changed && s.AlertsChanged != nil {
+		s.AlertsChanged(context.WithoutCancel(ctx), moved)
 	}
 	return res, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 // Event pages: DefaultEventLimit events unless limit says otherwise, at
@@ -27,9 +28,8 @@ const (
 // events --json (total, events with every column) and the cursor of the
 // next page ("" after the last one). Events come newest first.
 type eventsPage struct {
-	Total      int64            `json:"total"` // events the filter selects now, on every page
-	Events     []map[string]any `json:"events"`
-	NextCursor string           `json:"next_cursor"`
+	view.EventList        // its total: the events the filter selects now, on every page
+	NextCursor     string `json:"next_cursor"`
 }
 
 func (s *server) events(w http.ResponseWriter, r *http.Request) {
@@ -55,15 +55,9 @@ func (s *server) eventsPage(r *http.Request) (eventsPage, error) {
 	if err != nil {
 		return eventsPage{}, fmt.Errorf("count events: %w", err)
 	}
-	p := eventsPage{Events: make([]map[string]any, len(res.Rows))}
+	p := eventsPage{EventList: view.EventList{Events: view.EventRows(res)}}
 	if len(cnt.Rows) == 1 && len(cnt.Rows[0]) == 1 {
 		p.Total, _ = toInt64(cnt.Rows[0][0])
-	}
-	for i, row := range res.Rows {
-		p.Events[i] = make(map[string]any, len(row))
-		for j, c := range res.Columns {
-			p.Events[i][c] = jsonValue(row[j])
-		}
 	}
 	if len(res.Rows) == f.Limit {
 		last := res.Rows[len(res.Rows)-1]
@@ -100,7 +94,7 @@ func (s *server) eventFilter(r *http.Request) (store.EventFilter, *store.EventCu
 		t    *time.Time
 	}{{"since", &f.Since}, {"until", &f.Until}} {
 		if v := q.Get(p.name); v != "" {
-			if *p.t, err = parseTime(v, now); err != nil {
+			if *p.t, err = view.ParseTime(v, now); err != nil {
 				return f, nil, bad("%s: %w", p.name, err)
 			}
 		}

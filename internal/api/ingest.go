@@ -16,6 +16,7 @@ import (
 	"github.com/homesoc/homesoc/internal/parse"
 	"github.com/homesoc/homesoc/internal/pipeline"
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 // ingestReply is what POST /api/v1/ingest answers: the pipeline's counts,
@@ -58,8 +59,8 @@ func (s *server) ingest(w http.ResponseWriter, r *http.Request) {
 	if rep.Tables == nil {
 		rep.Tables = map[string]pipeline.TableStats{}
 	}
-	rep.SkipReasons = nonNil(rep.SkipReasons)
-	rep.FirstRejects = nonNil(rep.FirstRejects)
+	rep.SkipReasons = view.NonNil(rep.SkipReasons)
+	rep.FirstRejects = view.NonNil(rep.FirstRejects)
 	status := http.StatusOK
 	if err != nil {
 		rep.Error = err.Error()
@@ -111,22 +112,8 @@ func sourceName(name string, r *http.Request) (string, error) {
 	return name, nil
 }
 
-// intelReport is what POST /api/v1/intel answers; it has the shape of
-// homesoc intel load --json.
-type intelReport struct {
-	Feed         string           `json:"feed"`
-	Files        []string         `json:"files"`
-	Entries      int              `json:"entries"`
-	Rejected     int              `json:"rejected"`
-	Skipped      int              `json:"skipped"`
-	Added        int              `json:"added"`
-	Updated      int              `json:"updated"`
-	Unchanged    int              `json:"unchanged"`
-	Hunt         intel.HuntResult `json:"retro_hunt"`
-	ElapsedS     float64          `json:"elapsed_s"`
-	FirstRejects []event.Reject   `json:"first_rejects"`
-}
-
+// intel loads an uploaded feed and answers the shape of homesoc intel load
+// --json.
 func (s *server) intel(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	q := r.URL.Query()
@@ -162,10 +149,8 @@ func (s *server) intel(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	rep := intelReport{Feed: name, Files: []string{source}, Rejected: len(imp.Rejected), Skipped: imp.Skipped,
-		Entries: len(imp.Indicators) + imp.Duplicates + len(imp.Rejected), Added: imp.Written.Added,
-		Updated: imp.Written.Updated, Unchanged: imp.Written.Unchanged,
-		FirstRejects: pipeline.AppendSamples([]event.Reject{}, imp.Rejects...)}
+	rep := view.NewIntelLoad(name, []string{source})
+	rep.Add(imp)
 	if rep.Added+rep.Updated > 0 {
 		if s.IntelLoaded != nil { // stored, hunted or not
 			s.IntelLoaded(context.WithoutCancel(r.Context()))
@@ -196,12 +181,4 @@ func (w *writeErr) WriteIndicators(ctx context.Context, ins []event.Indicator) (
 	c, err := w.ImportStore.WriteIndicators(ctx, ins)
 	w.failed = w.failed || err != nil
 	return c, err
-}
-
-// nonNil is s, or an empty list so that JSON says [] rather than null.
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/homesoc/homesoc/internal/rules"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 // Query limits: DefaultQueryTimeout as homesoc query's --timeout, and at
@@ -25,12 +26,6 @@ type queryRequest struct {
 	Now     string `json:"now"`     // the time {{now}} stands for; "": now
 	Window  string `json:"window"`  // how far before now {{window_start}} is; "": 24h
 	Timeout string `json:"timeout"` // "": DefaultQueryTimeout
-}
-
-// queryResult is the shape of homesoc query --json.
-type queryResult struct {
-	Columns []string `json:"columns"`
-	Rows    [][]any  `json:"rows"`
 }
 
 // errQuery is SQL the store refused or could not run: 422, the request
@@ -52,19 +47,19 @@ func (s *server) query(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *server) runQuery(r *http.Request) (queryResult, error) {
+func (s *server) runQuery(r *http.Request) (view.Query, error) {
 	var req queryRequest
 	if err := decodeJSON(r, s.limit(DefaultMaxJSON), &req); err != nil {
-		return queryResult{}, err
+		return view.Query{}, err
 	}
 	if strings.TrimSpace(req.SQL) == "" {
-		return queryResult{}, bad("sql: empty query")
+		return view.Query{}, bad("sql: empty query")
 	}
 	now := s.Now()
 	if req.Now != "" {
 		var err error
-		if now, err = parseTime(req.Now, now); err != nil {
-			return queryResult{}, bad("now: %w", err)
+		if now, err = view.ParseTime(req.Now, now); err != nil {
+			return view.Query{}, bad("now: %w", err)
 		}
 	}
 	window, timeout := 24*time.Hour, DefaultQueryTimeout
@@ -75,9 +70,9 @@ func (s *server) runQuery(r *http.Request) (queryResult, error) {
 		if p.text == "" {
 			continue
 		}
-		d, err := parseAgo(p.text)
-		if err != nil {
-			return queryResult{}, bad("%s %q: want a positive duration such as 30s or 24h", p.name, p.text)
+		d, err := view.ParseAgo(p.text)
+		if err != nil || d <= 0 {
+			return view.Query{}, bad("%s %q: want a positive duration such as 30s or 24h", p.name, p.text)
 		}
 		*p.d = d
 	}
@@ -85,20 +80,16 @@ func (s *server) runQuery(r *http.Request) (queryResult, error) {
 	rule := &rules.Rule{ID: "query", SQL: req.SQL, Path: "query", SQLLine: 1, Window: window}
 	rendered, err := rule.Render(s.Store.Dialect(), now)
 	if err != nil {
-		return queryResult{}, bad("sql: %w", err)
+		return view.Query{}, bad("sql: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 	res, err := s.Store.ReadQuery(ctx, rendered)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) && r.Context().Err() == nil {
-			return queryResult{}, fmt.Errorf("query stopped after %s (timeout): %w", timeout, context.DeadlineExceeded)
+			return view.Query{}, fmt.Errorf("query stopped after %s (timeout): %w", timeout, context.DeadlineExceeded)
 		}
-		return queryResult{}, errQuery{fmt.Errorf("query: %w", err)}
+		return view.Query{}, errQuery{fmt.Errorf("query: %w", err)}
 	}
-	out := queryResult{Columns: nonNil(res.Columns), Rows: make([][]any, len(res.Rows))}
-	for i, row := range res.Rows {
-		out.Rows[i] = jsonRow(row)
-	}
-	return out, nil
+	return view.QueryOf(res), nil
 }

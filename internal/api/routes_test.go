@@ -13,6 +13,7 @@ import (
 	"github.com/homesoc/homesoc/internal/alert"
 	"github.com/homesoc/homesoc/internal/silence"
 	"github.com/homesoc/homesoc/internal/store/storetest"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 // TestTokenRequired: every /api/v1/ route of the table, with no token, a
@@ -176,7 +177,7 @@ func TestNotFoundAndMethod(t *testing.T) {
 func TestAlerts(t *testing.T) {
 	e := newEnv(t, nil)
 	as := e.addAlerts()
-	var list []silencedAlert
+	var list []view.ListedAlert
 	e.do("GET", "/api/v1/alerts", nil).json(t, &list)
 	if len(list) != 3 || list[0].ID != as[2].ID || list[0].Silenced == nil {
 		t.Fatalf("list: %+v", list)
@@ -210,7 +211,7 @@ func TestAlerts(t *testing.T) {
 	if len(list) != 2 || len(list[0].Silenced) != 1 || list[0].Silenced[0] != sl.ID {
 		t.Errorf("silenced: %+v", list)
 	}
-	var v alertView
+	var v view.ShownAlert
 	r := e.do("GET", "/api/v1/alerts/"+as[0].ID[:8], nil)
 	r.json(t, &v)
 	if r.status != 200 || v.ID != as[0].ID || len(v.Silenced) != 1 || v.Description == "" || v.Runbook == "" {
@@ -224,7 +225,7 @@ func TestAlerts(t *testing.T) {
 	}
 
 	// ack: the callback gets the alert, as it is now.
-	var mv alertMove
+	var mv view.AlertMove
 	r = e.do("POST", "/api/v1/alerts/"+as[1].ID[:8]+"/ack", jsonBody(`{"author": "anna", "comment": "on it"}`), "Content-Type", "application/json")
 	r.json(t, &mv)
 	h := mv.Alert.History
@@ -313,7 +314,7 @@ func TestQuery(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("ingest: %d %s", r.status, r.body)
 	}
-	var res queryResult
+	var res view.Query
 	r = e.do("POST", "/api/v1/query", jsonBody(map[string]string{"sql": `SELECT src_ip, time, 1.5 AS x, NULL AS n FROM network_events WHERE time < {{now}} ORDER BY src_ip LIMIT 2`}),
 		"Content-Type", "application/json")
 	r.json(t, &res)
@@ -399,7 +400,7 @@ func TestSilences(t *testing.T) {
 	if r.status != 201 || sl.ID == "" || len(sl.Matchers) != 2 || sl.Author != "anna" || !sl.StartsAt.Equal(testNow) || !sl.EndsAt.Equal(testNow.Add(2*3600e9)) {
 		t.Fatalf("add: %d %s", r.status, r.body)
 	}
-	var vs []silenceView
+	var vs []view.Silence
 	e.do("GET", "/api/v1/silences", nil).json(t, &vs)
 	if len(vs) != 1 || vs[0].ID != sl.ID || vs[0].State != silence.StateActive || vs[0].Alerts != 2 {
 		t.Errorf("list: %+v", vs)
@@ -472,7 +473,7 @@ func TestIntelUpload(t *testing.T) {
 		t.Fatalf("ingest: %d %s", r.status, r.body)
 	}
 	feed := "# test feed\n10.0.0.1\n203.0.113.0/24\nnot an indicator at all!\n"
-	var rep intelReport
+	var rep view.IntelLoad
 	r := e.do("POST", "/api/v1/intel?feed=csv&name=mylist&source=upload.txt", bytes.NewReader(gz(t, []byte(feed))), "Content-Encoding", "gzip")
 	r.json(t, &rep)
 	if r.status != 200 || rep.Feed != "mylist" || rep.Added != 2 || rep.Rejected != 1 || rep.Skipped != 1 || rep.Entries != 3 ||

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 // DefaultScanLimit is how many scans GET /api/v1/scans lists unless limit
@@ -25,7 +26,7 @@ func (s *server) scans(w http.ResponseWriter, r *http.Request) {
 		f.Target = a.Unmap()
 	}
 	if v := q.Get("since"); v != "" {
-		t, err := parseTime(v, s.Now())
+		t, err := view.ParseTime(v, s.Now())
 		if err != nil {
 			writeError(w, http.StatusBadRequest, bad("since: %w", err))
 			return
@@ -41,7 +42,7 @@ func (s *server) scans(w http.ResponseWriter, r *http.Request) {
 		f.Limit = n
 	}
 	ss, err := s.Store.Scans(r.Context(), f)
-	s.reply(w, r, http.StatusOK, nonNil(ss), err)
+	s.reply(w, r, http.StatusOK, view.NonNil(ss), err)
 }
 
 // scan shows one stored scan, the shape of homesoc scan show --json.

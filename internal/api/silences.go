@@ -9,19 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/homesoc/homesoc/internal/alert"
 	"github.com/homesoc/homesoc/internal/event"
 	"github.com/homesoc/homesoc/internal/silence"
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/view"
 )
-
-// silenceView is a silence as GET /api/v1/silences lists it, the shape of
-// homesoc silence list --json: its state now and how many stored alerts
-// its matchers match.
-type silenceView struct {
-	silence.Silence
-	State  string `json:"state"`
-	Alerts int    `json:"alerts"`
-}
 
 // silenceRequest is the body of POST /api/v1/silences: a silence as GET
 // lists them (Alertmanager's v2 silence in snake_case), each matcher an
@@ -41,7 +34,8 @@ func (s *server) silences(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, http.StatusOK, vs, err)
 }
 
-func (s *server) silenceViews(ctx context.Context, r *http.Request) ([]silenceView, error) {
+// silenceViews lists silences, the shape of homesoc silence list --json.
+func (s *server) silenceViews(ctx context.Context, r *http.Request) ([]view.Silence, error) {
 	q := r.URL.Query()
 	which := store.SilencesCurrent
 	expired, all := false, false
@@ -69,27 +63,13 @@ func (s *server) silenceViews(ctx context.Context, r *http.Request) ([]silenceVi
 	if err != nil {
 		return nil, err
 	}
-	var labels []map[string]string
+	var as []alert.Alert
 	if len(ss) > 0 {
-		as, err := s.Store.Alerts(ctx)
-		if err != nil {
+		if as, err = s.Store.Alerts(ctx); err != nil {
 			return nil, err
 		}
-		for i := range as {
-			labels = append(labels, as[i].Labels(s.tags[as[i].RuleID]...))
-		}
 	}
-	now := event.SecondsUTC(s.Now())
-	vs := make([]silenceView, len(ss))
-	for i, sl := range ss {
-		vs[i] = silenceView{Silence: sl, State: sl.State(now)}
-		for _, l := range labels {
-			if sl.Matches(l) {
-				vs[i].Alerts++
-			}
-		}
-	}
-	return vs, nil
+	return view.Silences(ss, as, s.tags, event.SecondsUTC(s.Now())), nil
 }
 
 func (s *server) silenceAdd(w http.ResponseWriter, r *http.Request) {
@@ -134,7 +114,7 @@ func (s *server) addSilence(r *http.Request) (silence.Silence, error) {
 		d := time.Hour
 		if req.Duration != "" {
 			var err error
-			if d, err = parseAgo(req.Duration); err != nil {
+			if d, err = view.ParseAgo(req.Duration); err != nil || d <= 0 {
 				return sl, bad("duration %q: want a positive duration such as 2h, 30m or 1d", req.Duration)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/homesoc/homesoc/internal/event"
 	"github.com/homesoc/homesoc/internal/identity"
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 // whois answers who stood behind an address at a time, the shape of
@@ -21,7 +22,7 @@ func (s *server) whois(w http.ResponseWriter, r *http.Request) {
 	}
 	t := event.SecondsUTC(s.Now())
 	if v := q.Get("at"); v != "" {
-		if t, err = parseTime(v, t); err != nil {
+		if t, err = view.ParseTime(v, t); err != nil {
 			writeError(w, http.StatusBadRequest, bad("at: %w", err))
 			return
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/homesoc/homesoc/internal/alert"
 	"github.com/homesoc/homesoc/internal/rules"
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 func alertsListCmd(e *env) *cobra.Command {
@@ -76,7 +77,7 @@ func alertFilter(states, ruleIDs, severities []string, since string) (store.Aler
 		f.Severities = append(f.Severities, s)
 	}
 	if since != "" {
-		t, err := parseTime(since, store.Now())
+		t, err := view.ParseTime(since, store.Now())
 		if err != nil {
 			return f, fmt.Errorf("--since: %w", err)
 		}

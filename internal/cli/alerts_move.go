@@ -8,12 +8,12 @@ import (
 
 	"github.com/homesoc/homesoc/internal/alert"
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 // alertMove is what alerts ack, resolve and reopen print with --json.
 type alertMove struct {
-	Changed bool        `json:"changed"` // false: the alert was in that state already
-	Alert   alert.Alert `json:"alert"`   // as it is now, with its history
+	view.AlertMove
 	// Notify is what routing and delivering the change did (absent when
 	// nothing changed).
 	Notify *notifyRun `json:"notify,omitempty"`
@@ -59,7 +59,7 @@ notify --wait 0s does): PagerDuty's incident is acknowledged or resolved.`,
 				if err != nil {
 					return err
 				}
-				a, err := findAlert(as, args[0])
+				a, err := view.FindAlert(as, args[0])
 				if err != nil {
 					return err
 				}
@@ -68,9 +68,8 @@ notify --wait 0s does): PagerDuty's incident is acknowledged or resolved.`,
 				if err != nil {
 					return err
 				}
-				res := alertMove{Changed: len(moved) > 0, Alert: a}
+				res := alertMove{AlertMove: view.Moved(a, moved)}
 				if res.Changed {
-					res.Alert = moved[0]
 					run, err := e.deliver(ctx, st, 0, false) // the receivers follow the operator at once
 					if err != nil {
 						return fmt.Errorf("alert %s %s, but not notified: %w", a.ID[:8], done, err)

@@ -12,15 +12,8 @@ import (
 	"github.com/homesoc/homesoc/internal/exposure"
 	"github.com/homesoc/homesoc/internal/rules"
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/view"
 )
-
-// alertView is one alert whole, as alerts show prints it: the alert and
-// what its rule says about it.
-type alertView struct {
-	alert.Alert
-	Description string `json:"description"` // the rule's
-	Runbook     string `json:"runbook"`     // the rule's
-}
 
 func alertsShowCmd(e *env) *cobra.Command {
 	var dirs []string
@@ -43,20 +36,15 @@ and the --rules directories.`,
 				if err != nil {
 					return err
 				}
-				a, err := findAlert(as, args[0])
+				a, err := view.FindAlert(as, args[0])
 				if err != nil {
 					return err
 				}
-				v := alertView{Alert: a}
-				if a.RuleID == exposure.TicketRule {
-					v.Description, v.Runbook = exposure.TicketDescription, exposure.TicketRunbook
+				ss, err := st.Silences(cmd.Context(), store.SilencesCurrent)
+				if err != nil {
+					return err
 				}
-				for _, r := range rs {
-					if r.ID == a.RuleID {
-						v.Description, v.Runbook = strings.TrimSpace(r.Description), strings.TrimSpace(r.Runbook)
-					}
-				}
-				return e.printAlertSilenced(cmd.Context(), st, v, func() error { return e.printAlert(v, rs) })
+				return e.printAlertSilenced(view.Show(a, rs, e.ruleTags()[a.RuleID], ss, store.Now()), rs)
 			})
 		},
 	}
@@ -65,35 +53,8 @@ and the --rules directories.`,
 	return cmd
 }
 
-// findAlert returns the alert whose id is id or starts with it.
-func findAlert(as []alert.Alert, id string) (alert.Alert, error) {
-	id = strings.ToLower(strings.TrimSpace(id))
-	var found []alert.Alert
-	for _, a := range as {
-		if a.ID == id {
-			return a, nil
-		}
-		if id != "" && strings.HasPrefix(a.ID, id) {
-			found = append(found, a)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return alert.Alert{}, fmt.Errorf("no alert with id %q (homesoc alerts list shows them)", id)
-	case 1:
-		return found[0], nil
-	}
-	ids := make([]string, len(found))
-	for i, a := range found {
-		ids[i] = a.ID
-	}
-	return alert.Alert{}, fmt.Errorf("id prefix %q matches %d alerts: %s; give more of the id", id, len(found), strings.Join(ids, ", "))
-}
-
-func (e *env) printAlert(v alertView, rs []*rules.Rule) error {
-	if e.json {
-		return e.printJSON(v)
-	}
+// printAlert prints v as text: the alert and its rule's text.
+func (e *env) printAlert(v view.Alert, rs []*rules.Rule) {
 	a := v.Alert
 	var g []string
 	for _, k := range alert.SortedKeys(a.Group) {
@@ -117,7 +78,7 @@ func (e *env) printAlert(v alertView, rs []*rules.Rule) error {
 		fmt.Fprintln(e.stdout)
 		printTicket(e, t)
 		fmt.Fprintf(e.stdout, "\ndescription:\n%s\n\nrunbook:\n%s\n", indent(v.Description), indent(v.Runbook))
-		return nil
+		return
 	}
 	fmt.Fprintln(e.stdout, "\nevidence (the rule's row of the latest detection):")
 	tw = tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
@@ -127,11 +88,10 @@ func (e *env) printAlert(v alertView, rs []*rules.Rule) error {
 	tw.Flush()
 	if v.Description == "" && v.Runbook == "" {
 		fmt.Fprintf(e.stdout, "\nrule %s is not among the rules loaded (%d): pass its directory with --rules for its description and runbook\n", a.RuleID, len(rs))
-		return nil
+		return
 	}
 	fmt.Fprintf(e.stdout, "\ndescription:\n%s\n", indent(v.Description))
 	fmt.Fprintf(e.stdout, "\nrunbook:\n%s\n", indent(v.Runbook))
-	return nil
 }
 
 // indent indents every line of s by two spaces.

@@ -16,6 +16,7 @@ import (
 	"github.com/homesoc/homesoc/internal/assets"
 	"github.com/homesoc/homesoc/internal/store"
 	"github.com/homesoc/homesoc/internal/store/engine"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 func assetsCmd(e *env) *cobra.Command {
@@ -170,7 +171,7 @@ func assetsListCmd(e *env) *cobra.Command {
 					return err
 				}
 				if e.json {
-					return e.printJSON(nonNil(as))
+					return e.printJSON(view.NonNil(as))
 				}
 				if len(as) == 0 {
 					fmt.Fprintln(e.stdout, "no assets")

@@ -11,6 +11,7 @@ import (
 	"github.com/homesoc/homesoc/internal/demo"
 	"github.com/homesoc/homesoc/internal/identity"
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 // demoIdentity is what demo --json prints of the remote-access story, each
@@ -54,13 +55,13 @@ func (e *env) demoIdentity(ctx context.Context, into **demoIdentity) error {
 		if err != nil {
 			return err
 		}
-		a, err := findAlert(as, pool)
+		a, err := view.FindAlert(as, pool)
 		if err != nil {
 			return err
 		}
 		if err := e.step(&doc.Alert, func(e *env) error {
 			if e.json {
-				return e.printJSON(alertView{Alert: a})
+				return e.printJSON(view.Alert{Alert: a})
 			}
 			printIdentity(e.stdout, a.Identity)
 			return nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/homesoc/homesoc/internal/alert"
 	"github.com/homesoc/homesoc/internal/detect"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 func detectCmd(e *env) *cobra.Command {
@@ -170,7 +171,7 @@ func alertsCmd(e *env) *cobra.Command {
 
 func (e *env) printAlerts(as []alert.Alert) error {
 	if e.json {
-		return e.printJSON(nonNil(as))
+		return e.printJSON(view.NonNil(as))
 	}
 	if len(as) == 0 {
 		fmt.Fprintln(e.stdout, "no alerts")

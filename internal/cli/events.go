@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 type eventsOpts struct {
@@ -64,12 +65,12 @@ func (o eventsOpts) eventFilter(now time.Time) (store.EventFilter, error) {
 		return f, fmt.Errorf("--limit %d: want 0 (all) or more", o.limit)
 	}
 	if o.since != "" {
-		if f.Since, err = parseTime(o.since, now); err != nil {
+		if f.Since, err = view.ParseTime(o.since, now); err != nil {
 			return f, fmt.Errorf("--since: %w", err)
 		}
 	}
 	if o.until != "" {
-		if f.Until, err = parseTime(o.until, now); err != nil {
+		if f.Until, err = view.ParseTime(o.until, now); err != nil {
 			return f, fmt.Errorf("--until: %w", err)
 		}
 	}
@@ -103,17 +104,7 @@ func (e *env) events(ctx context.Context, o eventsOpts) error {
 		slices.Reverse(res.Rows) // the most recent, oldest first
 		switch {
 		case e.json:
-			evs := make([]map[string]any, len(res.Rows))
-			for i, row := range res.Rows {
-				evs[i] = make(map[string]any, len(row))
-				for j, c := range res.Columns {
-					evs[i][c] = jsonValue(row[j])
-				}
-			}
-			return e.printJSON(struct {
-				Total  int64            `json:"total"`
-				Events []map[string]any `json:"events"`
-			}{total, evs})
+			return e.printJSON(view.EventList{Total: total, Events: view.EventRows(res)})
 		case o.csv:
 			return writeCSV(e.stdout, res.Columns, res.Rows)
 		}

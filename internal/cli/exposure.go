@@ -21,6 +21,7 @@ import (
 	"github.com/homesoc/homesoc/internal/scan"
 	"github.com/homesoc/homesoc/internal/store"
 	"github.com/homesoc/homesoc/internal/upnp"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 func exposureCmd(e *env) *cobra.Command {
@@ -160,7 +161,7 @@ func allowListCmd(e *env) *cobra.Command {
 					return err
 				}
 				if e.json {
-					return e.printJSON(nonNil(as))
+					return e.printJSON(view.NonNil(as))
 				}
 				if len(as) == 0 {
 					fmt.Fprintln(e.stdout, "no intended ports")
@@ -275,7 +276,7 @@ func readMappings(ctx context.Context, urls []string) ([]store.MappingListing, e
 		if err != nil {
 			return nil, err
 		}
-		l := store.MappingListing{IGD: svc.ControlURL, Seen: store.Now(), Mappings: nonNil(ms)}
+		l := store.MappingListing{IGD: svc.ControlURL, Seen: store.Now(), Mappings: view.NonNil(ms)}
 		if ip, err := c.ExternalIP(ctx, svc); err == nil && ip.IsValid() {
 			l.ExternalIP = ip.Unmap().String()
 		}

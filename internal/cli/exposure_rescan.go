@@ -17,6 +17,7 @@ import (
 	"github.com/homesoc/homesoc/internal/exposure"
 	"github.com/homesoc/homesoc/internal/scan"
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 // rescanView is what exposure rescan prints with --json.
@@ -64,7 +65,7 @@ section.`,
 				if err != nil {
 					return err
 				}
-				a, err := findAlert(as, args[0])
+				a, err := view.FindAlert(as, args[0])
 				if err != nil {
 					return err
 				}

@@ -20,6 +20,7 @@ import (
 	"github.com/homesoc/homesoc/internal/parse"
 	"github.com/homesoc/homesoc/internal/pipeline"
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 type ingestOpts struct {
@@ -251,7 +252,7 @@ func printSkipReasons(w io.Writer, reasons []pipeline.SkipReason) {
 
 // jsonStats is s as --json prints it: [] and {} for none.
 func jsonStats(s pipeline.Stats) pipeline.Stats {
-	s.FirstRejects, s.SkipReasons = nonNil(s.FirstRejects), nonNil(s.SkipReasons)
+	s.FirstRejects, s.SkipReasons = view.NonNil(s.FirstRejects), view.NonNil(s.SkipReasons)
 	if s.Tables == nil {
 		s.Tables = map[string]pipeline.TableStats{}
 	}

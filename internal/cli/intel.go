@@ -12,10 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/homesoc/homesoc/internal/event"
-	"github.com/homesoc/homesoc/internal/feeds"
 	"github.com/homesoc/homesoc/internal/intel"
-	"github.com/homesoc/homesoc/internal/pipeline"
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 func intelCmd(e *env) *cobra.Command {
@@ -25,27 +24,6 @@ func intelCmd(e *env) *cobra.Command {
 	}
 	cmd.AddCommand(intelLoadCmd(e), intelListCmd(e), intelUpdateCmd(e))
 	return cmd
-}
-
-// intelLoadReport is what intel load did, printed as one JSON document with
-// --json.
-type intelLoadReport struct {
-	Feed     string   `json:"feed"`
-	Files    []string `json:"files"`
-	Entries  int      `json:"entries"`
-	Rejected int      `json:"rejected"`
-	Skipped  int      `json:"skipped"`
-	// SkipReasons say why well-formed entries held nothing to store.
-	SkipReasons []feeds.SkipReason `json:"skip_reasons"`
-	Added       int                `json:"added"`
-	Updated     int                `json:"updated"`
-	Unchanged   int                `json:"unchanged"`
-	Hunt        intel.HuntResult   `json:"retro_hunt"`
-	ElapsedS    float64            `json:"elapsed_s"`
-	// FirstRejects are the first pipeline.MaxRejectSamples rejected
-	// entries, as ingest and the rejects command show them; all of them are
-	// in the store.
-	FirstRejects []event.Reject `json:"first_rejects"`
 }
 
 func intelLoadCmd(e *env) *cobra.Command {
@@ -100,7 +78,7 @@ Feed formats (--feed):
 }
 
 // printIntelLoad prints what intel load did.
-func (e *env) printIntelLoad(rep intelLoadReport) error {
+func (e *env) printIntelLoad(rep view.IntelLoad) error {
 	if e.json {
 		return e.printJSON(rep)
 	}
@@ -120,12 +98,12 @@ func (e *env) printIntelLoad(rep intelLoadReport) error {
 	return nil
 }
 
-func (e *env) loadIntel(ctx context.Context, format, name string, files []string) (intelLoadReport, error) {
+func (e *env) loadIntel(ctx context.Context, format, name string, files []string) (view.IntelLoad, error) {
 	start := time.Now()
-	rep := intelLoadReport{Feed: name, Files: files, FirstRejects: []event.Reject{}}
-	if rep.Feed == "" {
-		rep.Feed = format
+	if name == "" {
+		name = format
 	}
+	rep := view.NewIntelLoad(name, files)
 	if _, ok := intel.LoaderFor(format); !ok {
 		return rep, fmt.Errorf("--feed: unknown feed format %q (one of: %s)", format, strings.Join(intel.Formats(), ", "))
 	}
@@ -135,24 +113,13 @@ func (e *env) loadIntel(ctx context.Context, format, name string, files []string
 	}
 	defer st.Close()
 	opts := intel.LoadOptions{Feed: rep.Feed, Now: store.Now()}
-	skips := map[string]int{}
 	for _, file := range files {
 		imp, err := importFeedFile(ctx, st, format, e.abs(file), opts)
 		if err != nil {
 			return rep, err
 		}
-		rep.Entries += len(imp.Indicators) + imp.Duplicates + len(imp.Rejected)
-		rep.Rejected += len(imp.Rejected)
-		rep.Skipped += imp.Skipped
-		for r, n := range imp.SkipReasons {
-			skips[r] += n
-		}
-		rep.Added += imp.Written.Added
-		rep.Updated += imp.Written.Updated
-		rep.Unchanged += imp.Written.Unchanged
-		rep.FirstRejects = pipeline.AppendSamples(rep.FirstRejects, imp.Rejects...)
+		rep.Add(imp)
 	}
-	rep.SkipReasons = feeds.SkipReasons(skips)
 	if rep.Added+rep.Updated > 0 {
 		// The indicators added or changed since the last hunt (these, and
 		// any an earlier load left unhunted); detect then has none to hunt.

@@ -17,11 +17,3 @@ func duration(d time.Duration) string {
 	}
 	return s
 }
-
-// nonNil is s, or an empty list so that JSON prints [] rather than null.
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/homesoc/homesoc/internal/event"
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 func rejectsCmd(e *env) *cobra.Command {
@@ -67,7 +68,7 @@ func (e *env) printRejects(ctx context.Context, st store.Store, since time.Time,
 		return err
 	}
 	if e.json {
-		return e.printJSON(rejectsReport{Total: total, Rejects: nonNil(rs)})
+		return e.printJSON(rejectsReport{Total: total, Rejects: view.NonNil(rs)})
 	}
 	for _, r := range rs {
 		printReject(e.stdout, r)

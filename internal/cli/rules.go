@@ -12,6 +12,7 @@ import (
 	"github.com/homesoc/homesoc/internal/rules"
 	"github.com/homesoc/homesoc/internal/store"
 	"github.com/homesoc/homesoc/internal/store/engine"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 func rulesCmd(e *env) *cobra.Command {
@@ -111,7 +112,7 @@ last line is "N passed, N failed" (and ", N untested").`,
 		Example: "  homesoc rules test\n  homesoc rules test ./my-rules\n  homesoc --json rules test\n  homesoc --store clickhouse://default@127.0.0.1:9000/default rules test",
 		RunE: func(cmd *cobra.Command, dirs []string) error {
 			rs, probs := rulesIn(dirs)
-			rep := rulesTestReport{LoadProblems: nonNil(probs)}
+			rep := rulesTestReport{LoadProblems: view.NonNil(probs)}
 			if !e.json {
 				for _, p := range probs {
 					fmt.Fprintf(e.stdout, "FAIL %s\n", p)
@@ -164,7 +165,7 @@ and one that expects []: the built-in rules are held to it.`,
 				problems = append(problems, lint(r)...)
 			}
 			if e.json {
-				if err := e.printJSON(map[string]any{"rules": len(rs), "problems": nonNil(problems)}); err != nil {
+				if err := e.printJSON(map[string]any{"rules": len(rs), "problems": view.NonNil(problems)}); err != nil {
 					return err
 				}
 			} else {
@@ -202,7 +203,7 @@ type ruleJSON struct {
 
 func newRuleJSON(r *rules.Rule) ruleJSON {
 	j := ruleJSON{ID: r.ID, Title: r.Title, Severity: r.Severity, Window: duration(r.Window),
-		GroupBy: nonNil(r.GroupBy), Tags: nonNil(r.Tags), Requires: nonNil(r.Requires), Description: r.Description, Runbook: r.Runbook,
+		GroupBy: view.NonNil(r.GroupBy), Tags: view.NonNil(r.Tags), Requires: view.NonNil(r.Requires), Description: r.Description, Runbook: r.Runbook,
 		Path: r.Path, SQL: r.SQL}
 	if r.Schedule > 0 {
 		j.Schedule = duration(r.Schedule)

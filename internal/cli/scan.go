@@ -17,6 +17,7 @@ import (
 	"github.com/homesoc/homesoc/internal/scan/nmapxml"
 	"github.com/homesoc/homesoc/internal/scan/udp"
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 // scanFlags are the flags of every command that scans.
@@ -255,7 +256,7 @@ func scanListCmd(e *env) *cobra.Command {
 					return err
 				}
 				if e.json {
-					return e.printJSON(nonNil(ss))
+					return e.printJSON(view.NonNil(ss))
 				}
 				if len(ss) == 0 {
 					fmt.Fprintln(e.stdout, "no scans")

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/homesoc/homesoc/internal/store/engine"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 func schemaCmd(e *env) *cobra.Command {
@@ -22,9 +23,9 @@ DuckDB store; with a ClickHouse --store, that server's tables and types.`,
 			}
 			if e.json {
 				for i := range tables {
-					tables[i].Columns = nonNil(tables[i].Columns)
+					tables[i].Columns = view.NonNil(tables[i].Columns)
 				}
-				return e.printJSON(map[string]any{"tables": nonNil(tables)})
+				return e.printJSON(map[string]any{"tables": view.NonNil(tables)})
 			}
 			_, err = e.stdout.Write([]byte(engine.SchemaMarkdown(tables)))
 			return err

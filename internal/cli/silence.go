@@ -13,6 +13,7 @@ import (
 	"github.com/homesoc/homesoc/internal/alert"
 	"github.com/homesoc/homesoc/internal/silence"
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 func silenceCmd(e *env) *cobra.Command {
@@ -94,14 +95,6 @@ func silenceAddCmd(e *env) *cobra.Command {
 	return cmd
 }
 
-// silenceView is a silence as silence list shows it: its state now and how
-// many stored alerts its matchers match (whatever its state).
-type silenceView struct {
-	silence.Silence
-	State  string `json:"state"`
-	Alerts int    `json:"alerts"`
-}
-
 func silenceListCmd(e *env) *cobra.Command {
 	var expired, all bool
 	cmd := &cobra.Command{
@@ -139,44 +132,23 @@ amtool silence query --expired); with --all, every silence ever added.`,
 
 // silenceViews reads the silences which selects and counts the stored
 // alerts each matches.
-func (e *env) silenceViews(ctx context.Context, st store.Store, which store.SilenceSelect) ([]silenceView, error) {
+func (e *env) silenceViews(ctx context.Context, st store.Store, which store.SilenceSelect) ([]view.Silence, error) {
 	ss, err := st.Silences(ctx, which)
 	if err != nil {
 		return nil, err
 	}
-	var labels []map[string]string
+	var as []alert.Alert
 	if len(ss) > 0 {
-		as, err := st.Alerts(ctx)
-		if err != nil {
+		if as, err = st.Alerts(ctx); err != nil {
 			return nil, err
 		}
-		labels = alertLabels(as, e.ruleTags())
 	}
-	now := store.Now()
-	vs := make([]silenceView, len(ss))
-	for i, s := range ss {
-		vs[i] = silenceView{Silence: s, State: s.State(now)}
-		for _, l := range labels {
-			if s.Matches(l) {
-				vs[i].Alerts++
-			}
-		}
-	}
-	return vs, nil
+	return view.Silences(ss, as, e.ruleTags(), store.Now()), nil
 }
 
-// alertLabels returns the labels of each alert, with its rule's tags.
-func alertLabels(as []alert.Alert, tags map[string][]string) []map[string]string {
-	out := make([]map[string]string, len(as))
-	for i := range as {
-		out[i] = as[i].Labels(tags[as[i].RuleID]...)
-	}
-	return out
-}
-
-func (e *env) printSilences(vs []silenceView) error {
+func (e *env) printSilences(vs []view.Silence) error {
 	if e.json {
-		return e.printJSON(nonNil(vs))
+		return e.printJSON(view.NonNil(vs))
 	}
 	if len(vs) == 0 {
 		fmt.Fprintln(e.stdout, "no silences")

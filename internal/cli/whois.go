@@ -12,6 +12,7 @@ import (
 	"github.com/homesoc/homesoc/internal/identity"
 	"github.com/homesoc/homesoc/internal/identity/refresh"
 	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/view"
 )
 
 func whoisCmd(e *env) *cobra.Command {
@@ -48,7 +49,7 @@ intervals are rebuilt by ingest and detect.`,
 			}
 			t := time.Now().UTC().Truncate(time.Second)
 			if at != "" {
-				if t, err = parseTime(at, t); err != nil {
+				if t, err = view.ParseTime(at, t); err != nil {
 					return fmt.Errorf("--at: %w", err)
 				}
 			}

@@ -1,4 +1,9 @@
-package api
+// Package view holds the JSON documents homesoc shows: the CLI's --json and
+// the HTTP API share them, so that a command and its endpoint print the same
+// shape. It also holds the small readers both take their input with (times,
+// durations ago, alert ids) and the conversion of store values into JSON.
+// What only formats for a terminal stays in the CLI.
+package view
 
 import (
 	"encoding/json"
@@ -12,11 +17,19 @@ import (
 	"unicode/utf8"
 )
 
-// parseTime reads a time given as RFC 3339, "2006-01-02T15:04:05",
+// NonNil is s, or an empty list so that JSON says [] rather than null.
+func NonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// ParseTime reads a time given as RFC 3339, "2006-01-02T15:04:05",
 // "2006-01-02 15:04:05" or "2006-01-02" (UTC), or as a duration before now
-// ("24h", "7d"), as the CLI's flags take times.
-func parseTime(s string, now time.Time) (time.Time, error) {
-	if d, err := parseAgo(s); err == nil {
+// (ParseAgo: "24h", "7d").
+func ParseTime(s string, now time.Time) (time.Time, error) {
+	if d, err := ParseAgo(s); err == nil {
 		return now.Add(-d).UTC(), nil
 	}
 	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", time.DateTime, time.DateOnly} {
@@ -27,13 +40,11 @@ func parseTime(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is neither a time (2006-01-02T15:04:05Z, 2006-01-02 15:04:05, 2006-01-02) nor a duration ago (24h, 7d)", s)
 }
 
-// parseAgo parses a positive Go duration or a number of days ("7d").
-func parseAgo(s string) (time.Duration, error) {
+// ParseAgo parses a positive Go duration ("90m", "24h") or a number of days
+// ("7d"; "0d" is zero).
+func ParseAgo(s string) (time.Duration, error) {
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		days, err := strconv.ParseUint(n, 10, 16)
-		if err == nil && days == 0 {
-			err = errors.New("not positive")
-		}
 		return time.Duration(days) * 24 * time.Hour, err
 	}
 	d, err := time.ParseDuration(s)
@@ -43,25 +54,25 @@ func parseAgo(s string) (time.Duration, error) {
 	return d, err
 }
 
-// jsonRow is a result row with its values as jsonValue gives them.
-func jsonRow(row []any) []any {
+// JSONRow is a result row with its values as JSONValue gives them.
+func JSONRow(row []any) []any {
 	out := make([]any, len(row))
 	for i, v := range row {
-		out[i] = jsonValue(v)
+		out[i] = JSONValue(v)
 	}
 	return out
 }
 
-// jsonValue is a driver value as the CLI's --json shows it: times in RFC
-// 3339, floats JSON cannot hold (NaN, infinities) as text, big and decimal
-// numbers as JSON numbers, lists and maps element by element, anything
-// else as its text.
-func jsonValue(v any) any {
+// JSONValue is a driver value as JSON shows it: times in RFC 3339, floats
+// JSON cannot hold (NaN, infinities) as text, 64-bit integers as they are,
+// big and decimal numbers as JSON numbers, lists and maps element by
+// element, anything else as its text.
+func JSONValue(v any) any {
 	switch x := v.(type) {
 	case nil, bool, string, int8, int16, int32, int64, int, uint8, uint16, uint32, uint64, uint:
 		return x
 	case float32:
-		return jsonValue(float64(x))
+		return JSONValue(float64(x))
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return strconv.FormatFloat(x, 'g', -1, 64)
@@ -82,11 +93,11 @@ func jsonValue(v any) any {
 	}: // DuckDB's DECIMAL
 		return json.Number(x.String())
 	case []any:
-		return jsonRow(x)
+		return JSONRow(x)
 	case map[string]any:
 		m := make(map[string]any, len(x))
 		for k, v := range x {
-			m[k] = jsonValue(v)
+			m[k] = JSONValue(v)
 		}
 		return m
 	default:
