@@ -38,7 +38,7 @@ type LiveConfig struct {
 	// every error.
 	Fatal func(error) bool
 	Log   *slog.Logger
-	Now     func() time.Time // nil: time.Now
+	Now   func() time.Time // nil: time.Now
 }
 
 // Written is what one stored batch held.
