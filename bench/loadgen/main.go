@@ -38,6 +38,7 @@ import (
 	"os/signal"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -635,7 +636,7 @@ func internalAddrs(b []byte) []string {
 		for j < len(b) && (isDigit(b[j]) || b[j] == '.') {
 			j++
 		}
-		if a, err := netip.ParseAddr(string(b[i:j])); err == nil {
+		if a, err := netip.ParseAddr(strings.TrimRight(string(b[i:j]), ".")); err == nil {
 			out = append(out, a.String())
 		}
 		b = b[j:]
