@@ -10,9 +10,10 @@
 #               stored / (last batch written - first line sent);
 #   tcp-200k    200,000 lines/s for TCP_SECONDS (30): the same figures;
 #   udp-R       R lines/s (25k 50k 100k 200k 400k) for UDP_SECONDS (10), a
-#               datagram a line: sent, received (homesoc_syslog_messages_total),
-#               dropped by serve's full queue (homesoc_syslog_dropped_total),
-#               lost in the kernel (sent - received), stored, loss %;
+#               datagram a line: sent; read by serve: handed on to the
+#               pipeline (homesoc_syslog_messages_total) and dropped for a
+#               full queue (homesoc_syslog_dropped_total); lost in the
+#               kernel (sent - handed on - dropped); stored; loss %;
 #   http-gzip   N lines pushed in gzip'd batches of 10,000 to
 #               POST /api/v1/ingest?format=netfilter (skipped when serve
 #               answers 404);
@@ -166,7 +167,7 @@ case_udp() { # NAME RATE
 	dropped=$(metric homesoc_syslog_dropped_total udp://)
 	jq -r --argjson stored "$stored" --argjson recv "$recv" --argjson dropped "$dropped" --arg name "$1" '
 		def pct: . * 1000 | round / 10;
-		"\($name): sent \(.sent) (\(.rate | round)/s); received \($recv), dropped by serve \($dropped), lost in the kernel \(.sent - $recv); stored \($stored); loss \((.sent - $stored) / ([.sent, 1] | max) * 100 | . * 100 | round / 100) %"
+		"\($name): sent \(.sent) (\(.rate | round)/s); read by serve \($recv + $dropped): handed on \($recv), dropped (queue full) \($dropped); lost in the kernel \(.sent - $recv - $dropped); stored \($stored); loss \((.sent - $stored) / ([.sent, 1] | max) * 100 | . * 100 | round / 100) %"
 		+ (if .error then "; loadgen: \(.error)" else "" end)' "$dir/loadgen.json"
 	stop_serve
 }
