@@ -44,14 +44,20 @@ INDICATOR=198.51.100.77
 
 spid="" dir="" url="" tcp="" udp="" token="" bgpid=""
 
-# stop_serve stops the running serve (SIGTERM, then SIGKILL after 60 s)
-# and the background sender.
+# stop_bg stops the background sender (SIGTERM, then SIGKILL after 10 s).
+stop_bg() {
+	[ -n "$bgpid" ] || return 0
+	kill "$bgpid" 2>/dev/null || true
+	for _ in $(seq 100); do kill -0 "$bgpid" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$bgpid" 2>/dev/null || true
+	wait "$bgpid" 2>/dev/null || true
+	bgpid=""
+}
+
+# stop_serve stops the background sender and the running serve (SIGTERM,
+# then SIGKILL after 60 s).
 stop_serve() {
-	if [ -n "$bgpid" ]; then
-		kill "$bgpid" 2>/dev/null || true
-		wait "$bgpid" 2>/dev/null || true
-		bgpid=""
-	fi
+	stop_bg
 	[ -n "$spid" ] || return 0
 	kill "$spid" 2>/dev/null || true
 	for _ in $(seq 600); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
@@ -195,8 +201,7 @@ case_rss() {
 		echo "$((SECONDS - t0)) $(awk '/VmRSS/ { print $2 }' "/proc/$spid/status")" >> "$dir/rss.txt"
 		sleep 5
 	done
-	wait "$bgpid" || true
-	bgpid=""
+	stop_bg
 	report_stream "rss-50k (${DURATION} s)" "$dir/loadgen.json"
 	local first last
 	first=$(awk '$1 < 60 { print int($2 / 1024) }' "$dir/rss.txt" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
@@ -228,13 +233,13 @@ YAML
 	sleep 2
 	timeout $((span + 30)) "$out/loadgen" -addr "$tcp" -ioc "$INDICATOR" -samples "$SAMPLES" -every 500ms \
 		-notifications "$notes" -wait 20s > "$dir/ioc.json" || true
-	kill "$bgpid" 2>/dev/null || true
-	wait "$bgpid" 2>/dev/null || true
-	bgpid=""
+	stop_bg
 	jq -r '"ioc: \(.samples) samples, \(.seen) notified; send to notification p50 \(.p50_ms | round) ms, p99 \(.p99_ms | round) ms, max \(.max_ms | round) ms"
 		+ (if (.missing // []) != [] then "; never notified: \(.missing | join(" "))" else "" end)' "$dir/ioc.json"
 	jq -r '"  background: \(.sent) lines at \(.rate | round)/s"' "$dir/background.json"
 	echo "  notifications $(wc -l < "$notes"); alerts: $(metric homesoc_notifications 'state="delivered"') delivered, $(metric homesoc_notifications 'state="pending"') pending; peak RSS $(peak_rss) MB"
+	echo "  store write errors $(metric homesoc_ingest_write_errors_total); job failures $(metric homesoc_job_failures_total)"
+	grep -m1 'store write failed' "$dir/serve.log" | cut -c1-400 || true
 	stop_serve
 }
 

@@ -317,6 +317,10 @@ func sendTCP(ctx context.Context, o options, g *gen, p *pacer) error {
 		return fmt.Errorf("syslog tcp %s: %w", o.addr, err)
 	}
 	defer conn.Close()
+	// A server that stopped reading would hold the last flush for ever:
+	// once ctx ends, writes get 5 s.
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second)) })
+	defer stop()
 	w := bufio.NewWriterSize(conn, 256<<10)
 	var line []byte
 	var pending int64 // lines in w, not yet flushed
