@@ -95,7 +95,7 @@ func (m *serveMetrics) Collect(ch chan<- prometheus.Metric) {
 	if m.srcs != nil {
 		for _, l := range m.srcs.syslog {
 			s, kv := l.Stats(), []string{"listener", l.URL()}
-			m.emit(ch, "homesoc_syslog_messages_total", "Syslog messages received (rejected ones included).", counter, float64(s.Messages), kv...)
+			m.emit(ch, "homesoc_syslog_messages_total", "Syslog messages handed to the pipeline (rejected ones included; dropped ones are homesoc_syslog_dropped_total).", counter, float64(s.Messages), kv...)
 			m.emit(ch, "homesoc_syslog_received_bytes_total", "Bytes received, framing included.", counter, float64(s.Bytes), kv...)
 			m.emit(ch, "homesoc_syslog_framing_errors_total", "Frames handed on as rejects (bad octet counts, cut frames, oversized messages).", counter, float64(s.FramingErrors), kv...)
 			m.emit(ch, "homesoc_syslog_dropped_total", "Messages lost: UDP messages the full queue had no room for.", counter, float64(s.Dropped), kv...)

@@ -59,9 +59,22 @@ func (f *framer) next(b []byte, eof bool) (fr frame, used int) {
 		return fr, len(b)
 	}
 	if f.mode == 0 {
+		// Octet counting when the connection starts "LEN SP"; a line that
+		// starts with digits otherwise ("2026-11-28T10:00:00 host ...", as
+		// nc sends a file) is newline framing.
 		f.mode = 'n'
 		if '1' <= b[0] && b[0] <= '9' {
-			f.mode = 'o'
+			i := 0
+			for i < len(b) && i <= maxDigits && isDigit(b[i]) {
+				i++
+			}
+			switch {
+			case i == len(b) && i <= maxDigits && !eof:
+				f.mode = 0
+				return fr, 0 // the byte after the digits decides
+			case i <= maxDigits && i < len(b) && b[i] == ' ':
+				f.mode = 'o'
+			}
 		}
 	}
 	if f.mode == 'o' {
