@@ -56,6 +56,7 @@ type decoder struct {
 type exporter struct {
 	addr      netip.Addr
 	source    string // netflow://ADDR or sflow://ADDR
+	sensor    string // ADDR
 	templates *templates
 	// initTime is systemInitTimeMilliseconds per (version, observation
 	// domain), from options data, to place flowStart/EndSysUpTime.
@@ -234,6 +235,8 @@ func (d *decoder) release(exp *exporter, now time.Time, out *[]source.Record) {
 		if t, ok := tpl.(netflow.TemplateRecord); ok {
 			recs, _ := netflow.DecodeDataSet(p.h.version, bytes.NewBuffer(p.set.Records), t.Fields)
 			exp.dataSet(&p.h, p.set.Id, recs, p.received, out)
+		} else {
+			d.st.Skipped++ // options data: nothing to store
 		}
 	}
 	clear(exp.pending[len(kept):])
@@ -281,7 +284,7 @@ func (d *decoder) exporter(addr netip.Addr, now time.Time) *exporter {
 	if d.protocol == ProtocolSFlow {
 		scheme = "sflow://"
 	}
-	e := &exporter{addr: addr, source: scheme + addr.String(), lastSeen: now,
+	e := &exporter{addr: addr, source: scheme + addr.String(), sensor: addr.String(), lastSeen: now,
 		templates: newTemplates(), initTime: make(map[uint64]uint64)}
 	d.exporters[addr] = e
 	return e

@@ -115,7 +115,7 @@ var flowEndReasons = [...]string{1: "idle-timeout", 2: "active-timeout", 3: "end
 // v5Record maps record i of a NetFlow v5 datagram.
 func (e *exporter) v5Record(h *header, p *netflowlegacy.PacketNetFlowV5, i int, now time.Time) source.Record {
 	r := &p.Records[i]
-	ev := &event.Network{Kind: event.KindFlow, Format: FormatNetFlow, Sensor: e.addr.String(),
+	ev := &event.Network{Kind: event.KindFlow, Format: FormatNetFlow, Sensor: e.sensor,
 		Direction: event.DirUnknown, Action: "allow",
 		SrcIP: v4(uint32(r.SrcAddr)), DstIP: v4(uint32(r.DstAddr)), SrcPort: r.SrcPort, DstPort: r.DstPort,
 		BytesOut: uint64(r.DOctets), PacketsOut: uint64(r.DPkts),
@@ -195,7 +195,7 @@ func (e *exporter) templatedRecord(h *header, tplID uint16, vals []netflow.DataF
 	if h.version == 10 {
 		format, tag = FormatIPFIX, "ipfix"
 	}
-	ev := &event.Network{Kind: event.KindFlow, Format: format, Sensor: e.addr.String(),
+	ev := &event.Network{Kind: event.KindFlow, Format: format, Sensor: e.sensor,
 		Direction: event.DirUnknown, Action: "allow"}
 	b := make([]byte, 0, 64+len(vals)*24)
 	b = append(b, tag...)

@@ -71,7 +71,7 @@ type sample struct {
 
 // sflowRecord maps one flow sample; false when it holds no IP packet.
 func (e *exporter) sflowRecord(h *header, agent netip.Addr, s *sample, i int, now time.Time) (source.Record, bool) {
-	ev := &event.Network{Kind: event.KindFlow, Format: FormatSFlow, Sensor: e.addr.String(),
+	ev := &event.Network{Kind: event.KindFlow, Format: FormatSFlow, Sensor: e.sensor,
 		Direction: event.DirUnknown, Action: "allow", PacketsOut: 1,
 		InIface: strconv.FormatUint(uint64(s.in), 10), OutIface: strconv.FormatUint(uint64(s.out), 10)}
 	if s.dropped {
