@@ -12,7 +12,7 @@ import (
 // systemInitTimeMilliseconds the exporter sends as options data (as
 // MikroTik and others do), and a record that carries it itself.
 func TestIPFIXSysUpTime(t *testing.T) {
-	initMs := uint64(secs-3600) * 1000 // booted an hour before the export
+	initMs := uint64(secs-3600) * 1000                                    // booted an hour before the export
 	opts := set(3, append(append(append(u16(400), u16(2)...), u16(1)...), // template 400: 2 fields, 1 scope
 		append(append(u16(149), u16(4)...), append(u16(160), u16(8)...)...)...))
 	optData := set(400, append(u32(9), u64(initMs)...))
