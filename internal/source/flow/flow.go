@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -55,7 +56,7 @@ type Config struct {
 type Listener struct {
 	conn *net.UDPConn
 	log  *slog.Logger
-	mu   sync.Mutex // guards dec
+	mu   sync.Mutex // guards dec; held while a datagram is decoded and offered
 	dec  *decoder
 }
 
@@ -116,21 +117,25 @@ func (l *Listener) Run(ctx context.Context, sink source.Sink) error {
 			l.log.Warn("flow listener read", "addr", l.conn.LocalAddr().String(), "err", err)
 			continue
 		}
-		now := time.Now()
-		l.mu.Lock()
-		recs = l.dec.datagram(from.Addr(), buf[:n], now, recs[:0])
-		l.mu.Unlock()
-		if len(recs) == 0 {
-			continue
-		}
-		// The sink owns what it takes: hand it a slice of its own.
-		batch := make([]source.Record, len(recs))
-		copy(batch, recs)
-		clear(recs)
-		if !sink.Offer(batch) {
-			l.mu.Lock()
-			l.dec.st.Dropped += uint64(len(batch))
-			l.mu.Unlock()
-		}
+		l.handle(sink, from.Addr(), buf[:n], time.Now(), &recs)
+	}
+}
+
+// handle decodes one datagram and offers its records to sink. The sink's
+// Offer does not block, so it runs under the lock: once Stats counts a
+// datagram, its records have been offered (or counted as dropped).
+func (l *Listener) handle(sink source.Sink, from netip.Addr, b []byte, now time.Time, recs *[]source.Record) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	*recs = l.dec.datagram(from, b, now, (*recs)[:0])
+	if len(*recs) == 0 {
+		return
+	}
+	// The sink owns what it takes: hand it a slice of its own.
+	batch := make([]source.Record, len(*recs))
+	copy(batch, *recs)
+	clear(*recs)
+	if !sink.Offer(batch) {
+		l.dec.st.Dropped += uint64(len(batch))
 	}
 }
