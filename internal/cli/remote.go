@@ -44,6 +44,7 @@ type serverInfo struct {
 	Started time.Time `json:"started_at"`
 	Version string    `json:"version"`
 	Syslog  []string  `json:"syslog"` // the syslog listeners' addresses, udp://127.0.0.1:5514
+	Flows   []string  `json:"flows"`  // the flow listeners', netflow://127.0.0.1:2055
 }
 
 // writeServerFile writes the server file of dir, readable by its owner only.

@@ -299,7 +299,7 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 				log.Error("http server stopped", "err", err)
 			}
 		}()
-		if err := writeServerFile(e.dataDir, serverInfo{PID: os.Getpid(), URL: apiURL, Store: storeText(e.store), Syslog: srcs.addrs(),
+		if err := writeServerFile(e.dataDir, serverInfo{PID: os.Getpid(), URL: apiURL, Store: storeText(e.store), Syslog: srcs.syslogAddrs(), Flows: srcs.flowAddrs(),
 			Started: time.Now().UTC(), Version: readVersion(ctx).Version}); err != nil {
 			return fmt.Errorf("server file: %w", err)
 		}

@@ -104,6 +104,17 @@ func (m *serveMetrics) Collect(ch chan<- prometheus.Metric) {
 			m.emit(ch, "homesoc_syslog_connections_refused_total", "TCP/TLS connections closed at once (too many).", counter, float64(s.Refused), kv...)
 			m.emit(ch, "homesoc_syslog_tls_errors_total", "Failed TLS handshakes.", counter, float64(s.TLSErrors), kv...)
 		}
+		for _, l := range m.srcs.flows {
+			s, kv := l.Stats(), []string{"listener", l.Addr().String()}
+			m.emit(ch, "homesoc_flow_datagrams_total", "Flow export datagrams read.", counter, float64(s.Datagrams), kv...)
+			m.emit(ch, "homesoc_flow_records_total", "Flow records decoded.", counter, float64(s.Records), kv...)
+			m.emit(ch, "homesoc_flow_skipped_total", "Records with nothing to store (options data, sFlow counters).", counter, float64(s.Skipped), kv...)
+			m.emit(ch, "homesoc_flow_decode_errors_total", "Datagrams that could not be decoded (kept as rejects).", counter, float64(s.DecodeErrors), kv...)
+			m.emit(ch, "homesoc_flow_template_misses_total", "Data sets that came before their template.", counter, float64(s.TemplateMisses), kv...)
+			m.emit(ch, "homesoc_flow_no_template_drops_total", "Data sets whose template never came in time: lost.", counter, float64(s.NoTemplateDrops), kv...)
+			m.emit(ch, "homesoc_flow_dropped_total", "Records the full queue had no room for.", counter, float64(s.Dropped), kv...)
+			m.emit(ch, "homesoc_flow_exporters", "Exporters heard from.", gauge, float64(len(s.Exporters)), kv...)
+		}
 		for i, t := range m.srcs.tailers {
 			s, kv := t.Stats(), []string{"files", strings.Join(m.s.e.cfg.Serve.Files[i].Paths, ",")}
 			m.emit(ch, "homesoc_tail_lines_total", "Lines read from tailed files.", counter, float64(s.Lines), kv...)

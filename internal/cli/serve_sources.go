@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/homesoc/homesoc/internal/config"
+	"github.com/homesoc/homesoc/internal/source/flow"
 	"github.com/homesoc/homesoc/internal/source/syslog"
 	"github.com/homesoc/homesoc/internal/source/tail"
 )
@@ -24,6 +25,8 @@ type sources struct {
 	wg      sync.WaitGroup
 	tailers []*tail.Tailer
 	syslog  []*syslog.Listener
+	flows   []*flow.Listener
+	flowCfg []config.FlowListener
 }
 
 // syslogListeners are the syslog listeners serve runs: the config's
@@ -69,6 +72,15 @@ func (s *server) startSources(ctx context.Context, cmd *cobra.Command, o serveOp
 		src.run(ctx, s, lc.Listen, func(ctx context.Context) error { return l.Serve(ctx, s.in) })
 		s.log.Info("syslog listening", "listen", l.URL(), "format", cmp.Or(lc.Format, "auto"))
 	}
+	for _, fc := range s.e.cfg.Serve.Flows {
+		l, err := flow.Listen(flow.Config{Listen: fc.Listen, Protocol: fc.Protocol, Logger: s.log.With("source", fc.Protocol+" "+fc.Listen)})
+		if err != nil {
+			return nil, fmt.Errorf("serve.flows %s: %w", fc.Listen, err)
+		}
+		src.flows, src.flowCfg = append(src.flows, l), append(src.flowCfg, fc)
+		src.run(ctx, s, fc.Listen, func(ctx context.Context) error { return l.Run(ctx, s.in) })
+		s.log.Info("flows listening", "listen", l.Addr().String(), "protocol", cmp.Or(fc.Protocol, flow.ProtocolNetFlow))
+	}
 	for i, fs := range s.e.cfg.Serve.Files {
 		paths := make([]string, len(fs.Paths))
 		for j, p := range fs.Paths {
@@ -101,11 +113,22 @@ func (src *sources) close() {
 	src.wg.Wait()
 }
 
-// addrs are the addresses the listeners are bound to, for the server file.
-func (src *sources) addrs() []string {
+// syslogAddrs are the addresses the syslog listeners are bound to, for
+// the server file.
+func (src *sources) syslogAddrs() []string {
 	var as []string
 	for _, l := range src.syslog {
 		as = append(as, l.URL())
+	}
+	return as
+}
+
+// flowAddrs are the flow listeners' protocols and bound addresses, for
+// the server file: "netflow://127.0.0.1:2055".
+func (src *sources) flowAddrs() []string {
+	var as []string
+	for i, l := range src.flows {
+		as = append(as, cmp.Or(src.flowCfg[i].Protocol, flow.ProtocolNetFlow)+"://"+l.Addr().String())
 	}
 	return as
 }

@@ -16,12 +16,16 @@ func startServe(t *testing.T, data string, args ...string) *serverInfo {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errs strings.Builder
 	done := make(chan int, 1)
+	exited := false
 	go func() {
 		done <- Main(ctx, append([]string{"--data", data, "serve", "--http", "127.0.0.1:0", "--syslog-udp", "", "--syslog-tcp", ""}, args...),
 			strings.NewReader(""), &out, &errs)
 	}()
 	t.Cleanup(func() {
 		cancel()
+		if exited {
+			return
+		}
 		select {
 		case code := <-done:
 			if code != 0 {
@@ -41,6 +45,7 @@ func startServe(t *testing.T, data string, args ...string) *serverInfo {
 		}
 		select {
 		case code := <-done:
+			exited = true
 			t.Fatalf("serve exited %d before it served:\n%s", code, errs.String())
 		case <-time.After(20 * time.Millisecond):
 		}

@@ -32,7 +32,7 @@ func (p *parser) checkFlowListener(i int, f *FlowListener) {
 		p.add(0, "serve: flows %d: listen %q is not HOST:PORT", i+1, f.Listen)
 		return
 	}
-	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
-		p.add(0, "serve: flows %d: listen %q: port %q is not a number from 1 to 65535", i+1, f.Listen, port)
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil { // 0: any free port (serve.json says which)
+		p.add(0, "serve: flows %d: listen %q: port %q is not a number from 0 to 65535", i+1, f.Listen, port)
 	}
 }

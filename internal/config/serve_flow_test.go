@@ -25,9 +25,9 @@ func TestFlowListener(t *testing.T) {
 		{"no port", `{listen: "127.0.0.1"}`, "",
 			[]string{`serve: flows 1: listen "127.0.0.1" is not HOST:PORT`}},
 		{"bad port", `{listen: "127.0.0.1:70000"}`, "",
-			[]string{`serve: flows 1: listen "127.0.0.1:70000": port "70000" is not a number from 1 to 65535`}},
-		{"port 0", `{listen: "127.0.0.1:0"}`, "",
-			[]string{`serve: flows 1: listen "127.0.0.1:0": port "0" is not a number from 1 to 65535`}},
+			[]string{`serve: flows 1: listen "127.0.0.1:70000": port "70000" is not a number from 0 to 65535`}},
+		{"port word", `{listen: "127.0.0.1:nf"}`, "",
+			[]string{`serve: flows 1: listen "127.0.0.1:nf": port "nf" is not a number from 0 to 65535`}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			yml := "serve:\n  flows:\n    - " + c.flow + "\n"
