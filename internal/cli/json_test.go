@@ -81,6 +81,7 @@ var jsonCases = map[string]jsonCase{
 	"notify list":    {args: []string{"--failed"}},
 	"notify retry":   {args: []string{"$DEAD"}},
 	"notify test":    {args: []string{"jsonl"}},
+	"retention run":  {args: []string{"--dry-run"}},
 
 	"help":                  {notJSON: "prints a command's help"},
 	"completion bash":       {notJSON: "prints a script for the shell to load"},

@@ -124,6 +124,7 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 	root.AddCommand(configCmd(e))
 	root.AddCommand(silenceCmd(e))
 	root.AddCommand(notifyCmd(e))
+	root.AddCommand(retentionCmd(e))
 	finishTree(root)
 	return root
 }
