@@ -16,7 +16,10 @@ type RetentionStore interface {
 	// (ClickHouse drops whole months: Before says up to when), never more.
 	// It must not touch ingest spans or watermarks: deleting old rows
 	// makes no rule run again, and rows not yet evaluated that are past
-	// their retention are gone for the rules too.
+	// their retention are gone for the rules too. (Spans stay even when
+	// their rows are gone: DuckDB numbers the next write from the highest
+	// span, so deleting the newest spans would hand out numbers at or
+	// below a rule's watermark, and the rule would miss that write.)
 	ApplyRetention(ctx context.Context, cutoffs map[string]time.Time, dryRun bool) ([]RetentionResult, error)
 }
 

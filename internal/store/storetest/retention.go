@@ -292,6 +292,19 @@ func testRetention(t *testing.T, s store.Store) {
 	if got := watermarks(t, s); !reflect.DeepEqual(got, marks) {
 		t.Errorf("watermarks changed: %v, want %v", got, marks)
 	}
+	// A rule that had evaluated everything sees the next write, and only
+	// it: the ingest sequence goes on above its watermark.
+	last := store.Through(0, spans)
+	fresh := TestEvent(100)
+	fresh.Time = T0
+	if n, err := s.WriteNetwork(ctx, []event.Network{fresh}); err != nil || n != 1 {
+		t.Fatalf("write after retention: %d, %v", n, err)
+	}
+	if got := ingestedSince(t, s, last); len(got) != 1 || !got[0].Min.Equal(T0) || got[0].Seq <= last {
+		t.Errorf("spans after the watermark %d: %s, want the one write of %s", last, formatSpans(got), T0)
+	}
+	after = retentionCounts(t, s)
+
 	// Again: nothing more expires.
 	again, err := s.ApplyRetention(ctx, cutoffs, false)
 	if err != nil {
