@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -55,6 +56,15 @@ func (r *Retention) UnmarshalYAML(n *yaml.Node) error {
 		r.lines[n.Content[i].Value] = n.Content[i].Line
 	}
 	return err
+}
+
+// MarshalJSON writes the retention in effect: notifications' default
+// included, so that config check --json shows what retention run does.
+func (r Retention) MarshalJSON() ([]byte, error) {
+	type plain Retention
+	p := plain(r)
+	p.Notifications = Duration(r.Periods()["notifications"])
+	return json.Marshal(p)
 }
 
 // sets reports whether the file gave the key.

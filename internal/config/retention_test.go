@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -88,5 +89,24 @@ func TestRetentionTables(t *testing.T) {
 	}
 	if strings.Join(got, ",") != strings.Join(RetentionTables, ",") {
 		t.Errorf("fields %v, RetentionTables %v", got, RetentionTables)
+	}
+}
+
+// TestRetentionJSON: JSON shows the retention in effect, the outbox's
+// default included.
+func TestRetentionJSON(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{"store: {url: duckdb}\n", `"notifications_s":2592000`},
+		{"retention:\n  notifications: 0\n", `"notifications_s":0`},
+		{"retention:\n  network_events: 90d\n", `"network_events_s":7776000`},
+	} {
+		c, err := Parse("r.yaml", []byte(tc.yaml), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(c.Retention)
+		if err != nil || !strings.Contains(string(b), tc.want) {
+			t.Errorf("%q: %s, %v; want %s in it", tc.yaml, b, err, tc.want)
+		}
 	}
 }
