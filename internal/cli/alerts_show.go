@@ -61,6 +61,7 @@ and the --rules directories.`,
 		},
 	}
 	cmd.Flags().StringArrayVar(&dirs, "rules", nil, "also read the rules in this directory (repeatable)")
+	_ = cmd.MarkFlagDirname("rules")
 	return cmd
 }
 

@@ -115,7 +115,7 @@ func (e *env) planImport(ctx context.Context, us []assets.Update, dry bool, c *a
 func (e *env) importAssets(ctx context.Context, name string, dry bool) error {
 	var r io.Reader = e.stdin
 	if name != "-" {
-		f, err := os.Open(name)
+		f, err := os.Open(e.abs(name))
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -62,6 +63,8 @@ the rules' watermarks.`,
 			if err := e.refreshIntervals(cmd.Context(), st); err != nil { // rules see fresh vpn_intervals
 				return err
 			}
+			unlock := e.exclusive(func(sh *shared) *sync.Mutex { return &sh.detectMu })
+			defer unlock()
 			res, err := detect.Run(cmd.Context(), st, rs, now)
 			if err != nil {
 				return err
@@ -82,6 +85,7 @@ the rules' watermarks.`,
 	}
 	cmd.Flags().StringVar(&nowFlag, "now", "", "evaluate every rule once at this time (RFC 3339) instead of over the newly ingested data")
 	cmd.Flags().StringArrayVar(&dirs, "rules", nil, "also run the rules in this directory (repeatable)")
+	_ = cmd.MarkFlagDirname("rules")
 	return cmd
 }
 

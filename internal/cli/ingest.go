@@ -173,7 +173,7 @@ func (e *env) ingestFile(ctx context.Context, st store.Store, name string, cfg p
 	src := pipeline.Source{Name: name, R: e.stdin, ModTime: time.Now()}
 	var size int64 = -1
 	if name != "-" {
-		f, err := os.Open(name)
+		f, err := os.Open(e.abs(name))
 		if err != nil {
 			return pipeline.Stats{}, err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/homesoc/homesoc/internal/event"
+	"github.com/homesoc/homesoc/internal/feeds"
 	"github.com/homesoc/homesoc/internal/intel"
 	"github.com/homesoc/homesoc/internal/pipeline"
 	"github.com/homesoc/homesoc/internal/store"
@@ -22,23 +23,25 @@ func intelCmd(e *env) *cobra.Command {
 		Use:   "intel",
 		Short: "Load and list threat-intel indicators",
 	}
-	cmd.AddCommand(intelLoadCmd(e), intelListCmd(e))
+	cmd.AddCommand(intelLoadCmd(e), intelListCmd(e), intelUpdateCmd(e))
 	return cmd
 }
 
 // intelLoadReport is what intel load did, printed as one JSON document with
 // --json.
 type intelLoadReport struct {
-	Feed      string           `json:"feed"`
-	Files     []string         `json:"files"`
-	Entries   int              `json:"entries"`
-	Rejected  int              `json:"rejected"`
-	Skipped   int              `json:"skipped"`
-	Added     int              `json:"added"`
-	Updated   int              `json:"updated"`
-	Unchanged int              `json:"unchanged"`
-	Hunt      intel.HuntResult `json:"retro_hunt"`
-	ElapsedS  float64          `json:"elapsed_s"`
+	Feed     string   `json:"feed"`
+	Files    []string `json:"files"`
+	Entries  int      `json:"entries"`
+	Rejected int      `json:"rejected"`
+	Skipped  int      `json:"skipped"`
+	// SkipReasons say why well-formed entries held nothing to store.
+	SkipReasons []feeds.SkipReason `json:"skip_reasons"`
+	Added       int                `json:"added"`
+	Updated     int                `json:"updated"`
+	Unchanged   int                `json:"unchanged"`
+	Hunt        intel.HuntResult   `json:"retro_hunt"`
+	ElapsedS    float64            `json:"elapsed_s"`
 	// FirstRejects are the first pipeline.MaxRejectSamples rejected
 	// entries, as ingest and the rejects command show them; all of them are
 	// in the store.
@@ -109,6 +112,9 @@ func (e *env) printIntelLoad(rep intelLoadReport) error {
 	}
 	fmt.Fprintf(e.stdout, "feed %s: %d entries, %d rejected, %d skipped; indicators: %d added, %d updated, %d unchanged\n",
 		rep.Feed, rep.Entries, rep.Rejected, rep.Skipped, rep.Added, rep.Updated, rep.Unchanged)
+	for _, sk := range rep.SkipReasons {
+		fmt.Fprintf(e.stdout, "  skipped %d: %s\n", sk.Count, sk.Reason)
+	}
 	fmt.Fprintf(e.stdout, "retro-hunt: %d indicators over %d addresses: %d matched, %d new sightings; done in %.2fs\n",
 		rep.Hunt.Indicators, rep.Hunt.Addresses, rep.Hunt.Matched, rep.Hunt.Sightings, rep.ElapsedS)
 	return nil
@@ -129,19 +135,24 @@ func (e *env) loadIntel(ctx context.Context, format, name string, files []string
 	}
 	defer st.Close()
 	opts := intel.LoadOptions{Feed: rep.Feed, Now: store.Now()}
+	skips := map[string]int{}
 	for _, file := range files {
-		imp, err := importFeedFile(ctx, st, format, file, opts)
+		imp, err := importFeedFile(ctx, st, format, e.abs(file), opts)
 		if err != nil {
 			return rep, err
 		}
 		rep.Entries += len(imp.Indicators) + imp.Duplicates + len(imp.Rejected)
 		rep.Rejected += len(imp.Rejected)
 		rep.Skipped += imp.Skipped
+		for r, n := range imp.SkipReasons {
+			skips[r] += n
+		}
 		rep.Added += imp.Written.Added
 		rep.Updated += imp.Written.Updated
 		rep.Unchanged += imp.Written.Unchanged
 		rep.FirstRejects = pipeline.AppendSamples(rep.FirstRejects, imp.Rejects...)
 	}
+	rep.SkipReasons = feeds.SkipReasons(skips)
 	if rep.Added+rep.Updated > 0 {
 		// The indicators added or changed since the last hunt (these, and
 		// any an earlier load left unhunted); detect then has none to hunt.

@@ -26,7 +26,8 @@ type jsonCase struct {
 	// its scans and "$TARGET" an address that scan holds, "$ALLOW" the id
 	// of an intended port, "$IGD" the URL of a fake UPnP IGD on loopback,
 	// "$SILENCE" the id of an active silence, "$TICKET" of an exposure ticket,
-	// "$DEAD" of a dead notification.
+	// "$DEAD" of a dead notification, "$FEEDCONFIG" a config file whose
+	// feed is served on loopback.
 	args      []string
 	freshData bool   // run on a new empty data directory instead of the prepared one
 	ndjson    bool   // the command streams one JSON document per line (its --help says so)
@@ -41,6 +42,7 @@ var jsonCases = map[string]jsonCase{
 	"ingest":         {args: []string{"$DATA/router-firewall.log", "$DATA/conn.log"}},
 	"intel load":     {args: []string{"--feed", "feodo", "$DATA/feodo-ipblocklist.json"}},
 	"intel list":     {args: []string{"--all"}},
+	"intel update":   {args: []string{"--config", "$FEEDCONFIG"}},
 	"detect":         {},
 	"alerts list":    {},
 	"alerts show":    {args: []string{"$ALERT"}},
@@ -84,6 +86,7 @@ var jsonCases = map[string]jsonCase{
 	"retention run":  {args: []string{"--dry-run"}},
 
 	"help":                  {notJSON: "prints a command's help"},
+	"serve":                 {notJSON: "runs until stopped; its logs are --log-format json"},
 	"completion bash":       {notJSON: "prints a script for the shell to load"},
 	"completion fish":       {notJSON: "prints a script for the shell to load"},
 	"completion powershell": {notJSON: "prints a script for the shell to load"},
@@ -139,7 +142,8 @@ func TestEveryCommandJSON(t *testing.T) {
 		}
 	}
 	placeholders := strings.NewReplacer("$DATA", data, "$ALERT", alerts[0].ID, "$SCAN", scans[0].ID,
-		"$TARGET", scans[0].Targets[0], "$ALLOW", allowed[0].ID, "$IGD", igd.URL, "$SILENCE", silenceID, "$TICKET", ticket, "$DEAD", dead)
+		"$TARGET", scans[0].Targets[0], "$ALLOW", allowed[0].ID, "$IGD", igd.URL, "$SILENCE", silenceID, "$TICKET", ticket, "$DEAD", dead,
+		"$FEEDCONFIG", feedConfig(t, false))
 	leaves := leafCommands(newRoot(&env{}))
 	for name := range jsonCases {
 		if !slices.Contains(leaves, name) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -70,6 +71,7 @@ Without a config file, every notification is appended as a JSON line to
 
 // deliver routes and delivers until nothing more falls due within wait.
 func (e *env) deliver(ctx context.Context, st store.Store, wait time.Duration, flush bool) (notifyRun, error) {
+	defer e.exclusive(func(sh *shared) *sync.Mutex { return &sh.deliverMu })()
 	var run notifyRun
 	n, err := e.notifier()
 	if err != nil {

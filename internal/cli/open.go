@@ -47,6 +47,9 @@ func (e *env) with(ctx context.Context, mustExist bool, fn func(store.Store) err
 }
 
 func (e *env) open(ctx context.Context, mustExist bool) (store.Store, error) {
+	if e.shared != nil {
+		return sharedStore{e.shared.st, e.shared}, nil
+	}
 	st, err := engine.OpenWith(ctx, e.store, e.dataDir, engine.Options{Wait: e.wait, MustExist: mustExist})
 	var none *engine.NoDataError
 	var locked *duckdb.LockError

@@ -37,17 +37,34 @@ type env struct {
 	log        *slog.Logger
 	configFile string         // --config
 	cfg        *config.Config // the config file in effect, once the command runs (see config.go)
+
+	args   []string // the command line, to run it inside a server (remote.go)
+	shared *shared  // set when the command runs inside homesoc serve, for a client
+	dir    string   // that client's working directory
 }
 
 // Main runs the homesoc command line with args and returns the exit code.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr,
+	return newEnv(stdin, stdout, stderr).main(ctx, args)
+}
+
+func newEnv(stdin io.Reader, stdout, stderr io.Writer) *env {
+	return &env{stdin: stdin, stdout: stdout, stderr: stderr,
 		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+}
+
+// main runs the command line args and returns the exit code.
+func (e *env) main(ctx context.Context, args []string) int {
+	e.args = args
 	root := newRoot(e)
 	defer pprof.StopCPUProfile()
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(stderr, "homesoc: %v\n", err)
+		var rd remoteDone
+		if errors.As(err, &rd) {
+			return rd.code // the server printed what the command had to say
+		}
+		fmt.Fprintf(e.stderr, "homesoc: %v\n", err)
 		var ee exitError
 		if errors.As(err, &ee) {
 			return ee.code
@@ -96,15 +113,24 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 	root.PersistentFlags().DurationVar(&e.maxSession, "vpn-max-session", identity.DefaultMaxSession,
 		"how long a VPN session with no logged end is taken to last at most, unless its address is assigned again first")
 	root.PersistentFlags().StringVar(&e.configFile, "config", "", "the config file (default $HOMESOC_CONFIG, else <data>/homesoc.yaml if it exists)")
+	_ = root.MarkPersistentFlagFilename("config")
+	_ = root.MarkPersistentFlagFilename("geoip-db")
 	var cpuProfile string
 	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.Flags().BoolVar(&showVersion, "version", false, "print homesoc's version (as homesoc version does)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if e.shared != nil { // inside homesoc serve: its data and store, whatever the client's flags say
+			e.dataDir, e.store = e.shared.dataDir, e.shared.store
+			e.absPathFlags(cmd)
+		}
 		if p := cmd.Parent(); cmd.Name() != "help" && (p == nil || p.Name() != "config") { // config check reports a broken file itself
 			if err := e.applyConfig(cmd); err != nil {
 				return err
 			}
+		}
+		if err := e.remote(cmd); err != nil {
+			return err
 		}
 		if cpuProfile == "" {
 			return nil
@@ -124,7 +150,14 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 	root.AddCommand(configCmd(e))
 	root.AddCommand(silenceCmd(e))
 	root.AddCommand(notifyCmd(e))
+	root.AddCommand(serveCmd(e))
 	root.AddCommand(retentionCmd(e))
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "version", "config", "rules": // these never open the store: they run here while serve runs
+			c.Annotations = map[string]string{localOnly: "no store"}
+		}
+	}
 	finishTree(root)
 	return root
 }

@@ -559,7 +559,7 @@ own scans of the same address. The same file imported twice is stored once.`,
 			ctx := cmd.Context()
 			var scans []scan.Scan
 			for _, name := range args {
-				f, err := os.Open(name)
+				f, err := os.Open(e.abs(name))
 				if err != nil {
 					return err
 				}

@@ -153,8 +153,8 @@ func TestSecretsNeverPrinted(t *testing.T) {
 			}
 		}
 	}
-	if n := strings.Count(j, `"<secret>"`); n != 6 {
-		t.Errorf("JSON holds %d <secret>, want 6:\n%s", n, j)
+	if n := strings.Count(j, `"<secret>"`); n != 7 {
+		t.Errorf("JSON holds %d <secret>, want 7:\n%s", n, j)
 	}
 	if !strings.Contains(j, `"group_wait_s":30`) || !strings.Contains(j, `"url":"https://events.pagerduty.com/v2/enqueue"`) {
 		t.Errorf("JSON:\n%s", j)

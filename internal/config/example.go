@@ -19,5 +19,6 @@ func ExampleEnv() map[string]string {
 		"WEBHOOK_HMAC_SECRET":   "hmac-secret-value",
 		"WEBHOOK_TOKEN":         "bearer-token-value",
 		"SMTP_PASSWORD":         "smtp-password-value",
+		"ABUSECH_AUTH_KEY":      "abusech-auth-key-value",
 	}
 }

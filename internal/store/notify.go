@@ -22,6 +22,10 @@ type NotifyStore interface {
 	// State, Attempts, NextAttempt, Deadline, LastError, UpdatedAt and
 	// DeliveredAt. An unknown ID is an error wrapping ErrNotFound.
 	UpdateNotifications(ctx context.Context, ns []notify.Notification) error
+	// NotificationCounts returns how many notifications the outbox holds in
+	// each state (notify.StatePending, StateDelivered, StateDead); a state
+	// none is in is absent.
+	NotificationCounts(ctx context.Context) (map[string]int64, error)
 	// NotifyGroups returns the notification log: every group's state.
 	NotifyGroups(ctx context.Context) ([]notify.GroupState, error)
 	// SaveNotifyGroups saves group states, replacing those of the same Key.

@@ -151,6 +151,21 @@ func notificationsQuery(f NotificationFilter, cols string, seqs []string) (strin
 	return q, args
 }
 
+// CountNotifications implements NotifyStore.NotificationCounts on an engine.
+func CountNotifications(ctx context.Context, qr Querier) (map[string]int64, error) {
+	counts := map[string]int64{}
+	err := qr.collect(ctx, "notifications", "SELECT state, count(*) FROM notifications GROUP BY state", nil, func(r Rows) error {
+		var state string
+		var n int64
+		if err := r.Scan(&state, &n); err != nil {
+			return err
+		}
+		counts[state] = n
+		return nil
+	})
+	return counts, err
+}
+
 // ReadNotifications implements NotifyStore.Notifications on an engine. A
 // page (f.Limit) is read in two steps: the seqs of the page, then its rows,
 // so that the engine does not sort every row's message to keep a few

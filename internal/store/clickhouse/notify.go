@@ -143,6 +143,11 @@ func (s *Store) Notifications(ctx context.Context, f store.NotificationFilter) (
 	return store.ReadNotifications(ctx, s.querier(), f)
 }
 
+// NotificationCounts implements store.Store.
+func (s *Store) NotificationCounts(ctx context.Context) (map[string]int64, error) {
+	return store.CountNotifications(ctx, s.querier())
+}
+
 // UpdateNotifications implements store.Store: a new version of each, its
 // other columns as stored.
 func (s *Store) UpdateNotifications(ctx context.Context, ns []notify.Notification) error {

@@ -166,6 +166,11 @@ func (s *Store) Notifications(ctx context.Context, f store.NotificationFilter) (
 	return store.ReadNotifications(ctx, s.querier(), f)
 }
 
+// NotificationCounts implements store.Store.
+func (s *Store) NotificationCounts(ctx context.Context) (map[string]int64, error) {
+	return store.CountNotifications(ctx, s.querier())
+}
+
 // UpdateNotifications implements store.Store: the rows are updated in place,
 // all or none; one alone (the sender's case) without a transaction around
 // its one statement, which costs DuckDB more than the update.

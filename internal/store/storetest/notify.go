@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -196,6 +197,10 @@ func testNotifyUpdate(t *testing.T, s store.Store) {
 	bad.State = "lost"
 	if err := s.UpdateNotifications(ctx, []notify.Notification{bad}); err == nil {
 		t.Error("update to state lost: no error")
+	}
+	counts, err := s.NotificationCounts(ctx)
+	if want := map[string]int64{notify.StateDelivered: 1, notify.StatePending: 2}; err != nil || !maps.Equal(counts, want) {
+		t.Errorf("NotificationCounts: %v, %v; want %v", counts, err, want)
 	}
 }
 

@@ -1,0 +1,488 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/homesoc/homesoc/internal/alert"
+	"github.com/homesoc/homesoc/internal/api"
+	"github.com/homesoc/homesoc/internal/detect"
+	"github.com/homesoc/homesoc/internal/feeds"
+	"github.com/homesoc/homesoc/internal/intel"
+	"github.com/homesoc/homesoc/internal/pipeline"
+	"github.com/homesoc/homesoc/internal/rules"
+	"github.com/homesoc/homesoc/internal/service"
+	"github.com/homesoc/homesoc/internal/store"
+	"github.com/homesoc/homesoc/internal/store/engine"
+)
+
+// Defaults of homesoc serve.
+const (
+	defaultHTTPAddr   = "127.0.0.1:8478"
+	defaultSyslogAddr = "127.0.0.1:5514"
+	defaultDetect     = time.Minute
+	defaultExposure   = 24 * time.Hour
+	tokenFileName     = "api-token"
+)
+
+// serveOptions are serve's flags.
+type serveOptions struct {
+	http, syslogUDP, syslogTCP, syslogTLS string
+	tlsCert, tlsKey                       string
+	logFormat, logLevel                   string
+}
+
+func serveCmd(e *env) *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve [--http ADDR] [--syslog-udp ADDR] [--syslog-tcp ADDR] [--syslog-tls ADDR --tls-cert F --tls-key F]",
+		Short: "Run homesoc as a service: syslog, HTTP push, tailed files and flows in; detection, intel feeds and notifications on schedule",
+		Long: `Run the same pipeline as the command line, continuously:
+
+  - sources: syslog over UDP and TCP (127.0.0.1:5514 by default) and TLS,
+    HTTP push (POST /api/v1/ingest), the files and flow listeners of the
+    config's serve section; each record is parsed (its format named per
+    listener, or detected per sender), matched against the intel in effect,
+    and stored within a fraction of a second;
+  - detection: the rules run over new data every minute (serve.detect), and
+    the rules that read sightings as soon as new sightings are stored, so
+    an indicator contact reaches the notifier in seconds;
+  - notifications are routed and delivered as "alerts notify" does;
+  - the HTTP API on 127.0.0.1:8478, with a bearer token: the config's
+    serve.token, else $HOMESOC_TOKEN, else one serve makes and keeps in
+    <data>/api-token (mode 0600).
+
+While serve runs it holds the data directory, and the command line's
+commands (alerts, ingest, detect, query, ...) run inside it over the API:
+the same commands, with the same output.
+
+An address given as "" disables that listener. SIGINT or SIGTERM stops
+serve: the listeners stop, every record already received is written, and
+the server file <data>/serve.json is removed.`,
+		Example: `  homesoc serve
+  logger --server 127.0.0.1 --port 5514 --udp "kernel: DROP IN=eth0 SRC=203.0.113.9 DST=192.0.2.1 PROTO=TCP SPT=4444 DPT=22"
+  homesoc serve --http 0.0.0.0:8478 --syslog-udp 0.0.0.0:514 --syslog-tcp ""`,
+		Annotations: map[string]string{localOnly: "it is the server"},
+		Args:        cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return e.serve(cmd, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.http, "http", defaultHTTPAddr, "the API's address (config serve.http); \"\" disables it, and with it the command line's access")
+	f.StringVar(&o.syslogUDP, "syslog-udp", defaultSyslogAddr, "syslog over UDP; \"\" disables it")
+	f.StringVar(&o.syslogTCP, "syslog-tcp", defaultSyslogAddr, "syslog over TCP (octet counting or newline framing); \"\" disables it")
+	f.StringVar(&o.syslogTLS, "syslog-tls", "", "syslog over TLS (RFC 5425), with --tls-cert and --tls-key")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate of the syslog TLS listener")
+	f.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of the syslog TLS listener")
+	f.StringVar(&o.logFormat, "log-format", "text", "log lines as text or json (log/slog), on stderr")
+	f.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	_ = cmd.MarkFlagFilename("tls-cert")
+	_ = cmd.MarkFlagFilename("tls-key")
+	return cmd
+}
+
+// serveLogger is serve's structured log on stderr.
+func (e *env) serveLogger(o serveOptions) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: one of debug, info, warn, error", o.logLevel)
+	}
+	ho := &slog.HandlerOptions{Level: level}
+	switch o.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(e.stderr, ho)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(e.stderr, ho)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: text or json", o.logFormat)
+}
+
+// server is a running homesoc serve.
+type server struct {
+	e   *env
+	st  store.Store
+	log *slog.Logger
+	in  *pipeline.Ingester
+	sh  *shared
+
+	rules     []*rules.Rule        // the rules the service runs
+	iocRules  []*rules.Rule        // those that read sightings: run at once on new ones
+	lastRun   map[string]time.Time // under sh.detectMu
+	detectAll *service.Loop
+	detectIoC *service.Loop
+	deliver   *service.Loop
+	intelLoop *service.Loop
+	exposure  *service.Loop
+
+	metrics    *serveMetrics
+	indicators atomic.Int64 // in the live matcher
+}
+
+// loops are the service's scheduled jobs.
+func (s *server) loops() []*service.Loop {
+	return []*service.Loop{s.detectAll, s.detectIoC, s.deliver, s.intelLoop, s.exposure}
+}
+
+// command runs a command line of homesoc inside the service, as a client's
+// would run, and logs what it prints.
+func (s *server) command(ctx context.Context, args ...string) error {
+	if s.e.configFile != "" {
+		args = append([]string{"--config", s.e.configFile}, args...)
+	}
+	var out, errs strings.Builder
+	c := newEnv(strings.NewReader(""), &out, &errs)
+	c.shared, c.dir = s.sh, s.e.dir
+	code := c.main(ctx, args)
+	s.log.Info("ran "+strings.Join(args, " "), "exit", code, "output", strings.TrimSpace(out.String()))
+	if code != 0 {
+		return fmt.Errorf("homesoc %s: exit %d: %s", strings.Join(args, " "), code, strings.TrimSpace(errs.String()))
+	}
+	return nil
+}
+
+func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
+	ctx := cmd.Context()
+	log, err := e.serveLogger(o)
+	if err != nil {
+		return err
+	}
+	if c := e.cfg.Serve.HTTP; c != nil && !cmd.Flags().Changed("http") {
+		o.http = *c
+	}
+	if si := runningServer(e.dataDir); si != nil {
+		return fmt.Errorf("homesoc serve (pid %d) already serves data directory %s at %s", si.PID, e.dataDir, si.URL)
+	}
+	st, err := e.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	token, tokenFrom, err := e.ensureToken()
+	if err != nil {
+		return err
+	}
+	s := &server{e: e, st: st, log: log}
+	s.sh = &shared{st: st, dataDir: e.dataDir, store: e.store,
+		indicatorsChanged: func() { s.intelLoop.Trigger() }, sightingsAdded: func() { s.detectIoC.Trigger() }}
+	if err := s.loadRules(); err != nil {
+		return err
+	}
+	s.metrics = newServeMetrics(s)
+	s.in = pipeline.NewIngester(st, pipeline.LiveConfig{Log: log, OnWrite: s.written})
+	if err := s.refreshMatcher(ctx); err != nil {
+		return err
+	}
+	every := time.Duration(e.cfg.Serve.Detect)
+	if every == 0 {
+		every = defaultDetect
+	}
+	s.detectAll = &service.Loop{Name: "detect", Every: every, Log: log,
+		Job: func(ctx context.Context) (time.Time, error) { return time.Time{}, s.detect(ctx, s.dueRules(every)) }}
+	s.detectIoC = &service.Loop{Name: "detect-sightings", Log: log,
+		Job: func(ctx context.Context) (time.Time, error) { return time.Time{}, s.detect(ctx, s.iocRules) }}
+	s.deliver = &service.Loop{Name: "deliver", Every: 30 * time.Second, Log: log, Job: s.deliverJob}
+	exposureEvery := time.Duration(e.cfg.Serve.Exposure)
+	if exposureEvery == 0 {
+		exposureEvery = defaultExposure
+	}
+	// The exposure chain, as "homesoc exposure run" (its first run 10
+	// minutes after the start, not at every restart).
+	s.exposure = &service.Loop{Name: "exposure", Every: exposureEvery, StartAfter: 10 * time.Minute, Log: log,
+		Job: func(ctx context.Context) (time.Time, error) { return time.Time{}, s.command(ctx, "exposure", "run") }}
+	// New intel: a new matcher for what comes in, a retro-hunt over what is stored.
+	s.intelLoop = &service.Loop{Name: "intel", Log: log, Job: func(ctx context.Context) (time.Time, error) {
+		if err := s.refreshMatcher(ctx); err != nil {
+			return time.Time{}, err
+		}
+		s.detectIoC.Trigger()
+		return time.Time{}, nil
+	}}
+
+	s.sh.feeds, err = feeds.New(st, e.cfg.Feeds, e.dataDir, feeds.SchedulerOptions{Logger: log.With("job", "feeds"),
+		OnUpdate: func(r feeds.Result) {
+			if r.Changed() {
+				s.intelLoop.Trigger()
+			}
+		}})
+	if err != nil {
+		return err
+	}
+	// The service's own work outlives the signal: it drains after it.
+	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRun()
+	var wg sync.WaitGroup
+	ingested := make(chan error, 1)
+	go func() { ingested <- s.in.Run(runCtx) }()
+	for _, l := range s.loops() {
+		wg.Go(func() { l.Run(runCtx) })
+	}
+	wg.Go(func() { _ = s.sh.feeds.Run(runCtx) })
+
+	srcs, err := s.startSources(ctx, cmd, o)
+	if err != nil {
+		return err
+	}
+	s.metrics.srcs = srcs
+	// Requests outlive the signal for a while (Shutdown lets them end),
+	// then are cancelled.
+	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHTTP()
+	var httpSrv *http.Server
+	var apiURL string
+	if o.http != "" {
+		ln, err := net.Listen("tcp", o.http)
+		if err != nil {
+			return fmt.Errorf("--http %s: %w", o.http, err)
+		}
+		apiURL = "http://" + ln.Addr().String()
+		httpSrv = &http.Server{Handler: s.handler(token), ReadHeaderTimeout: 10 * time.Second,
+			BaseContext: func(net.Listener) context.Context { return httpCtx },
+			ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		go func() {
+			if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("http server stopped", "err", err)
+			}
+		}()
+		if err := writeServerFile(e.dataDir, serverInfo{PID: os.Getpid(), URL: apiURL, Store: storeText(e.store), Syslog: srcs.addrs(),
+			Started: time.Now().UTC(), Version: readVersion(ctx).Version}); err != nil {
+			return fmt.Errorf("server file: %w", err)
+		}
+		defer os.Remove(filepath.Join(e.dataDir, serverFileName))
+	}
+	log.Info("homesoc serve started", "data", e.dataDir, "store", storeText(e.store), "api", apiURL,
+		"token", tokenFrom, "pid", os.Getpid())
+
+	<-ctx.Done()
+	log.Info("stopping: writing what was received")
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	if httpSrv != nil {
+		graceCtx, cancelGrace := context.WithTimeout(stopCtx, 10*time.Second)
+		if err := httpSrv.Shutdown(graceCtx); err != nil {
+			log.Warn("requests still running after 10s: cancelled", "err", err)
+			stopHTTP()
+			httpSrv.Close()
+		}
+		cancelGrace()
+		s.sh.commands.Wait() // commands inside the server use the store until they return
+	}
+	srcs.close() // each hands on what it read
+	closeErr := s.in.Close(stopCtx)
+	stopRun()
+	wg.Wait()
+	if err := <-ingested; err != nil && closeErr == nil {
+		closeErr = err
+	}
+	if closeErr != nil {
+		return fmt.Errorf("stopping: %w", closeErr)
+	}
+	log.Info("homesoc serve stopped", "stats", s.in.Stats().Tables)
+	return nil
+}
+
+// handler is serve's HTTP API.
+func (s *server) handler(token string) http.Handler {
+	return api.New(api.Options{Store: s.st, Token: token, Log: s.log, Rules: s.e.configRules(),
+		Ingest: func(ctx context.Context, source, format string, r io.Reader) (pipeline.Stats, error) {
+			return s.in.Ingest(ctx, source, format, r)
+		},
+		IntelLoaded:   func(context.Context) { s.intelLoop.Trigger() },
+		AlertsChanged: func(context.Context, []alert.Alert) { s.routeNow() },
+		Metrics:       s.metrics.handler(),
+		Command:       s.sh.commandHandler(),
+	})
+}
+
+// written hears of every stored batch: new sightings call for the rules
+// that read them at once.
+func (s *server) written(w pipeline.Written) {
+	if w.Sightings > 0 {
+		s.detectIoC.Trigger()
+	}
+}
+
+// loadRules loads the rules the service runs: the built-in ones and the
+// config's, less those this install cannot run (GeoIP).
+func (s *server) loadRules() error {
+	rs, probs := loadRules(s.e.cfg.Rules.Dirs)
+	for _, p := range probs {
+		s.log.Error("rule file not loaded", "problem", p.String())
+	}
+	rs, skipped, err := s.e.runnable(rs)
+	if err != nil {
+		return err
+	}
+	for _, sk := range skipped {
+		s.log.Warn("rule not run", "rule", sk.Rule, "why", sk.Skipped)
+	}
+	s.rules = rs
+	for _, r := range rs {
+		if readsTable(r.SQL, "sightings") {
+			s.iocRules = append(s.iocRules, r)
+		}
+	}
+	return nil
+}
+
+// readsTable reports whether a rule's SQL names table.
+func readsTable(sql, table string) bool {
+	for _, w := range strings.FieldsFunc(sql, func(r rune) bool {
+		return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}) {
+		if w == table {
+			return true
+		}
+	}
+	return false
+}
+
+// refreshMatcher makes the active indicators the live matcher's.
+func (s *server) refreshMatcher(ctx context.Context) error {
+	inds, err := s.st.Indicators(ctx, true)
+	if err != nil {
+		return fmt.Errorf("load indicators: %w", err)
+	}
+	s.in.SetMatcher(intel.NewMatcher(inds))
+	s.indicators.Store(int64(len(inds)))
+	s.log.Info("matcher loaded", "indicators", len(inds))
+	return nil
+}
+
+// dueRules are the rules whose schedule (at least every) has come since
+// they last ran.
+func (s *server) dueRules(every time.Duration) []*rules.Rule {
+	s.sh.detectMu.Lock()
+	defer s.sh.detectMu.Unlock()
+	now := time.Now()
+	var due []*rules.Rule
+	for _, r := range s.rules {
+		if last, ok := s.lastRun[r.ID]; !ok || now.Sub(last) >= max(r.Schedule, every)-time.Second {
+			due = append(due, r)
+		}
+	}
+	return due
+}
+
+// detect runs rs over the data new to them (retro-hunting new indicators
+// first), and routes what changed.
+func (s *server) detect(ctx context.Context, rs []*rules.Rule) error {
+	s.sh.detectMu.Lock()
+	defer s.sh.detectMu.Unlock()
+	if err := s.e.refreshIntervals(ctx, s.st); err != nil {
+		return err
+	}
+	start := time.Now()
+	res, err := detect.Run(ctx, s.st, rs, time.Time{})
+	if err != nil {
+		return err
+	}
+	if s.lastRun == nil {
+		s.lastRun = map[string]time.Time{}
+	}
+	for _, r := range rs {
+		s.lastRun[r.ID] = start
+	}
+	for _, r := range res.Rules {
+		if !r.UpToDate && r.Skipped == "" {
+			s.metrics.ruleSeconds.WithLabelValues(r.Rule).Observe(r.ElapsedS)
+		}
+	}
+	if res.UpToDate && res.Hunt.Sightings == 0 {
+		return nil
+	}
+	s.log.Info("detect", "rules", len(rs), "opened", res.Opened, "updated", res.Updated, "resolved", res.Resolved,
+		"failed", res.Failed, "hunt_sightings", res.Hunt.Sightings, "took", time.Duration(res.ElapsedS*float64(time.Second)))
+	if res.Opened+res.Updated+res.Resolved == 0 {
+		return nil
+	}
+	if err := s.e.notifyChanged(ctx, s.st); err != nil {
+		return fmt.Errorf("alerts stored, but not routed: %w", err)
+	}
+	s.deliver.Trigger()
+	return nil
+}
+
+// routeNow routes the alerts (an operator changed some) and delivers what
+// is due, off the caller's time.
+func (s *server) routeNow() { s.deliver.Trigger() }
+
+// deliverJob routes and delivers what is due, as alerts notify does, and
+// says when to come back.
+func (s *server) deliverJob(ctx context.Context) (time.Time, error) {
+	s.sh.deliverMu.Lock()
+	defer s.sh.deliverMu.Unlock()
+	run, err := s.e.deliver(ctx, s.st, 0, false)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if d := run.Delivery; d.Delivered+d.Retried+d.Dead > 0 {
+		s.log.Info("notifications", "delivered", d.Delivered, "retried", d.Retried, "dead", d.Dead, "pending", d.Pending)
+	}
+	next := run.Delivery.NextAttempt
+	if run.NextDue != nil {
+		next = earliest(next, *run.NextDue)
+	}
+	return next, nil
+}
+
+// apiToken is the API's bearer token: the config's serve.token, else
+// $HOMESOC_TOKEN, else the one serve keeps in the data directory.
+func (e *env) apiToken() (string, error) {
+	t, _, err := e.token(false)
+	return t, err
+}
+
+// ensureToken is apiToken, making and keeping a token when there is none;
+// it also says where the token comes from.
+func (e *env) ensureToken() (token, from string, err error) { return e.token(true) }
+
+func (e *env) token(create bool) (token, from string, err error) {
+	if t := e.cfg.Serve.Token.Reveal(); t != "" {
+		return t, "the config's serve.token", nil
+	}
+	if t := os.Getenv("HOMESOC_TOKEN"); t != "" {
+		return t, "$HOMESOC_TOKEN", nil
+	}
+	name := filepath.Join(e.dataDir, tokenFileName)
+	b, err := os.ReadFile(name)
+	switch {
+	case err == nil && len(strings.TrimSpace(string(b))) > 0:
+		return strings.TrimSpace(string(b)), name, nil
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return "", "", err
+	case !create:
+		return "", "", fmt.Errorf("no token: %s does not exist", name)
+	}
+	raw := make([]byte, 32)
+	_, _ = rand.Read(raw)
+	token = hex.EncodeToString(raw)
+	if err := os.MkdirAll(e.dataDir, 0o750); err != nil {
+		return "", "", err
+	}
+	if err := writeFileAtomic(name, []byte(token+"\n"), 0o600); err != nil {
+		return "", "", fmt.Errorf("keep the API token: %w", err)
+	}
+	return token, name + " (new)", nil
+}
+
+// storeText is the store's URL with its secrets masked.
+func storeText(u string) string {
+	return engine.Redacted(u)
+}
