@@ -67,7 +67,7 @@ func TestNotifyWalkthrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k, v := range map[string]string{"PAGERDUTY_ROUTING_KEY": "R0UT1NGKEY", "SLACK_WEBHOOK_URL": slack.URL + "/services/T0/B0/secret",
-		"WEBHOOK_URL": hook.URL + "/hook", "WEBHOOK_HMAC_SECRET": "hmac", "WEBHOOK_TOKEN": "tok", "SMTP_PASSWORD": "pw"} {
+		"WEBHOOK_URL": hook.URL + "/hook", "WEBHOOK_HMAC_SECRET": "hmac", "WEBHOOK_TOKEN": "tok", "SMTP_PASSWORD": "pw", "ABUSECH_AUTH_KEY": "k"} {
 		t.Setenv(k, v)
 	}
 	data := filepath.Join(dir, "data")

@@ -39,6 +39,7 @@ func TestServeRealLogsOverSyslog(t *testing.T) {
 	if len(files) < 8 {
 		t.Fatalf("found only %d real logs: %v", len(files), files)
 	}
+	files = append(files, "../parse/testdata/yamaha-rtx.log") // no real Yamaha RTX log is published: ours
 	data := t.TempDir()
 	si := startServe(t, data, "--syslog-tcp", "127.0.0.1:0")
 	conn, err := net.Dial("tcp", strings.TrimPrefix(si.Syslog[0], "tcp://"))
@@ -56,8 +57,8 @@ func TestServeRealLogsOverSyslog(t *testing.T) {
 		var msgs bytes.Buffer
 		n := 0
 		for _, l := range bytes.Split(b, []byte("\n")) {
-			if len(bytes.TrimSpace(l)) == 0 {
-				continue
+			if len(bytes.TrimSpace(l)) == 0 || l[0] >= '0' && l[0] <= '9' && strings.Contains(f, "yamaha") {
+				continue // blank, or a Yamaha "show log" console line, which no router sends
 			}
 			if l[0] != '<' {
 				msgs.WriteString("<134>")

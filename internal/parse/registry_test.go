@@ -16,7 +16,7 @@ func TestFormats(t *testing.T) {
 			t.Errorf("format %q is incomplete", f.Name)
 		}
 	}
-	if want := []string{"cisco-asa", "crowdstrike-fdr", "defender", "defender-csv", "filterlog", "flow-json", "fortigate", "netfilter", "openvpn", "openvpn-status", "squid", "zeek-conn", "zeek-http"}; !slices.Equal(names, want) {
+	if want := []string{"cisco-asa", "crowdstrike-fdr", "defender", "defender-csv", "filterlog", "flow-json", "fortigate", "netfilter", "openvpn", "openvpn-status", "squid", "yamaha-rtx", "zeek-conn", "zeek-http"}; !slices.Equal(names, want) {
 		t.Errorf("Formats() = %v, want %v", names, want)
 	}
 	Formats()[0] = Format{} // the caller's copy
@@ -31,7 +31,7 @@ func TestLookup(t *testing.T) {
 		t.Fatalf("Lookup(zeek-conn) = %q, %v", f.Name, err)
 	}
 	_, err = Lookup("syslog")
-	const want = `unknown format "syslog" (one of: cisco-asa, crowdstrike-fdr, defender, defender-csv, filterlog, flow-json, fortigate, netfilter, openvpn, openvpn-status, squid, zeek-conn, zeek-http)`
+	const want = `unknown format "syslog" (one of: cisco-asa, crowdstrike-fdr, defender, defender-csv, filterlog, flow-json, fortigate, netfilter, openvpn, openvpn-status, squid, yamaha-rtx, zeek-conn, zeek-http)`
 	if err == nil || err.Error() != want {
 		t.Fatalf("Lookup(syslog) error = %v, want %q", err, want)
 	}
@@ -72,7 +72,7 @@ func TestDetect(t *testing.T) {
 		return bytes.Split(b, []byte("\n"))
 	}
 	text := func(s string) [][]byte { return bytes.Split([]byte(s), []byte("\n")) }
-	const known = "(one of: cisco-asa, crowdstrike-fdr, defender, defender-csv, filterlog, flow-json, fortigate, netfilter, openvpn, openvpn-status, squid, zeek-conn, zeek-http)"
+	const known = "(one of: cisco-asa, crowdstrike-fdr, defender, defender-csv, filterlog, flow-json, fortigate, netfilter, openvpn, openvpn-status, squid, yamaha-rtx, zeek-conn, zeek-http)"
 	tests := []struct {
 		name  string
 		lines [][]byte
