@@ -83,6 +83,7 @@ var jsonCases = map[string]jsonCase{
 	"notify list":    {args: []string{"--failed"}},
 	"notify retry":   {args: []string{"$DEAD"}},
 	"notify test":    {args: []string{"jsonl"}},
+	"retention run":  {args: []string{"--dry-run"}},
 
 	"help":                  {notJSON: "prints a command's help"},
 	"serve":                 {notJSON: "runs until stopped; its logs are --log-format json"},

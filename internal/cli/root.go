@@ -153,6 +153,7 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 	root.AddCommand(silenceCmd(e))
 	root.AddCommand(notifyCmd(e))
 	root.AddCommand(serveCmd(e))
+	root.AddCommand(retentionCmd(e))
 	for _, c := range root.Commands() {
 		switch c.Name() {
 		case "version", "config", "rules": // these never open the store: they run here while serve runs
