@@ -27,6 +27,7 @@ import (
 	"github.com/homesoc/homesoc/internal/feeds"
 	"github.com/homesoc/homesoc/internal/intel"
 	"github.com/homesoc/homesoc/internal/pipeline"
+	"github.com/homesoc/homesoc/internal/retention"
 	"github.com/homesoc/homesoc/internal/rules"
 	"github.com/homesoc/homesoc/internal/service"
 	"github.com/homesoc/homesoc/internal/store"
@@ -142,6 +143,7 @@ type server struct {
 	deliver   *service.Loop
 	intelLoop *service.Loop
 	exposure  *service.Loop
+	retention *service.Loop
 
 	metrics    *serveMetrics
 	indicators atomic.Int64 // in the live matcher
@@ -172,7 +174,7 @@ func (s *server) job(fn func(context.Context) (time.Time, error)) func(context.C
 
 // loops are the service's scheduled jobs.
 func (s *server) loops() []*service.Loop {
-	return []*service.Loop{s.detectAll, s.detectIoC, s.deliver, s.intelLoop, s.exposure}
+	return []*service.Loop{s.detectAll, s.detectIoC, s.deliver, s.intelLoop, s.exposure, s.retention}
 }
 
 // command runs a command line of homesoc inside the service, as a client's
@@ -245,6 +247,17 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 	// minutes after the start, not at every restart).
 	s.exposure = &service.Loop{Name: "exposure", Every: exposureEvery, StartAfter: 10 * time.Minute, Log: log,
 		Job: s.job(func(ctx context.Context) (time.Time, error) { return time.Time{}, s.command(ctx, "exposure", "run") })}
+	// Retention, daily (first 15 minutes after the start).
+	s.retention = &service.Loop{Name: "retention", Every: 24 * time.Hour, StartAfter: 15 * time.Minute, Log: log,
+		Job: s.job(func(ctx context.Context) (time.Time, error) {
+			res, err := retention.Run(ctx, s.st, e.cfg.Retention, time.Now(), false)
+			for _, t := range res.Tables {
+				if t.Rows > 0 || len(t.Partitions) > 0 {
+					log.Info("retention", "table", t.Table, "before", t.Before, "rows", t.Rows, "partitions", t.Partitions)
+				}
+			}
+			return time.Time{}, err
+		})}
 	// New intel: a new matcher for what comes in, a retro-hunt over what is stored.
 	s.intelLoop = &service.Loop{Name: "intel", Log: log, Job: s.job(func(ctx context.Context) (time.Time, error) {
 		if err := s.refreshMatcher(ctx); err != nil {
