@@ -23,7 +23,8 @@ type LiveConfig struct {
 	// QueueRecords bounds the records waiting to be parsed: a source that
 	// submits more blocks (TCP) or has them refused (UDP). 0: 200,000.
 	QueueRecords int
-	// BatchSize is the most records written at once. 0: 20,000.
+	// BatchSize is the most records written at once. 0: 50,000 (DuckDB took
+	// 1M lines at 220,000/s in batches of 50,000, 140,000/s in 20,000s).
 	BatchSize int
 	// FlushInterval is the longest a record waits for its batch to fill
 	// before it is written anyway. 0: 200ms.
@@ -52,7 +53,7 @@ type Written struct {
 // Live defaults.
 const (
 	DefaultQueueRecords  = 200_000
-	DefaultLiveBatch     = 20_000
+	DefaultLiveBatch     = 50_000
 	DefaultFlushInterval = 200 * time.Millisecond
 	// parserAge is how long a source's parser is kept before a fresh one
 	// replaces it: a parser places year-less stamps relative to when it
