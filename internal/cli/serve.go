@@ -50,8 +50,9 @@ const (
 	// unless $GOMEMLIMIT sets one: the collector works harder near it
 	// rather than let a burst's garbage double the heap.
 	serveGoMemory = 160 << 20
-	// serveQueue is how many received records wait to be parsed at most.
-	serveQueue = 100_000
+	// serveQueue is how much received records (their lines and 256 bytes
+	// each) wait to be parsed at most: about 100,000 firewall lines.
+	serveQueue = 40 << 20
 )
 
 // serveOptions are serve's flags.
@@ -226,7 +227,7 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 		return err
 	}
 	s.metrics = newServeMetrics(s)
-	s.in = pipeline.NewIngester(st, pipeline.LiveConfig{Log: log, OnWrite: s.written, Fatal: s.failed, QueueRecords: serveQueue})
+	s.in = pipeline.NewIngester(st, pipeline.LiveConfig{Log: log, OnWrite: s.written, Fatal: s.failed, QueueBytes: serveQueue})
 	if err := s.refreshMatcher(ctx); err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ func (m *serveMetrics) Collect(ch chan<- prometheus.Metric) {
 	}
 	m.emit(ch, "homesoc_sightings_total", "Indicator sightings found at ingest.", counter, float64(st.Sightings))
 	m.emit(ch, "homesoc_ingest_queue_records", "Records waiting to be parsed.", gauge, float64(st.Queued))
-	m.emit(ch, "homesoc_ingest_queue_capacity_records", "Records the ingest queue holds at most.", gauge, float64(st.QueueCap))
+	m.emit(ch, "homesoc_ingest_queue_capacity_bytes", "What the ingest queue holds at most: lines and 256 bytes a record.", gauge, float64(st.QueueCap))
 	m.emit(ch, "homesoc_ingest_batches_total", "Batches written to the store.", counter, float64(st.Batches))
 	m.emit(ch, "homesoc_ingest_write_errors_total", "Failed batch writes (retried).", counter, float64(st.WriteErrors))
 	m.emit(ch, "homesoc_ingest_write_seconds_total", "Time spent writing batches.", counter, st.WriteSeconds)

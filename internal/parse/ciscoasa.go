@@ -166,7 +166,7 @@ func (p *ciscoASAParser) header(h []byte, l *asaLine) error {
 	if len(h) > 2 && h[0] == '1' && h[1] == ' ' { // RFC 5424 version
 		h = h[2:]
 	}
-	l.time = p.clock.received
+	l.time = p.clock.receivedAt()
 	if len(h) == 0 {
 		return nil
 	}

@@ -104,7 +104,7 @@ func (p *filterlogParser) header(s []byte) (t time.Time, host, body []byte, err 
 	if len(r) < len(s) && len(r) > 2 && r[0] == '1' && r[1] == ' ' {
 		return p.header5424(r[2:])
 	}
-	t = p.clock.received
+	t = p.clock.receivedAt()
 	if stampShape(r) != 0 {
 		if t, r, err = p.clock.parse(r); err != nil {
 			return t, nil, nil, err
@@ -134,7 +134,7 @@ func (p *filterlogParser) header5424(s []byte) (t time.Time, host, body []byte, 
 		return t, nil, nil, fmt.Errorf("syslog program %q is not filterlog: %w", quote(app), ErrSkip)
 	}
 	if string(stamp) == "-" {
-		t = p.clock.received
+		t = p.clock.receivedAt()
 	} else {
 		var rest []byte
 		if stampShape(stamp) != stampISO {

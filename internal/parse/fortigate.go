@@ -177,7 +177,7 @@ func (p *fortiGateParser) time(header []byte) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return p.clock.received, nil
+	return p.clock.receivedAt(), nil
 }
 
 // fortiEpoch parses eventtime: seconds (10 digits), or milli-, micro- or

@@ -195,7 +195,7 @@ func (p *netfilterParser) header(line []byte) (lineHeader, error) {
 	if t, chain, rest, ok := pveHeader(s); ok {
 		return lineHeader{time: t, chain: chain, rest: rest, pve: true}, nil
 	}
-	return lineHeader{time: p.clock.received, rest: s, bare: true}, nil
+	return lineHeader{time: p.clock.receivedAt(), rest: s, bare: true}, nil
 }
 
 // header5424 reads the RFC 5424 header after "<PRI>1 ", as rsyslog forwards
@@ -205,7 +205,7 @@ func (p *netfilterParser) header(line []byte) (lineHeader, error) {
 func (p *netfilterParser) header5424(s []byte) (lineHeader, error) {
 	var h lineHeader
 	if stamp, rest := nextToken(s); string(stamp) == "-" {
-		h.time, s = p.clock.received, rest
+		h.time, s = p.clock.receivedAt(), rest
 	} else {
 		if stampShape(s) != stampISO {
 			return h, fmt.Errorf("bad RFC 5424 timestamp %q", quote(stamp))

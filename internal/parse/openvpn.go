@@ -172,7 +172,7 @@ func (p *openVPNParser) header(s []byte) (t time.Time, host, body []byte, err er
 		// The body alone, or behind the tag alone as journalctl -o cat
 		// and some relays write it ("ovpn-server[812]: ", "openvpn-server@x: ").
 		host, s = syslogTag(s)
-		return p.clock.received, host, skipMicros(s), nil
+		return p.clock.receivedAt(), host, skipMicros(s), nil
 	}
 	if t, s, err = p.clock.parse(s); err != nil {
 		return t, nil, nil, err

@@ -60,6 +60,11 @@ type Options struct {
 	ModTime time.Time
 	// Location is the zone of stamps that carry none; nil means UTC.
 	Location *time.Location
+	// Now, when not nil, is the clock of a stream that never ends (homesoc
+	// serve): yearless stamps are placed at or before Now()+24h as it moves,
+	// and lines without a stamp take Now(), so that one parser serves a
+	// sender for months. ModTime is then only where Now starts.
+	Now func() time.Time
 }
 
 // Format describes one registered log format.

@@ -31,6 +31,7 @@ type stampClock struct {
 	// received is when the input was written (Options.ModTime, at second
 	// resolution): the time of lines that carry no stamp at all.
 	received time.Time
+	now      func() time.Time // Options.Now: received and limit move with it
 
 	key    [40]byte // the last stamp parsed
 	keyLen int
@@ -38,7 +39,7 @@ type stampClock struct {
 }
 
 func newStampClock(o Options) *stampClock {
-	c := &stampClock{loc: o.Location, year: o.Year}
+	c := &stampClock{loc: o.Location, year: o.Year, now: o.Now}
 	if c.loc == nil {
 		c.loc = time.UTC
 	}
@@ -50,6 +51,15 @@ func newStampClock(o Options) *stampClock {
 	c.limit = mod.Add(24 * time.Hour)
 	c.limitYear = c.limit.In(c.loc).Year()
 	return c
+}
+
+// receivedAt is the time of a line that carries no stamp: when the input
+// was written, or now for a stream.
+func (c *stampClock) receivedAt() time.Time {
+	if c.now != nil {
+		return event.SecondsUTC(c.now())
+	}
+	return c.received
 }
 
 // Shapes of timestamp, by how many space-separated tokens they span.
@@ -231,6 +241,11 @@ func (c *stampClock) classic(s []byte, year int) (time.Time, error) {
 			c.year, c.lastMonth = year, month
 		}
 	default:
+		if c.now != nil { // a stream: the limit moves on with the clock
+			if l := c.now().Add(24 * time.Hour); l.After(c.limit) {
+				c.limit, c.limitYear = l, l.In(c.loc).Year()
+			}
+		}
 		// The latest year that puts the stamp at most at the limit; Feb 29
 		// may have to go back to a leap year.
 		for y := c.limitYear; y > c.limitYear-9; y-- {

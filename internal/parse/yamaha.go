@@ -154,7 +154,7 @@ func (p *yamahaParser) header(s []byte) (yamahaHeader, error) {
 		}
 		return yamahaHeader{time: t, rest: bytes.TrimLeft(r[20:], " ")}, nil
 	}
-	return yamahaHeader{time: p.clock.received, rest: r}, nil
+	return yamahaHeader{time: p.clock.receivedAt(), rest: r}, nil
 }
 
 // header5424 reads an RFC 5424 header after "<PRI>1 ": stamp, host, app,
@@ -165,7 +165,7 @@ func (p *yamahaParser) header5424(s []byte) (yamahaHeader, error) {
 	if !ok {
 		return yamahaHeader{}, fmt.Errorf("bad RFC 5424 header %q", quote(s))
 	}
-	h := yamahaHeader{time: p.clock.received, rest: msg}
+	h := yamahaHeader{time: p.clock.receivedAt(), rest: msg}
 	if string(stamp) != "-" {
 		if stampShape(stamp) != stampISO {
 			return h, fmt.Errorf("bad RFC 5424 timestamp %q", quote(stamp))

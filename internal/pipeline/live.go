@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/homesoc/homesoc/internal/event"
 	"github.com/homesoc/homesoc/internal/parse"
 	"github.com/homesoc/homesoc/internal/source"
@@ -20,9 +23,10 @@ import (
 
 // LiveConfig says how an Ingester runs.
 type LiveConfig struct {
-	// QueueRecords bounds the records waiting to be parsed: a source that
-	// submits more blocks (TCP) or has them refused (UDP). 0: 200,000.
-	QueueRecords int
+	// QueueBytes bounds what waits to be parsed, the records' lines and
+	// recordOverhead bytes a record: a source that submits more blocks
+	// (TCP) or has them refused (UDP). 0: 64 MiB.
+	QueueBytes int64
 	// BatchSize is the most records written at once. 0: 50,000 (DuckDB took
 	// 1M lines at 220,000/s in batches of 50,000, 140,000/s in 20,000s).
 	BatchSize int
@@ -52,16 +56,16 @@ type Written struct {
 
 // Live defaults.
 const (
-	DefaultQueueRecords  = 200_000
+	DefaultQueueBytes    = 64 << 20
 	DefaultLiveBatch     = 50_000
 	DefaultFlushInterval = 200 * time.Millisecond
-	// parserAge is how long a source's parser is kept before a fresh one
-	// replaces it: a parser places year-less stamps relative to when it
-	// was made (at most a day after), so a service makes new ones.
-	parserAge = time.Hour
-	// maxSources bounds the per-sender state; past it the state is
-	// dropped and rebuilt, so spoofed UDP senders cannot grow memory.
+	// recordOverhead is what a queued record costs beyond its line.
+	recordOverhead = 256
+	// maxSources bounds the per-sender state: past it, senders idle for
+	// senderIdle are forgotten (all of them if none is), so spoofed UDP
+	// senders cannot grow memory.
 	maxSources = 10_000
+	senderIdle = 10 * time.Minute
 	// drainGrace is how long a source's Submit still waits for room after
 	// its context ended, while the Ingester runs: a listener that stops
 	// hands on what it had read.
@@ -80,13 +84,16 @@ type Ingester struct {
 	w   Writer
 	cfg LiveConfig
 
-	queue   chan submission
-	room    chan struct{} // one token per record of queue room
-	matcher atomic.Pointer[matcherBox]
-	stop    chan struct{} // closed by Close: no more records are taken
-	stopped sync.Once
-	closeMu sync.RWMutex
+	room    *semaphore.Weighted // the queue's bytes (QueueBytes)
+	qmu     sync.Mutex          // guards queue and closed
+	queue   []submission
 	closed  bool
+	ready   chan struct{} // a token when queue gained a submission
+	queued  atomic.Int64  // records in queue
+	matcher atomic.Pointer[matcherBox]
+	stopCtx context.Context // done once Close was called: no more records are taken
+	stopNow context.CancelFunc
+	stopped sync.Once
 	done    chan struct{} // closed when Run has written everything
 
 	mu    sync.Mutex
@@ -96,8 +103,9 @@ type Ingester struct {
 type matcherBox struct{ m Matcher }
 
 type submission struct {
-	recs []source.Record
-	done func(error)
+	recs   []source.Record
+	done   func(error)
+	weight int64 // of room
 }
 
 // LiveStats counts what an Ingester did since it started.
@@ -113,8 +121,8 @@ type LiveStats struct {
 	// WriteSeconds is the time spent writing batches.
 	WriteSeconds float64
 	LastWrite    time.Time
-	Queued       int // records waiting to be parsed now
-	QueueCap     int
+	Queued       int   // records waiting to be parsed now
+	QueueCap     int64 // QueueBytes
 }
 
 // SourceKey names a kind of source and a format.
@@ -127,8 +135,8 @@ type SourceCounts struct {
 
 // NewIngester returns an Ingester writing to w; Run starts it.
 func NewIngester(w Writer, cfg LiveConfig) *Ingester {
-	if cfg.QueueRecords <= 0 {
-		cfg.QueueRecords = DefaultQueueRecords
+	if cfg.QueueBytes <= 0 {
+		cfg.QueueBytes = DefaultQueueBytes
 	}
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = DefaultLiveBatch
@@ -143,12 +151,12 @@ func NewIngester(w Writer, cfg LiveConfig) *Ingester {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	in := &Ingester{w: w, cfg: cfg,
-		queue: make(chan submission, cfg.QueueRecords),
-		room:  make(chan struct{}, cfg.QueueRecords),
-		stop:  make(chan struct{}),
+		room:  semaphore.NewWeighted(cfg.QueueBytes),
+		ready: make(chan struct{}, 1),
 		done:  make(chan struct{}),
-		stats: LiveStats{Sources: map[SourceKey]*SourceCounts{}, Tables: map[string]TableStats{}, QueueCap: cfg.QueueRecords},
+		stats: LiveStats{Sources: map[SourceKey]*SourceCounts{}, Tables: map[string]TableStats{}, QueueCap: cfg.QueueBytes},
 	}
+	in.stopCtx, in.stopNow = context.WithCancel(context.Background())
 	in.matcher.Store(&matcherBox{})
 	return in
 }
@@ -160,95 +168,116 @@ func (in *Ingester) SetMatcher(m Matcher) { in.matcher.Store(&matcherBox{m}) }
 // Matcher returns the current matcher, or nil.
 func (in *Ingester) Matcher() Matcher { return in.matcher.Load().m }
 
+// weight is what recs take of the queue's room.
+func weight(recs []source.Record) int64 {
+	w := int64(0)
+	for i := range recs {
+		w += int64(len(recs[i].Line)) + recordOverhead
+	}
+	return w
+}
+
 // Submit queues recs as source.Sink says: it waits for room while the
 // queue is full; after ctx ended it still waits up to drainGrace, so a
-// stopping listener hands on what it read.
+// stopping listener hands on what it read. Room is taken for all of recs
+// at once, first come first served, so that waiting submitters cannot
+// share out the queue between them.
 func (in *Ingester) Submit(ctx context.Context, recs []source.Record, done func(error)) error {
-	for len(recs) > in.cfg.QueueRecords { // more than the queue holds: in parts, done with the last
-		if err := in.Submit(ctx, recs[:in.cfg.QueueRecords], nil); err != nil {
+	for len(recs) > 1 && weight(recs) > in.cfg.QueueBytes { // more than the queue holds: in halves, done with the last
+		half := len(recs) / 2
+		if err := in.Submit(ctx, recs[:half], nil); err != nil {
 			return err
 		}
-		recs = recs[in.cfg.QueueRecords:]
+		recs = recs[half:]
 	}
-	var grace <-chan time.Time
-	for n := 0; n < len(recs); {
-		select {
-		case in.room <- struct{}{}:
-			n++
-			continue
-		default:
-		}
-		ctxDone := ctx.Done()
+	w := min(weight(recs), in.cfg.QueueBytes)
+	if !in.room.TryAcquire(w) {
+		wait := ctx
 		if ctx.Err() != nil {
-			if grace == nil {
-				t := time.NewTimer(drainGrace)
-				defer t.Stop()
-				grace = t.C
-			}
-			ctxDone = nil
+			var cancel context.CancelFunc
+			wait, cancel = context.WithTimeout(context.Background(), drainGrace)
+			defer cancel()
 		}
-		select {
-		case in.room <- struct{}{}:
-			n++
-		case <-ctxDone:
-		case <-grace:
-			in.release(n)
-			return fmt.Errorf("pipeline: queue full: %w", ctx.Err())
-		case <-in.stop:
-			in.release(n)
-			return ErrClosed
+		wait, cancel := context.WithCancel(wait)
+		defer cancel()
+		defer context.AfterFunc(in.stopCtx, cancel)()
+		if err := in.room.Acquire(wait, w); err != nil {
+			if in.stopCtx.Err() != nil {
+				return ErrClosed
+			}
+			return fmt.Errorf("pipeline: queue full: %w", cmp.Or(ctx.Err(), err))
 		}
 	}
-	return in.enqueue(recs, done)
+	return in.enqueue(submission{recs, done, w})
 }
 
 // Offer queues recs only if there is room for all of them now.
 func (in *Ingester) Offer(recs []source.Record) bool {
-	for n := range recs {
-		select {
-		case in.room <- struct{}{}:
-		default:
-			in.release(n)
-			return false
-		}
+	w := weight(recs)
+	if w > in.cfg.QueueBytes || !in.room.TryAcquire(w) {
+		return false
 	}
-	return in.enqueue(recs, nil) == nil
+	return in.enqueue(submission{recs, nil, w}) == nil
 }
 
-// enqueue queues recs, which hold room already. The queue has a slot for
-// every record of room, so the send never blocks; the lock makes Close's
-// "no more" exact: what was queued before it is parsed.
-func (in *Ingester) enqueue(recs []source.Record, done func(error)) error {
-	in.closeMu.RLock()
-	defer in.closeMu.RUnlock()
+// enqueue queues sub, which holds its room already; after Close it gives
+// the room back and refuses.
+func (in *Ingester) enqueue(sub submission) error {
+	in.qmu.Lock()
 	if in.closed {
-		in.release(len(recs))
+		in.qmu.Unlock()
+		in.room.Release(sub.weight)
 		return ErrClosed
 	}
-	if len(recs) == 0 {
-		if done != nil {
-			done(nil)
+	if len(sub.recs) == 0 {
+		in.qmu.Unlock()
+		in.room.Release(sub.weight)
+		if sub.done != nil {
+			sub.done(nil)
 		}
 		return nil
 	}
-	in.queue <- submission{recs, done}
+	in.queue = append(in.queue, sub)
+	in.queued.Add(int64(len(sub.recs)))
+	in.qmu.Unlock()
+	select {
+	case in.ready <- struct{}{}:
+	default:
+	}
 	return nil
 }
 
-func (in *Ingester) release(n int) {
-	for range n {
-		<-in.room
-	}
+// take returns the queued submissions, oldest first, and empties the queue.
+func (in *Ingester) take() []submission {
+	in.qmu.Lock()
+	defer in.qmu.Unlock()
+	subs := in.queue
+	in.queue = nil
+	return subs
+}
+
+// requeue puts subs back at the front of the queue (ctx ended while they
+// waited their turn: abandon reports them).
+func (in *Ingester) requeue(subs []submission) {
+	in.qmu.Lock()
+	defer in.qmu.Unlock()
+	in.queue = append(subs, in.queue...)
+}
+
+// release gives sub's room back once it is parsed.
+func (in *Ingester) release(sub submission) {
+	in.queued.Add(-int64(len(sub.recs)))
+	in.room.Release(sub.weight)
 }
 
 // Close stops taking records; Run then writes what it holds and returns.
 // Close waits for that until ctx ends.
 func (in *Ingester) Close(ctx context.Context) error {
 	in.stopped.Do(func() {
-		in.closeMu.Lock()
+		in.qmu.Lock()
 		in.closed = true
-		in.closeMu.Unlock()
-		close(in.stop)
+		in.qmu.Unlock()
+		in.stopNow()
 	})
 	select {
 	case <-in.done:
@@ -269,7 +298,7 @@ func (in *Ingester) Stats() LiveStats {
 		s.Sources[k] = &c
 	}
 	s.Tables = maps.Clone(in.stats.Tables)
-	s.Queued = len(in.room)
+	s.Queued = int(in.queued.Load())
 	return s
 }
 
@@ -308,11 +337,11 @@ func (b *liveBatch) len() int { return len(b.events) + len(b.rejects) + b.extra.
 
 // sender is what the Ingester keeps about one Source.
 type sender struct {
-	kind string
-	f    parse.Format // detected or named
-	p    lineParser
-	made time.Time
-	line int64
+	kind    string
+	f       parse.Format          // its format now: detected or named
+	parsers map[string]lineParser // by format: a parser keeps what earlier lines said (headers, sessions)
+	line    int64
+	seen    time.Time // its last record's Received
 }
 
 // parser is the state of Run's parsing goroutine.
@@ -333,34 +362,37 @@ func (in *Ingester) parseLoop(ctx context.Context, full chan<- *liveBatch, free 
 	defer p.abandon(ctx)
 	for {
 		select {
-		case sub := <-in.queue:
-			if !p.add(ctx, sub) {
+		case <-in.ready:
+			if !p.addAll(ctx, in.take()) {
 				return
 			}
 		case <-p.flush:
 			if !p.handOff(ctx) {
 				return
 			}
-		case <-in.stop:
+		case <-in.stopCtx.Done():
 			// Parse what was queued before Close, then stop: Submit refuses
 			// new records since.
-			for {
-				select {
-				case sub := <-in.queue:
-					if !p.add(ctx, sub) {
-						return
-					}
-					continue
-				default:
-				}
-				break
+			if p.addAll(ctx, in.take()) {
+				p.handOff(ctx)
 			}
-			p.handOff(ctx)
 			return
 		case <-ctx.Done():
 			return
 		}
 	}
+}
+
+// addAll parses subs in order; false when ctx ended (what is left of subs
+// is then abandoned).
+func (p *parser) addAll(ctx context.Context, subs []submission) bool {
+	for i, sub := range subs {
+		if !p.add(ctx, sub) {
+			p.in.requeue(subs[i+1:])
+			return false
+		}
+	}
+	return true
 }
 
 // abandon reports what Run stopped before writing (ctx ended) to its
@@ -375,15 +407,10 @@ func (p *parser) abandon(ctx context.Context) {
 			d(err)
 		}
 	}
-	for {
-		select {
-		case sub := <-p.in.queue:
-			p.in.release(len(sub.recs))
-			if sub.done != nil {
-				sub.done(err)
-			}
-		default:
-			return
+	for _, sub := range p.in.take() {
+		p.in.release(sub)
+		if sub.done != nil {
+			sub.done(err)
 		}
 	}
 }
@@ -421,7 +448,7 @@ func (p *parser) take(ctx context.Context) bool {
 // add parses sub's records into batches, handing full ones off.
 func (p *parser) add(ctx context.Context, sub submission) bool {
 	in := p.in
-	defer in.release(len(sub.recs))
+	defer in.release(sub)
 	cfg := Config{Matcher: in.matcher.Load().m, Now: in.cfg.Now, Location: in.cfg.Location}
 	for i := range sub.recs {
 		if !p.take(ctx) {
@@ -448,17 +475,27 @@ func (p *parser) add(ctx context.Context, sub submission) bool {
 	return true
 }
 
+// forget drops the senders idle for senderIdle before now, or all of them
+// when none is.
+func (p *parser) forget(now time.Time) {
+	maps.DeleteFunc(p.senders, func(_ string, s *sender) bool { return now.Sub(s.seen) > senderIdle })
+	if len(p.senders) >= maxSources {
+		clear(p.senders)
+	}
+}
+
 // addRecord parses one record into the batch.
 func (p *parser) addRecord(r *source.Record, cfg Config) {
 	s := p.senders[r.Source]
 	if s == nil {
 		if len(p.senders) >= maxSources {
-			clear(p.senders)
+			p.forget(r.Received)
 		}
-		s = &sender{kind: kindOf(r.Source)}
+		s = &sender{kind: kindOf(r.Source), parsers: map[string]lineParser{}}
 		p.senders[r.Source] = s
 	}
 	s.line++
+	s.seen = r.Received
 	b, st := p.b, &p.st
 	st.Skipped, st.Rejected, st.SkipReasons, st.FirstRejects = 0, 0, st.SkipReasons[:0], st.FirstRejects[:0]
 	format := r.Format
@@ -478,7 +515,8 @@ func (p *parser) addRecord(r *source.Record, cfg Config) {
 		lp, name, ok := p.in.parserFor(s, r)
 		format = name
 		if !ok {
-			st.skip("no format recognises the line; set the source's format", 1)
+			rejectLine(st, &b.batch, reject(cfg, r.Source, s.line, "",
+				"no format recognises the line: set the source's format (serve.syslog format, serve.files format)", r.Line))
 			break
 		}
 		_ = parseLine(r.Line, s.line, r.Source, name, lp, cfg, st, &b.batch)
@@ -503,38 +541,35 @@ func (p *parser) addRecord(r *source.Record, cfg Config) {
 // parserFor returns the parser of r: its Format's, else its sender's,
 // detected from the first line that shows one. A sender may log in several
 // formats (a relay, a router's several daemons): a line its format does not
-// recognise, but another does, switches it to that one.
+// recognise, but another does, switches it to that one. A sender keeps one
+// parser per format for its life, which follows the clock (parse.Options.Now).
 func (in *Ingester) parserFor(s *sender, r *source.Record) (lineParser, string, bool) {
 	want := r.Format
 	if want == "auto" {
 		want = ""
 	}
-	var f parse.Format
 	switch {
 	case want != "" && s.f.Name != want:
-		var err error
-		if f, err = parse.Lookup(want); err != nil {
+		f, err := parse.Lookup(want)
+		if err != nil {
 			return lineParser{}, "", false
 		}
+		s.f = f
 	case want == "" && (s.f.Name == "" || !s.f.Sniff(r.Line)):
-		d, err := parse.Detect([][]byte{r.Line})
-		switch {
-		case err == nil && d.Name != s.f.Name:
-			f = d
-		case s.f.Name == "":
+		if d, err := parse.Detect([][]byte{r.Line}); err == nil {
+			s.f = d
+		} else if s.f.Name == "" {
 			return lineParser{}, "", false
 		}
 	}
-	now := in.cfg.Now()
-	if f.Name == "" && now.Sub(s.made) > parserAge {
-		f = s.f
-	}
-	if f.Name != "" {
-		p := f.New(parse.Options{ModTime: r.Received, Location: in.cfg.Location})
+	lp, ok := s.parsers[s.f.Name]
+	if !ok {
+		p := s.f.New(parse.Options{ModTime: r.Received, Now: in.cfg.Now, Location: in.cfg.Location})
 		xp, _ := p.(parse.ExtraParser)
-		s.f, s.p, s.made = f, lineParser{p, xp}, now
+		lp = lineParser{p, xp}
+		s.parsers[s.f.Name] = lp
 	}
-	return s.p, s.f.Name, true
+	return lp, s.f.Name, true
 }
 
 // kindOf names the kind of a record's Source: its scheme, else "file".
