@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/homesoc/homesoc/internal/alert"
@@ -83,6 +84,7 @@ func (e *env) notifier() (*notifier, error) {
 // that change alerts (detect, alerts ack|resolve|reopen, exposure run and
 // rescan) call it after their write.
 func (e *env) notifyChanged(ctx context.Context, st store.Store) error {
+	defer e.exclusive(func(sh *shared) *sync.Mutex { return &sh.deliverMu })() // inside serve: routing is its deliverer's
 	n, err := e.notifier()
 	if err != nil {
 		return err

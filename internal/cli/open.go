@@ -76,8 +76,8 @@ func lockedError(dir string, waited time.Duration, le *duckdb.LockError) error {
 	}
 	return fmt.Errorf("data directory %s is in use by %s; gave up after waiting %s (--wait).\n"+
 		"The embedded DuckDB store takes one process at a time: let that one finish, or stop it, and run this again. "+
-		"For several writers at once, keep the data in ClickHouse (--store clickhouse://...); "+
-		"a future \"homesoc serve\" is to take the command line's commands while it runs.\n"+
+		"For several writers at once, keep the data in ClickHouse (--store clickhouse://...), "+
+		"or run \"homesoc serve\" on it: while it runs, the command line's commands run inside it.\n"+
 		"(DuckDB: %v)", dir, who, waited, le.Err)
 }
 

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/netip"
 	"os"
@@ -99,6 +100,17 @@ func runningServer(dir string) *serverInfo {
 	return &si
 }
 
+// answers reports whether the server's API answers /healthz.
+func (si *serverInfo) answers() bool {
+	c := http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(si.URL + "/healthz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
 // localOnly marks commands that never run inside the server: they do not
 // touch the store (or are the server).
 const localOnly = "homesoc/local"
@@ -143,6 +155,11 @@ func (e *env) remote(cmd *cobra.Command) error {
 	si := runningServer(e.dataDir)
 	if si == nil || si.Store != engine.Redacted(e.store) {
 		return nil // none, or one serving another store
+	}
+	if !si.answers() {
+		fmt.Fprintf(e.stderr, "homesoc: warning: %s names homesoc serve (pid %d) at %s, which does not answer: running here\n",
+			filepath.Join(e.dataDir, serverFileName), si.PID, si.URL)
+		return nil
 	}
 	token, err := e.apiToken()
 	if err != nil {
@@ -278,12 +295,45 @@ type shared struct {
 	// deliverMu lets one delivery run at a time, and detectMu one
 	// detection pass: the service's and those of the commands run inside it.
 	deliverMu, detectMu sync.Mutex
-	commands            sync.WaitGroup // the commands running inside the server
-	feeds               *feeds.Scheduler
+
+	mu       sync.Mutex     // guards closing and commands' Add
+	closing  bool           // the server stops: no more commands
+	commands sync.WaitGroup // the commands running inside the server
+	feeds    *feeds.Scheduler
 	// indicatorsChanged and sightingsAdded tell the service what a
 	// command stored: new intel for the live matcher, new sightings for
 	// the rules that read them.
 	indicatorsChanged, sightingsAdded func()
+}
+
+// startCommand counts a command in, unless the server is stopping.
+func (sh *shared) startCommand() bool {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.closing {
+		return false
+	}
+	sh.commands.Add(1)
+	return true
+}
+
+// stopCommands refuses commands from now on.
+func (sh *shared) stopCommands() {
+	sh.mu.Lock()
+	sh.closing = true
+	sh.mu.Unlock()
+}
+
+// waitCommands waits up to d for the running commands to end.
+func (sh *shared) waitCommands(d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { sh.commands.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 // sharedFeeds is the feed scheduler of the server the command runs
@@ -352,12 +402,14 @@ func (sh *shared) commandHandler() http.Handler {
 			http.Error(w, "command request: dir must be an absolute path", http.StatusBadRequest)
 			return
 		}
-		if ap, err := netip.ParseAddrPort(r.RemoteAddr); err != nil || !ap.Addr().Unmap().IsLoopback() {
-			// The command line runs on this host; a remote client has the API.
+		if !sameHost(r) { // the command line runs on this host; a remote client has the API
 			http.Error(w, "the command endpoint answers the local command line only", http.StatusForbidden)
 			return
 		}
-		sh.commands.Add(1)
+		if !sh.startCommand() {
+			http.Error(w, "homesoc serve is stopping: run the command again once it has (it then runs here)", http.StatusServiceUnavailable)
+			return
+		}
 		defer sh.commands.Done()
 		rc := http.NewResponseController(w)
 		_ = rc.EnableFullDuplex() // the command reads stdin while it writes
@@ -390,6 +442,24 @@ func (e *env) absPathFlags(cmd *cobra.Command) {
 		}
 		_ = f.Value.Set(e.abs(f.Value.String()))
 	})
+}
+
+// sameHost reports whether r comes from this host: from loopback, or from
+// the address it came to (an API bound to a LAN address).
+func sameHost(r *http.Request) bool {
+	from, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	if from.Addr().Unmap().IsLoopback() {
+		return true
+	}
+	to, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return false
+	}
+	local, err := netip.ParseAddrPort(to.String())
+	return err == nil && local.Addr().Unmap() == from.Addr().Unmap()
 }
 
 // abs resolves a path the user gave: relative to the client's working

@@ -137,6 +137,9 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 		if cpuProfile == "" {
 			return nil
 		}
+		if e.shared != nil {
+			return errors.New("--cpuprofile profiles a whole process: profile homesoc serve itself, not a command inside it")
+		}
 		f, err := os.Create(cpuProfile)
 		if err != nil {
 			return err
@@ -156,7 +159,7 @@ Start with "homesoc demo" to see the whole chain on sample data.`,
 	root.AddCommand(retentionCmd(e))
 	for _, c := range root.Commands() {
 		switch c.Name() {
-		case "version", "config", "rules": // these never open the store: they run here while serve runs
+		case "version", "config", "rules", "demo": // these never open the served store: they run here while serve runs
 			c.Annotations = map[string]string{localOnly: "no store"}
 		}
 	}

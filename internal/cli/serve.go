@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -204,7 +205,7 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 	if c := e.cfg.Serve.HTTP; c != nil && !cmd.Flags().Changed("http") {
 		o.http = *c
 	}
-	if si := runningServer(e.dataDir); si != nil {
+	if si := runningServer(e.dataDir); si != nil && si.PID != os.Getpid() && si.answers() {
 		return fmt.Errorf("homesoc serve (pid %d) already serves data directory %s at %s", si.PID, e.dataDir, si.URL)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
@@ -220,32 +221,49 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	// The API's port first: one in use fails before anything runs.
+	var ln net.Listener
+	if o.http != "" {
+		if ln, err = net.Listen("tcp", o.http); err != nil {
+			return fmt.Errorf("--http %s: %w", o.http, err)
+		}
+	}
+	s, err := e.newServer(st, log)
+	if err != nil {
+		if ln != nil {
+			ln.Close()
+		}
+		return err
+	}
+	return s.run(ctx, cmd, o, ln, token, tokenFrom)
+}
+
+// newServer builds the service's parts on st: the ingester, its matcher,
+// the jobs and the feed scheduler; run starts them.
+func (e *env) newServer(st store.Store, log *slog.Logger) (*server, error) {
 	s := &server{e: e, st: st, log: log, fatal: make(chan error, 1)}
 	s.sh = &shared{st: st, dataDir: e.dataDir, store: e.store,
 		indicatorsChanged: func() { s.intelLoop.Trigger() }, sightingsAdded: func() { s.detectIoC.Trigger() }}
 	if err := s.loadRules(); err != nil {
-		return err
+		return nil, err
 	}
 	s.metrics = newServeMetrics(s)
 	s.in = pipeline.NewIngester(st, pipeline.LiveConfig{Log: log, OnWrite: s.written, Fatal: s.failed, QueueBytes: serveQueue})
-	if err := s.refreshMatcher(ctx); err != nil {
-		return err
+	if err := s.refreshMatcher(context.Background()); err != nil {
+		return nil, err
 	}
-	every := time.Duration(e.cfg.Serve.Detect)
-	if every == 0 {
-		every = defaultDetect
-	}
+	every := cmp.Or(time.Duration(e.cfg.Serve.Detect), defaultDetect)
 	s.detectAll = &service.Loop{Name: "detect", Every: every, Log: log,
 		Job: s.job(func(ctx context.Context) (time.Time, error) { return time.Time{}, s.detect(ctx, s.dueRules(every)) })}
 	s.detectIoC = &service.Loop{Name: "detect-sightings", Log: log,
 		Job: s.job(func(ctx context.Context) (time.Time, error) { return time.Time{}, s.detect(ctx, s.iocRules) })}
 	s.deliver = &service.Loop{Name: "deliver", Every: 30 * time.Second, Log: log, Job: s.job(s.deliverJob)}
-	exposureEvery := time.Duration(e.cfg.Serve.Exposure)
-	if exposureEvery == 0 {
-		exposureEvery = defaultExposure
+	// The exposure chain, as "homesoc exposure run" (first 10 minutes after
+	// the start, not at every restart); serve.exposure: 0s turns it off.
+	exposureEvery := defaultExposure
+	if p := e.cfg.Serve.Exposure; p != nil {
+		exposureEvery = time.Duration(*p)
 	}
-	// The exposure chain, as "homesoc exposure run" (its first run 10
-	// minutes after the start, not at every restart).
 	s.exposure = &service.Loop{Name: "exposure", Every: exposureEvery, StartAfter: 10 * time.Minute, Log: log,
 		Job: s.job(func(ctx context.Context) (time.Time, error) { return time.Time{}, s.command(ctx, "exposure", "run") })}
 	// Retention, daily (first 15 minutes after the start).
@@ -267,19 +285,24 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 		s.detectIoC.Trigger()
 		return time.Time{}, nil
 	})}
-
+	var err error
 	s.sh.feeds, err = feeds.New(st, e.cfg.Feeds, e.dataDir, feeds.SchedulerOptions{Logger: log.With("job", "feeds"),
 		OnUpdate: func(r feeds.Result) {
 			if r.Changed() {
 				s.intelLoop.Trigger()
 			}
 		}})
-	if err != nil {
-		return err
-	}
+	return s, err
+}
+
+// run runs the service until ctx ends (or the store fails for good), then
+// stops it in order: the server file goes, requests and the commands
+// inside end, the sources hand on what they read, the ingester writes all
+// it holds, the jobs stop.
+func (s *server) run(ctx context.Context, cmd *cobra.Command, o serveOptions, ln net.Listener, token, tokenFrom string) (err error) {
+	e, log := s.e, s.log
 	// The service's own work outlives the signal: it drains after it.
 	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopRun()
 	var wg sync.WaitGroup
 	ingested := make(chan error, 1)
 	go func() { ingested <- s.in.Run(runCtx) }()
@@ -287,75 +310,79 @@ func (e *env) serve(cmd *cobra.Command, o serveOptions) error {
 		wg.Go(func() { l.Run(runCtx) })
 	}
 	wg.Go(func() { _ = s.sh.feeds.Run(runCtx) })
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		closeErr := s.in.Close(stopCtx)
+		stopRun()
+		wg.Wait()
+		if err := <-ingested; err != nil && closeErr == nil {
+			closeErr = err
+		}
+		if err == nil && closeErr != nil {
+			err = fmt.Errorf("stopping: %w", closeErr)
+		}
+		log.Info("homesoc serve stopped", "stored", s.in.Stats().Tables)
+	}()
 
 	srcs, err := s.startSources(ctx, cmd, o)
+	if ln != nil && err != nil {
+		ln.Close()
+	}
 	if err != nil {
 		return err
 	}
+	defer srcs.close() // each hands on what it read
 	s.metrics.srcs = srcs
-	// Requests outlive the signal for a while (Shutdown lets them end),
-	// then are cancelled.
-	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopHTTP()
-	var httpSrv *http.Server
 	var apiURL string
-	if o.http != "" {
-		ln, err := net.Listen("tcp", o.http)
-		if err != nil {
-			return fmt.Errorf("--http %s: %w", o.http, err)
-		}
+	if ln != nil {
 		apiURL = "http://" + ln.Addr().String()
-		httpSrv = &http.Server{Handler: s.handler(token), ReadHeaderTimeout: 10 * time.Second,
-			BaseContext: func(net.Listener) context.Context { return httpCtx },
-			ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-		go func() {
-			if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("http server stopped", "err", err)
-			}
-		}()
-		if err := writeServerFile(e.dataDir, serverInfo{PID: os.Getpid(), URL: apiURL, Store: storeText(e.store), Syslog: srcs.syslogAddrs(), Flows: srcs.flowAddrs(),
-			Started: time.Now().UTC(), Version: readVersion(ctx).Version}); err != nil {
+		defer s.serveHTTP(ln, token)()
+		if err := writeServerFile(e.dataDir, serverInfo{PID: os.Getpid(), URL: apiURL, Store: storeText(e.store),
+			Syslog: srcs.syslogAddrs(), Flows: srcs.flowAddrs(), Started: time.Now().UTC(), Version: readVersion(ctx).Version}); err != nil {
 			return fmt.Errorf("server file: %w", err)
 		}
-		defer os.Remove(filepath.Join(e.dataDir, serverFileName))
+		defer os.Remove(filepath.Join(e.dataDir, serverFileName)) // first: clients wait for the lock, not a server that is going
 	}
 	log.Info("homesoc serve started", "data", e.dataDir, "store", storeText(e.store), "api", apiURL,
 		"token", tokenFrom, "pid", os.Getpid())
-
-	var fatal error
 	select {
 	case <-ctx.Done():
 		log.Info("stopping: writing what was received")
-	case fatal = <-s.fatal:
+		return nil
+	case fatal := <-s.fatal:
 		log.Error("the store failed for good: stopping, for a restart to open it again", "err", fatal)
-	}
-	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-	defer cancel()
-	if httpSrv != nil {
-		graceCtx, cancelGrace := context.WithTimeout(stopCtx, 10*time.Second)
-		if err := httpSrv.Shutdown(graceCtx); err != nil {
-			log.Warn("requests still running after 10s: cancelled", "err", err)
-			stopHTTP()
-			httpSrv.Close()
-		}
-		cancelGrace()
-		s.sh.commands.Wait() // commands inside the server use the store until they return
-	}
-	srcs.close() // each hands on what it read
-	closeErr := s.in.Close(stopCtx)
-	stopRun()
-	wg.Wait()
-	if err := <-ingested; err != nil && closeErr == nil {
-		closeErr = err
-	}
-	if fatal != nil {
 		return fmt.Errorf("the store failed: %w; homesoc serve stopped (its unit restarts it; files are read again from their checkpoints)", fatal)
 	}
-	if closeErr != nil {
-		return fmt.Errorf("stopping: %w", closeErr)
+}
+
+// serveHTTP serves the API on ln and returns its stop: requests get 10 s to
+// end, then are cancelled, and the commands running inside end before the
+// store closes.
+func (s *server) serveHTTP(ln net.Listener, token string) (stop func()) {
+	httpCtx, cancel := context.WithCancel(context.Background())
+	srv := &http.Server{Handler: s.handler(token), ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return httpCtx },
+		ErrorLog:    slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("http server stopped", "err", err)
+		}
+	}()
+	return func() {
+		defer cancel()
+		s.sh.stopCommands()
+		graceCtx, cancelGrace := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancelGrace()
+		if err := srv.Shutdown(graceCtx); err != nil {
+			s.log.Warn("requests still running after 10s: cancelled", "err", err)
+			cancel()
+			srv.Close()
+		}
+		if !s.sh.waitCommands(20 * time.Second) {
+			s.log.Warn("commands still running 20s after the stop")
+		}
 	}
-	log.Info("homesoc serve stopped", "stats", s.in.Stats().Tables)
-	return nil
 }
 
 // handler is serve's HTTP API.
@@ -470,13 +497,9 @@ func (s *server) detect(ctx context.Context, rs []*rules.Rule) error {
 	}
 	s.log.Info("detect", "rules", len(rs), "opened", res.Opened, "updated", res.Updated, "resolved", res.Resolved,
 		"failed", res.Failed, "hunt_sightings", res.Hunt.Sightings, "took", time.Duration(res.ElapsedS*float64(time.Second)))
-	if res.Opened+res.Updated+res.Resolved == 0 {
-		return nil
+	if res.Opened+res.Updated+res.Resolved > 0 {
+		s.deliver.Trigger() // it routes, then delivers
 	}
-	if err := s.e.notifyChanged(ctx, s.st); err != nil {
-		return fmt.Errorf("alerts stored, but not routed: %w", err)
-	}
-	s.deliver.Trigger()
 	return nil
 }
 

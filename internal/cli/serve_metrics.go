@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -116,7 +117,7 @@ func (m *serveMetrics) Collect(ch chan<- prometheus.Metric) {
 			m.emit(ch, "homesoc_flow_exporters", "Exporters heard from.", gauge, float64(len(s.Exporters)), kv...)
 		}
 		for i, t := range m.srcs.tailers {
-			s, kv := t.Stats(), []string{"files", strings.Join(m.s.e.cfg.Serve.Files[i].Paths, ",")}
+			s, kv := t.Stats(), []string{"files", fmt.Sprintf("%d:%s", i+1, strings.Join(m.s.e.cfg.Serve.Files[i].Paths, ","))}
 			m.emit(ch, "homesoc_tail_lines_total", "Lines read from tailed files.", counter, float64(s.Lines), kv...)
 			m.emit(ch, "homesoc_tail_read_bytes_total", "Bytes read from tailed files.", counter, float64(s.Bytes), kv...)
 			m.emit(ch, "homesoc_tail_files_open", "Files followed now.", gauge, float64(s.FilesOpen), kv...)

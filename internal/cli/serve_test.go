@@ -40,7 +40,7 @@ func startServe(t *testing.T, data string, args ...string) *serverInfo {
 	})
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		if si := runningServer(data); si != nil {
+		if si := runningServer(data); si != nil && si.answers() {
 			return si
 		}
 		select {
@@ -109,5 +109,26 @@ func TestCommandsRunInsideServe(t *testing.T) {
 	got, code = runMain(t, "--data", data, "--wait", "100ms", "ingest", "fw.log")
 	if code == 0 || !strings.Contains(got.stderr, "401 Unauthorized") {
 		t.Errorf("wrong token: exit %d\n%s", code, got)
+	}
+}
+
+// A server file left by a serve that died (kill -9, power loss) stops
+// neither the commands, which run here with a warning, nor the next serve.
+func TestStaleServerFile(t *testing.T) {
+	data := t.TempDir()
+	if out, code := runMain(t, "--data", data, "demo", "--no-exposure"); code != 0 {
+		t.Fatalf("demo: exit %d\n%s", code, out)
+	}
+	// An alive pid (this process) whose API does not answer.
+	if err := writeServerFile(data, serverInfo{PID: os.Getpid(), URL: "http://127.0.0.1:1", Store: "duckdb"}); err != nil {
+		t.Fatal(err)
+	}
+	out, code := runMain(t, "--data", data, "alerts", "list")
+	if code != 0 || !strings.Contains(out.stderr, "which does not answer: running here") || !strings.Contains(out.stdout, "ioc-contact") {
+		t.Errorf("alerts list with a stale server file: exit %d\n%s", code, out)
+	}
+	si := startServe(t, data)
+	if si.URL == "http://127.0.0.1:1" {
+		t.Errorf("serve kept the stale server file: %+v", si)
 	}
 }

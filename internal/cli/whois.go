@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -123,6 +124,7 @@ func who(c identity.Candidate) string {
 // ingested since the last time (ingest at its end, detect at its start),
 // locating their public addresses when a GeoIP database is configured.
 func (e *env) refreshIntervals(ctx context.Context, st store.Store) error {
+	defer e.exclusive(func(sh *shared) *sync.Mutex { return &sh.detectMu })() // inside serve: one at a time with its detection
 	o := identity.Options{MaxSession: e.maxSession}
 	db, err := e.openGeoIP()
 	if err != nil {

@@ -17,13 +17,14 @@ type Serve struct {
 	Flows []FlowListener `yaml:"flows" json:"flows"`
 	// Detect is how often the rules run over new data; default 1m.
 	Detect Duration `yaml:"detect" json:"detect_s"`
-	// Exposure is how often the exposure chain (exposure run) runs; default 24h.
-	Exposure Duration `yaml:"exposure" json:"exposure_s"`
+	// Exposure is how often the exposure chain (exposure run) runs, which
+	// scans the suspects' routers; left out: 24h; 0s: never.
+	Exposure *Duration `yaml:"exposure" json:"exposure_s"`
 }
 
 // checkServe adds the errors of the serve section.
 func (p *parser) checkServe(s *Serve) {
-	if s.Detect < 0 || s.Exposure < 0 {
+	if s.Detect < 0 || s.Exposure != nil && *s.Exposure < 0 {
 		p.add(0, "serve: detect and exposure must not be negative")
 	}
 	for i := range s.Syslog {

@@ -115,6 +115,11 @@ func (l *Listener) Run(ctx context.Context, sink source.Sink) error {
 				return nil
 			}
 			l.log.Warn("flow listener read", "addr", l.conn.LocalAddr().String(), "err", err)
+			select { // an error that persists must not spin
+			case <-ctx.Done():
+				return nil
+			case <-time.After(100 * time.Millisecond):
+			}
 			continue
 		}
 		l.handle(sink, from.Addr(), buf[:n], time.Now(), &recs)
