@@ -14,7 +14,7 @@
 #               pipeline (homesoc_syslog_messages_total) and dropped for a
 #               full queue (homesoc_syslog_dropped_total); lost in the
 #               kernel (sent - handed on - dropped); stored; loss %;
-#   http-gzip   N lines pushed in gzip'd batches of 10,000 to
+#   http-gzip   N lines pushed in gzip'd batches of HTTP_BATCH (100,000) to
 #               POST /api/v1/ingest?format=netfilter (skipped when serve
 #               answers 404);
 #   rss-50k     50,000 lines/s over TCP for DURATION s (600): VmRSS of
@@ -39,6 +39,7 @@ DURATION=${DURATION:-600}
 TCP_SECONDS=${TCP_SECONDS:-30}
 UDP_SECONDS=${UDP_SECONDS:-10}
 SAMPLES=${SAMPLES:-100}
+HTTP_BATCH=${HTTP_BATCH:-100000}
 CASES=${CASES:-"tcp-max tcp-200k udp-25k udp-50k udp-100k udp-200k udp-400k http-gzip rss-50k ioc"}
 INDICATOR=198.51.100.77
 
@@ -181,11 +182,11 @@ case_udp() { # NAME RATE
 case_http() {
 	start_serve http-gzip
 	local rc=0
-	timeout 600 "$out/loadgen" -mode http -url "$url" -token "$token" -batch 10000 -n "$N" > "$dir/loadgen.json" 2> "$dir/loadgen.err" || rc=$?
+	timeout 600 "$out/loadgen" -mode http -url "$url" -token "$token" -batch "$HTTP_BATCH" -n "$N" > "$dir/loadgen.json" 2> "$dir/loadgen.err" || rc=$?
 	if [ "$rc" = 3 ]; then
 		echo "http-gzip: skipped: $(tail -1 "$dir/loadgen.err")"
 	else
-		report_stream "http-gzip ($N lines, batches of 10,000)" "$dir/loadgen.json"
+		report_stream "http-gzip ($N lines, batches of $HTTP_BATCH)" "$dir/loadgen.json"
 		echo "  requests $(jq .requests "$dir/loadgen.json"), replies summed $(jq -c .replies "$dir/loadgen.json"); peak RSS $(peak_rss) MB"
 	fi
 	stop_serve

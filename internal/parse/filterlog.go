@@ -162,7 +162,7 @@ func split5424(s []byte) (stamp, host, app, msg []byte, ok bool) {
 	_, s = nextToken(s) // procid
 	msgid, s := nextToken(s)
 	s = bytes.TrimLeft(s, " ")
-	sd, ok := structuredData(s)
+	sd, ok := StructuredData(s)
 	if !ok || len(msgid) == 0 {
 		return nil, nil, nil, nil, false
 	}

@@ -223,7 +223,7 @@ func (p *netfilterParser) header5424(s []byte) (lineHeader, error) {
 	for len(s) > 0 && s[0] == ' ' {
 		s = s[1:]
 	}
-	sd, ok := structuredData(s)
+	sd, ok := StructuredData(s)
 	if !ok {
 		return h, fmt.Errorf("bad RFC 5424 structured data %q", quote(s))
 	}
@@ -237,10 +237,12 @@ func (p *netfilterParser) header5424(s []byte) (lineHeader, error) {
 	return h, nil
 }
 
-// structuredData returns the length of the RFC 5424 structured data at the
+// StructuredData returns the length of the RFC 5424 structured data at the
 // start of s: "-" or one or more "[id k="v"...]" elements, whose quoted
-// values may hold escaped quotes and brackets.
-func structuredData(s []byte) (int, bool) {
+// values may hold escaped quotes and brackets; false when s starts with
+// neither, or an element does not end. The syslog listener reads headers
+// with it too.
+func StructuredData(s []byte) (int, bool) {
 	if len(s) > 0 && s[0] == '-' {
 		return 1, true
 	}

@@ -159,7 +159,7 @@ func (p *openVPNParser) header(s []byte) (t time.Time, host, body []byte, err er
 		_, s = nextToken(s) // procid
 		_, s = nextToken(s) // msgid
 		s = trimSpaces(s)
-		n, ok := structuredData(s)
+		n, ok := StructuredData(s)
 		if !ok {
 			return t, nil, nil, fmt.Errorf("bad RFC 5424 structured data %q", quote(s))
 		}

@@ -198,7 +198,7 @@ func (p *squidParser) header5424(s []byte) (host, body []byte, err error) {
 	_, rest = nextToken(rest) // procid
 	_, rest = nextToken(rest) // msgid
 	rest = trimSpaces(rest)
-	n, ok := structuredData(rest)
+	n, ok := StructuredData(rest)
 	if !ok {
 		return nil, nil, fmt.Errorf("bad RFC 5424 structured data")
 	}

@@ -3,6 +3,8 @@ package syslog
 import (
 	"bytes"
 	"time"
+
+	"github.com/homesoc/homesoc/internal/parse"
 )
 
 // stampLayout is the stamp the listener supplies to a message that carries
@@ -158,33 +160,10 @@ func cutToken(s []byte) (tok, rest []byte, ok bool) {
 }
 
 // sdLen returns the length of the RFC 5424 structured data at the start of
-// s: "-" or "[id k="v"...]" elements, whose quoted values may escape quotes
-// and brackets; 0 when s starts with neither.
+// s (parse.StructuredData), or 0.
 func sdLen(s []byte) int {
-	if len(s) > 0 && s[0] == '-' {
-		return 1
-	}
-	i := 0
-	for i < len(s) && s[i] == '[' {
-		quoted := false
-		for i++; ; i++ {
-			if i >= len(s) {
-				return 0
-			}
-			c := s[i]
-			if quoted && c == '\\' {
-				i++
-				continue
-			}
-			if c == '"' {
-				quoted = !quoted
-			} else if c == ']' && !quoted {
-				i++
-				break
-			}
-		}
-	}
-	return i
+	n, _ := parse.StructuredData(s)
+	return n
 }
 
 // stampLen returns the length of the syslog stamp at the start of b, or 0:
