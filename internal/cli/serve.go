@@ -150,6 +150,7 @@ type server struct {
 	metrics    *serveMetrics
 	indicators atomic.Int64 // in the live matcher
 	fatal      chan error   // a store error no retry mends: serve stops
+	broken     atomic.Pointer[error]
 }
 
 // failed reports whether err is one no retry mends (DuckDB invalidated the
@@ -158,6 +159,7 @@ func (s *server) failed(err error) bool {
 	if !duckdb.Invalidated(err) {
 		return false
 	}
+	s.broken.Store(&err)
 	select {
 	case s.fatal <- err:
 	default:
@@ -395,6 +397,12 @@ func (s *server) handler(token string) http.Handler {
 		AlertsChanged: func(context.Context, []alert.Alert) { s.routeNow() },
 		Metrics:       s.metrics.handler(),
 		Command:       s.sh.commandHandler(),
+		Ready: func() error { // not ready once the store failed for good (serve is stopping)
+			if err := s.broken.Load(); err != nil {
+				return *err
+			}
+			return nil
+		},
 	})
 }
 
