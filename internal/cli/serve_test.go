@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -130,5 +133,31 @@ func TestStaleServerFile(t *testing.T) {
 	si := startServe(t, data)
 	if si.URL == "http://127.0.0.1:1" {
 		t.Errorf("serve kept the stale server file: %+v", si)
+	}
+}
+
+// The command endpoint answers this host only: loopback, or the address
+// the API listens on (no packet is sent: the requests are built here).
+func TestCommandEndpointSameHost(t *testing.T) {
+	for _, c := range []struct {
+		from, to string
+		want     bool
+	}{
+		{"127.0.0.1:40000", "127.0.0.1:8478", true},
+		{"[::1]:40000", "[::1]:8478", true},
+		{"192.0.2.5:40000", "192.0.2.5:8478", true}, // the API on a LAN address, the client on this host
+		{"192.0.2.6:40000", "192.0.2.5:8478", false},
+		{"[2001:db8::6]:40000", "[2001:db8::5]:8478", false},
+	} {
+		r := httptest.NewRequest("POST", "/api/v1/command", nil)
+		r.RemoteAddr = c.from
+		to, err := net.ResolveTCPAddr("tcp", c.to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = r.WithContext(context.WithValue(r.Context(), http.LocalAddrContextKey, net.Addr(to)))
+		if got := sameHost(r); got != c.want {
+			t.Errorf("from %s to %s: %v, want %v", c.from, c.to, got, c.want)
+		}
 	}
 }
