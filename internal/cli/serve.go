@@ -499,6 +499,9 @@ func (s *server) detect(ctx context.Context, rs []*rules.Rule) error {
 		if !r.UpToDate && r.Skipped == "" {
 			s.metrics.ruleSeconds.WithLabelValues(r.Rule).Observe(r.ElapsedS)
 		}
+		if r.Error != "" {
+			s.log.Warn("rule failed", "rule", r.Rule, "err", r.Error)
+		}
 	}
 	if res.UpToDate && res.Hunt.Sightings == 0 {
 		return nil
