@@ -116,7 +116,7 @@ func (src *sources) close() {
 // syslogAddrs are the addresses the syslog listeners are bound to, for
 // the server file.
 func (src *sources) syslogAddrs() []string {
-	var as []string
+	as := []string{}
 	for _, l := range src.syslog {
 		as = append(as, l.URL())
 	}
@@ -126,7 +126,7 @@ func (src *sources) syslogAddrs() []string {
 // flowAddrs are the flow listeners' protocols and bound addresses, for
 // the server file: "netflow://127.0.0.1:2055".
 func (src *sources) flowAddrs() []string {
-	var as []string
+	as := []string{}
 	for i, l := range src.flows {
 		as = append(as, cmp.Or(src.flowCfg[i].Protocol, flow.ProtocolNetFlow)+"://"+l.Addr().String())
 	}
