@@ -394,7 +394,7 @@ func (s *server) handler(token string) http.Handler {
 			return s.in.Ingest(ctx, source, format, r)
 		},
 		IntelLoaded:   func(context.Context) { s.intelLoop.Trigger() },
-		AlertsChanged: func(context.Context, []alert.Alert) { s.routeNow() },
+		AlertsChanged: func(context.Context, []alert.Alert) { s.deliver.Trigger() }, // it routes, then delivers
 		Metrics:       s.metrics.handler(),
 		Command:       s.sh.commandHandler(),
 		Ready: func() error { // not ready once the store failed for good (serve is stopping)
@@ -513,10 +513,6 @@ func (s *server) detect(ctx context.Context, rs []*rules.Rule) error {
 	}
 	return nil
 }
-
-// routeNow routes the alerts (an operator changed some) and delivers what
-// is due, off the caller's time.
-func (s *server) routeNow() { s.deliver.Trigger() }
 
 // deliverJob routes and delivers what is due, as alerts notify does, and
 // says when to come back.
