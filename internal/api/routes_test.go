@@ -134,8 +134,8 @@ func TestPublicRoutes(t *testing.T) {
 			io.WriteString(w, "homesoc_up 1\n")
 		})
 		o.Command = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			io.WriteString(w, `{"ran": true}`)
+			w.Header().Set("Content-Type", "application/vnd.homesoc.command-stream") // as serve's
+			io.WriteString(w, "ran")
 		})
 	})
 	if r := e.doToken("", "GET", "/readyz", nil); r.status != 503 || r.errText(t) != "not ready: store migrating" {
@@ -144,7 +144,7 @@ func TestPublicRoutes(t *testing.T) {
 	if r := e.doToken("", "GET", "/metrics", nil); r.status != 200 || string(r.body) != "homesoc_up 1\n" {
 		t.Errorf("metrics: %d %q", r.status, r.body)
 	}
-	if r := e.do("POST", "/api/v1/command", strings.NewReader(`{}`)); r.status != 200 || string(r.body) != `{"ran": true}` {
+	if r := e.do("POST", "/api/v1/command", strings.NewReader(`{}`)); r.status != 200 || string(r.body) != "ran" {
 		t.Errorf("command: %d %q", r.status, r.body)
 	}
 }
