@@ -154,7 +154,7 @@ func notificationsQuery(f NotificationFilter, cols string, seqs []string) (strin
 // CountNotifications implements NotifyStore.NotificationCounts on an engine.
 func CountNotifications(ctx context.Context, qr Querier) (map[string]int64, error) {
 	counts := map[string]int64{}
-	err := qr.collect(ctx, "notifications", "SELECT state, count(*) FROM notifications GROUP BY state", nil, func(r Rows) error {
+	err := qr.collect(ctx, "notifications", "SELECT state, CAST(count(*) AS Int64) FROM notifications GROUP BY state" /* ClickHouse's count is UInt64 */, nil, func(r Rows) error {
 		var state string
 		var n int64
 		if err := r.Scan(&state, &n); err != nil {
