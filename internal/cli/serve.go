@@ -78,7 +78,10 @@ func serveCmd(e *env) *cobra.Command {
   - detection: the rules run over new data every minute (serve.detect), and
     the rules that read sightings as soon as new sightings are stored, so
     an indicator contact reaches the notifier in seconds;
-  - notifications are routed and delivered as "alerts notify" does;
+  - notifications are routed and delivered as "alerts notify" does; the
+    config's feeds are fetched on their schedules; retention runs daily, and
+    so does the exposure chain ("exposure run", which scans the suspects'
+    routers; serve.exposure: 0s turns it off);
   - the HTTP API on 127.0.0.1:8478, with a bearer token: the config's
     serve.token, else $HOMESOC_TOKEN, else one serve makes and keeps in
     <data>/api-token (mode 0600).
