@@ -1,7 +1,6 @@
 package intel
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -62,28 +61,14 @@ func loadAbuseCSV(r io.Reader, opts LoadOptions, f abuseFeed) (LoadResult, error
 		cols      []string // the columns of the data, fixed by its first line
 		commented []string // the last column line given as a comment
 	)
-	for {
-		line, tooLong, err := lr.next()
-		if errors.Is(err, io.EOF) {
-			return c.res, nil
-		}
-		if err != nil {
-			return c.res, fmt.Errorf("%s: %w", f.name, err)
-		}
-		if tooLong {
-			c.reject(lr.n, lr.tooLong(), string(line))
-			continue
-		}
-		blank, comment := lineKind(line)
-		if blank || comment {
-			c.skip()
-			if comment && cols == nil {
-				if names := abuseColumnLine(strings.TrimPrefix(strings.TrimLeft(string(line), " \t"), "#"), &sp); len(names) >= 2 {
-					commented = names
-				}
+	comment := func(line []byte) {
+		if cols == nil {
+			if names := abuseColumnLine(strings.TrimPrefix(strings.TrimLeft(string(line), " \t"), "#"), &sp); len(names) >= 2 {
+				commented = names
 			}
-			continue
 		}
+	}
+	err := eachLine(lr, f.name, c, false, comment, func(line []byte) {
 		if names := abuseColumnLine(string(line), &sp); len(names) >= 2 && containsAny(names, f.keys) {
 			// The column line without its '#'; one after the data (files
 			// joined) is skipped too, the data keeps its columns.
@@ -91,7 +76,7 @@ func loadAbuseCSV(r io.Reader, opts LoadOptions, f abuseFeed) (LoadResult, error
 			if cols == nil {
 				cols = names
 			}
-			continue
+			return
 		}
 		if cols == nil {
 			cols = commented
@@ -102,11 +87,11 @@ func loadAbuseCSV(r io.Reader, opts LoadOptions, f abuseFeed) (LoadResult, error
 		rec, err := sp.split(line)
 		if err != nil {
 			c.reject(lr.n, err.Error(), string(line))
-			continue
+			return
 		}
 		if len(rec) != len(cols) {
 			c.reject(lr.n, fmt.Sprintf("wrong number of fields: got %d, want %d (%s)", len(rec), len(cols), strings.Join(cols, ",")), string(line))
-			continue
+			return
 		}
 		row := make(abuseRow, len(rec))
 		for i, v := range rec {
@@ -121,7 +106,8 @@ func loadAbuseCSV(r io.Reader, opts LoadOptions, f abuseFeed) (LoadResult, error
 		default:
 			c.add(ind)
 		}
-	}
+	})
+	return c.res, err
 }
 
 // abuseColumnLine returns the lower-case column names of a line that may be

@@ -2,7 +2,6 @@ package intel
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -53,37 +52,24 @@ func LoadCSV(r io.Reader, opts LoadOptions) (LoadResult, error) {
 		plain  bool
 		decide = true
 	)
-	for {
-		line, tooLong, err := lr.next()
-		if errors.Is(err, io.EOF) {
-			return c.res, nil
-		}
-		if err != nil {
-			return c.res, fmt.Errorf("csv feed: %w", err)
-		}
-		if tooLong {
-			c.reject(lr.n, lr.tooLong(), string(line))
-			continue
-		}
-		blank, comment := lineKind(line)
-		if blank || comment || semicolonComment(line) {
-			c.skip()
-			if comment && decide {
-				if h := commentHeader(line, &sp); h != nil {
-					cmtHdr = h
-				}
+	comment := func(line []byte) {
+		if decide {
+			if h := commentHeader(line, &sp); h != nil {
+				cmtHdr = h
 			}
-			continue
 		}
+	}
+	err := eachLine(lr, "csv feed", c, true, comment, func(line []byte) {
 		if decide {
 			decide = false
 			if hdr = parseCSVHeader(line, &sp); hdr != nil {
 				c.skip()
-				continue
+				return
 			}
 			hdr, plain = cmtHdr, cmtHdr == nil
 		}
 		var ind event.Indicator
+		var err error
 		if plain {
 			ind, err = plainRecord(string(line), opts)
 		} else {
@@ -91,10 +77,11 @@ func LoadCSV(r io.Reader, opts LoadOptions) (LoadResult, error) {
 		}
 		if err != nil {
 			c.reject(lr.n, err.Error(), string(line))
-			continue
+			return
 		}
 		c.add(ind)
-	}
+	})
+	return c.res, err
 }
 
 // plainRecord reads a line of a plain list: an indicator, then perhaps a

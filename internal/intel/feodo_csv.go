@@ -2,9 +2,7 @@ package intel
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/homesoc/homesoc/internal/event"
@@ -72,29 +70,15 @@ func loadFeodoCSV(lr *lineReader, opts LoadOptions, c *collector) error {
 		sp   fieldSplitter
 		cols *feodoColumns // set by the column line or the first record
 	)
-	for {
-		line, tooLong, err := lr.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("feodo csv: %w", err)
-		}
-		if tooLong {
-			c.reject(lr.n, lr.tooLong(), string(line))
-			continue
-		}
-		blank, comment := lineKind(line)
-		if blank || comment {
-			c.skip()
-			if comment && cols == nil {
-				if names, ok := feodoColumnLine(line, &sp); ok {
-					fc := newFeodoColumns(names)
-					cols = &fc
-				}
+	comment := func(line []byte) {
+		if cols == nil {
+			if names, ok := feodoColumnLine(line, &sp); ok {
+				fc := newFeodoColumns(names)
+				cols = &fc
 			}
-			continue
 		}
+	}
+	return eachLine(lr, "feodo csv", c, false, comment, func(line []byte) {
 		if names, ok := feodoHeaderRow(line, &sp); ok {
 			// The column line without its '#', as some copies of the feed
 			// have it; a second one (after the comment) says the same.
@@ -103,7 +87,7 @@ func loadFeodoCSV(lr *lineReader, opts LoadOptions, c *collector) error {
 				fc := newFeodoColumns(names)
 				cols = &fc
 			}
-			continue
+			return
 		}
 		if cols == nil {
 			fc := newFeodoColumns(feodoCSVColumns())
@@ -112,10 +96,10 @@ func loadFeodoCSV(lr *lineReader, opts LoadOptions, c *collector) error {
 		ind, err := feodoRecord(line, *cols, &sp, opts)
 		if err != nil {
 			c.reject(lr.n, err.Error(), string(line))
-			continue
+			return
 		}
 		c.add(ind)
-	}
+	})
 }
 
 // feodoRecord turns one data line into an indicator.

@@ -84,6 +84,36 @@ func (lr *lineReader) next() (line []byte, tooLong bool, err error) {
 	return line, tooLong, nil
 }
 
+// eachLine reads lr's lines for the loader named what: a line over maxLine
+// is rejected; a blank line or a '#' comment (with semicolons, a ';' one too)
+// is counted as skipped, and a '#' comment handed to comment when it is not
+// nil; every other line goes to data (lr.n is its number). It returns at the
+// end of the input, or with the read error.
+func eachLine(lr *lineReader, what string, c *collector, semicolons bool, comment, data func(line []byte)) error {
+	for {
+		line, tooLong, err := lr.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if tooLong {
+			c.reject(lr.n, lr.tooLong(), string(line))
+			continue
+		}
+		blank, hash := lineKind(line)
+		if blank || hash || semicolons && semicolonComment(line) {
+			c.skip()
+			if hash && comment != nil {
+				comment(line)
+			}
+			continue
+		}
+		data(line)
+	}
+}
+
 // lineKind classifies a line: blank, a '#' comment, or data.
 func lineKind(line []byte) (blank, comment bool) {
 	t := bytes.TrimLeft(line, " \t")

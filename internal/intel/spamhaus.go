@@ -1,8 +1,6 @@
 package intel
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"strings"
 
@@ -25,29 +23,15 @@ func LoadSpamhaus(r io.Reader, opts LoadOptions) (LoadResult, error) {
 	opts = opts.withDefaults(FormatSpamhaus)
 	c := newCollector()
 	lr := newLineReader(r)
-	for {
-		line, tooLong, err := lr.next()
-		if errors.Is(err, io.EOF) {
-			return c.res, nil
-		}
-		if err != nil {
-			return c.res, fmt.Errorf("spamhaus: %w", err)
-		}
-		if tooLong {
-			c.reject(lr.n, lr.tooLong(), string(line))
-			continue
-		}
-		if blank, comment := lineKind(line); blank || comment || semicolonComment(line) {
-			c.skip()
-			continue
-		}
+	err := eachLine(lr, "spamhaus", c, true, nil, func(line []byte) {
 		ind, err := spamhausEntry(string(line), opts)
 		if err != nil {
 			c.reject(lr.n, err.Error(), string(line))
-			continue
+			return
 		}
 		c.add(ind)
-	}
+	})
+	return c.res, err
 }
 
 // spamhausEntry reads one `CIDR ; SBLnnnnnn` line.
