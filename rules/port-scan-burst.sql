@@ -33,5 +33,18 @@ FROM network_events
 WHERE time >= {{window_start}}
     AND time <= {{now}}
     AND src_ip <> ''
+    -- Only a source with 10 events can reach either threshold. Counting
+    -- events first keeps the distinct counts to those few sources, and is
+    -- an aggregate a store can spill to disk: a flood from spoofed
+    -- addresses, a source an event, stays cheap.
+    AND src_ip IN (
+        SELECT src_ip
+        FROM network_events
+        WHERE time >= {{window_start}}
+            AND time <= {{now}}
+            AND src_ip <> ''
+        GROUP BY src_ip
+        HAVING count(*) >= 10
+    )
 GROUP BY src_ip
 HAVING count(DISTINCT dst_port) >= 15 OR count(DISTINCT dst_ip) >= 10

@@ -43,17 +43,19 @@ const (
 	defaultDetect     = time.Minute
 	defaultExposure   = 24 * time.Hour
 	tokenFileName     = "api-token"
-	// serveStoreMemory is the embedded DuckDB's buffer pool under serve:
-	// its writes, rules and API queries run at once (80MB, a command's,
-	// ran out while a checkpoint met a detection pass).
-	serveStoreMemory = "160MB"
+	// serveStoreMemory is the embedded DuckDB's buffer pool under serve,
+	// where writes, rules and API queries share it (80MB, a command's, ran
+	// out while a checkpoint met a detection pass). DuckDB holds about as
+	// much again outside the pool (vectors, metadata, its allocators'
+	// caches), so every megabyte here costs about two of RSS.
+	serveStoreMemory = "128MB"
 	// serveGoMemory is serve's soft limit of the Go heap (debug.SetMemoryLimit)
 	// unless $GOMEMLIMIT sets one: the collector works harder near it
 	// rather than let a burst's garbage double the heap.
-	serveGoMemory = 160 << 20
+	serveGoMemory = 128 << 20
 	// serveQueue is how much received records (their lines and 256 bytes
-	// each) wait to be parsed at most: about 100,000 firewall lines.
-	serveQueue = 40 << 20
+	// each) wait to be parsed at most: about 75,000 firewall lines.
+	serveQueue = 32 << 20
 )
 
 // serveOptions are serve's flags.

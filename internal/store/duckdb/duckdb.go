@@ -110,8 +110,13 @@ func lockDown(ctx context.Context, conn *sql.Conn, path string) error {
 type Store struct {
 	db *sql.DB
 	// mu serialises writers: DuckDB allows one writer at a time per table
-	// without conflicts, and the Appender owns its connection.
-	mu   sync.Mutex
+	// without conflicts, and the Appender owns its connection. Queries of
+	// any size (rules, Query, ReadQuery) hold it for reading, so that they
+	// never run beside a write: a query that fills DuckDB's buffer pool
+	// makes a concurrent write fail to allocate, and where the write is
+	// filling vectors from Go (networkBatchFunc, the Appender) DuckDB throws
+	// through the Go frames, which aborts the process.
+	mu   sync.RWMutex
 	conn *sql.Conn // the writers' connection
 }
 

@@ -21,6 +21,8 @@ type queryer interface {
 
 // Query implements store.Store.
 func (s *Store) Query(ctx context.Context, query string) (*store.Result, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	return result(ctx, s.db, query)
 }
 
@@ -65,6 +67,8 @@ func result(ctx context.Context, q queryer, query string, args ...any) (*store.R
 // driver would run every statement before the last one while preparing
 // it), and runs it in a read-only transaction on a connection of its own.
 func (s *Store) ReadQuery(ctx context.Context, query string) (*store.Result, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -123,7 +127,7 @@ var readTableFunctions = map[string]bool{
 	"range": true, "generate_series": true, "unnest": true, "json_each": true, "json_tree": true,
 	"duckdb_tables": true, "duckdb_columns": true, "duckdb_views": true, "duckdb_schemas": true,
 	"duckdb_types": true, "duckdb_functions": true, "duckdb_constraints": true, "duckdb_indexes": true,
-	"duckdb_keywords": true,
+	"duckdb_keywords": true, "duckdb_memory": true,
 }
 
 // readOnlyTableFunctions fails when the serialized statement tree calls a

@@ -3,6 +3,9 @@ package duckdb
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -156,4 +159,62 @@ func TestWriteNetworkDenseHour(t *testing.T) {
 			t.Fatalf("batch %d: stored %d, %v; want %d", b+1, got, err, size)
 		}
 	}
+}
+
+// TestWriteBesideHeavyQuery runs a query that fills the buffer pool (distinct
+// counts over a million groups) again and again while batches are written.
+// Beside such a query a write could not allocate the vectors it fills from
+// Go, and DuckDB's exception, thrown through the Go frames of
+// networkBatchFunc, aborted the process (serve, under port-scan-burst at
+// 50,000 events/s). Queries and writes take turns: every write must land,
+// and the queries may fail only for want of memory.
+func TestWriteBesideHeavyQuery(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenLimit(ctx, filepath.Join(t.TempDir(), "homesoc.duckdb"), "48MB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	const batch, batches = 10_000, 40
+	write := func(b int) {
+		evs := make([]event.Network, batch)
+		for j := range evs {
+			evs[j] = storetest.NetfilterEvent(b*batch + j)
+			evs[j].Raw += strings.Repeat(" padding", 8) // strings DuckDB cannot inline
+		}
+		if n, err := s.WriteNetwork(ctx, evs); err != nil || n != batch {
+			t.Fatalf("batch %d: stored %d, %v", b, n, err)
+		}
+	}
+	write(0)
+	done := make(chan struct{})
+	var queries, failed atomic.Int64
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			_, err := s.Query(ctx, `SELECT raw, count(DISTINCT dst_port), count(DISTINCT src_port)
+				FROM (SELECT raw || i AS raw, dst_port, src_port FROM network_events, range(8) AS r(i))
+				GROUP BY raw ORDER BY 2 DESC LIMIT 1`)
+			switch {
+			case err == nil:
+			case strings.Contains(err.Error(), "Out of Memory"):
+				failed.Add(1)
+			default:
+				t.Errorf("query: %v", err)
+				return
+			}
+			if queries.Add(1) >= batches {
+				return
+			}
+		}
+	}()
+	for b := 1; b < batches; b++ {
+		write(b)
+	}
+	<-done
+	var n int64
+	if err := s.conn.QueryRowContext(ctx, "SELECT count(*) FROM network_events").Scan(&n); err != nil || n != batch*batches {
+		t.Fatalf("stored %d events, %v; want %d", n, err, batch*batches)
+	}
+	t.Logf("%d queries beside the writes, %d out of memory", queries.Load(), failed.Load())
 }
